@@ -1,0 +1,4 @@
+/// The command table of sfsh: every command, in help order.
+public enum Commands {
+    public static let table = CommandTable(SessionCommands.all)
+}

@@ -1,0 +1,68 @@
+import Foundation
+import Store
+
+/// What the `sfsh` command line asked for.
+public struct LaunchOptions: Sendable {
+    public var files: [String] = []
+    public var commands: [String] = []
+    public var keepGoing = false
+    public var home: String?
+    public var org: String?
+
+    public init() {}
+}
+
+/// Starts a session and picks the line source: `-f` files, `-c` text, the
+/// terminal (libedit) when stdin and stdout are both terminals, else stdin.
+public enum Launcher {
+    public static func run(_ options: LaunchOptions, environment: [String: String]) async -> Int32 {
+        let io = ShellIO.process(environment: environment)
+        let home = SfshHome.resolve(option: options.home, environment: environment)
+        let session: ShellSession
+        do {
+            let store = try Store(home: home)
+            session = try ShellSession(table: Commands.table, store: store, io: io)
+        } catch {
+            io.stderr.write("sfsh: error: \(error.description)\n")
+            return ExitStatus.failure.rawValue
+        }
+        session.keepGoing = options.keepGoing
+
+        if !options.files.isEmpty || !options.commands.isEmpty {
+            var lastFailure: ExitStatus?
+            for file in options.files {
+                let result: RunResult
+                do {
+                    result = try await session.runFile(file)
+                } catch let error as ShellError {
+                    session.report(error, location: nil, json: false)
+                    result = .stopped(error.status)
+                } catch {
+                    result = .stopped(.failure)
+                }
+                switch result {
+                case .exited, .stopped: return result.exitCode
+                case let .completed(failure): lastFailure = failure ?? lastFailure
+                }
+            }
+            for text in options.commands {
+                let result = await session.run(reader: TextLineReader(text: text))
+                switch result {
+                case .exited, .stopped: return result.exitCode
+                case let .completed(failure): lastFailure = failure ?? lastFailure
+                }
+            }
+            return lastFailure?.rawValue ?? 0
+        }
+
+        if isatty(STDIN_FILENO) == 1 && isatty(STDOUT_FILENO) == 1 {
+            let completer = Completer(table: Commands.table, source: EmptyCompletionSource())
+            let limit = session.historyLimit
+            if let reader = EditLineReader(completer: completer, history: session.history,
+                                           historyLimit: { limit }) {
+                return await session.run(reader: reader).exitCode
+            }
+        }
+        return await session.run(reader: DescriptorLineReader(fd: STDIN_FILENO)).exitCode
+    }
+}

@@ -1,0 +1,310 @@
+import CEditLine
+import Foundation
+import Store
+
+/// How a run of lines ended.
+public enum RunResult: Sendable, Equatable {
+    /// All lines ran; the status of the last failed command, if any (with `--keep-going`).
+    case completed(lastFailure: ExitStatus?)
+    /// A command failed and the run stopped there.
+    case stopped(ExitStatus)
+    /// `exit`/`quit` asked to leave with this code.
+    case exited(Int32)
+
+    /// The process exit code this result stands for.
+    public var exitCode: Int32 {
+        switch self {
+        case let .completed(failure): failure?.rawValue ?? 0
+        case let .stopped(status): status.rawValue
+        case let .exited(code): code
+        }
+    }
+}
+
+/// The terminal facts and streams a session writes to, injected so tests,
+/// scripts and the terminal drive the same object.
+public struct ShellIO: Sendable {
+    public var stdout: any TextSink
+    public var stderr: any TextSink
+    public var environment: [String: String]
+    public var stdoutIsTerminal: Bool
+    public var stderrIsTerminal: Bool
+    /// Columns available for tables; nil means do not cut.
+    public var terminalWidth: @Sendable () -> Int?
+
+    public init(stdout: any TextSink, stderr: any TextSink, environment: [String: String] = [:],
+                stdoutIsTerminal: Bool = false, stderrIsTerminal: Bool = false,
+                terminalWidth: @escaping @Sendable () -> Int? = { nil }) {
+        self.stdout = stdout
+        self.stderr = stderr
+        self.environment = environment
+        self.stdoutIsTerminal = stdoutIsTerminal
+        self.stderrIsTerminal = stderrIsTerminal
+        self.terminalWidth = terminalWidth
+    }
+
+    /// The process's own stdout and stderr.
+    public static func process(environment: [String: String]) -> ShellIO {
+        let outIsTTY = isatty(STDOUT_FILENO) == 1
+        return ShellIO(
+            stdout: FileDescriptorSink(fd: STDOUT_FILENO), stderr: FileDescriptorSink(fd: STDERR_FILENO),
+            environment: environment, stdoutIsTerminal: outIsTTY, stderrIsTerminal: isatty(STDERR_FILENO) == 1,
+            terminalWidth: {
+                if outIsTTY { return TerminalSize.columns() }
+                return environment["COLUMNS"].flatMap(Int.init).flatMap { $0 > 0 ? $0 : nil }
+            })
+    }
+}
+
+/// An error already shown to the user (by a sourced script); it only carries the status on.
+struct ReportedFailure: Error {
+    let status: ExitStatus
+}
+
+/// One shell: the command table, the store, the output, and the loop that
+/// reads lines, runs them and decides whether to go on.
+public final class ShellSession {
+    public let table: CommandTable
+    public let store: Store
+    public let io: ShellIO
+    public let history: HistoryFile
+    /// Continue after a failed command in scripts (`--keep-going`).
+    public var keepGoing = false
+    /// The reader of the lines being run (for secrets), innermost first.
+    var readers: [any LineReader] = []
+    /// The scripts being sourced, outermost first (real paths), to stop loops.
+    var sourceStack: [String] = []
+    static let sourceDepthLimit = 16
+    private var settingsCache: [String: String]
+    private let input = InputThread(onStart: { sfsh_mark_reader_thread() })
+
+    public init(table: CommandTable, store: Store, io: ShellIO) throws(StoreError) {
+        self.table = table
+        self.store = store
+        self.io = io
+        self.history = HistoryFile(path: store.home.historyPath)
+        self.settingsCache = try store.settings(scope: Store.defaultScope)
+    }
+
+    // MARK: Settings
+
+    /// The value of a shell setting: set by the user, else its default.
+    public func setting(_ key: String) -> String? {
+        settingsCache[key] ?? SettingsRegistry.spec(key)?.defaultValue
+    }
+
+    public func isSettingSet(_ key: String) -> Bool { settingsCache[key] != nil }
+
+    public func storeSetting(_ key: String, _ value: String) throws(ShellError) {
+        do { try store.setSetting(key, to: value, scope: Store.defaultScope) } catch { throw .failure(error.description) }
+        settingsCache[key] = value
+    }
+
+    @discardableResult
+    public func removeSetting(_ key: String) throws(ShellError) -> Bool {
+        do {
+            let removed = try store.removeSetting(key, scope: Store.defaultScope)
+            settingsCache[key] = nil
+            return removed
+        } catch { throw .failure(error.description) }
+    }
+
+    public var historyLimit: Int { Int(setting("history_size") ?? "") ?? 1000 }
+
+    // MARK: Output
+
+    /// The format a command prints in: its own flag, else the `format` setting.
+    public func format(for invocation: Invocation) -> OutputFormat {
+        if invocation.has("json") { return .json }
+        if invocation.has("csv") { return .csv }
+        return OutputFormat(rawValue: setting("format") ?? "") ?? .table
+    }
+
+    /// Prints tabular data in the invocation's format.
+    public func emit(_ table: Table, for invocation: Invocation) {
+        switch format(for: invocation) {
+        case .table: io.stdout.write(table.rendered(width: io.terminalWidth()))
+        case .json: io.stdout.write(table.json.prettyPrinted() + "\n")
+        case .csv: io.stdout.write(table.csv())
+        }
+    }
+
+    /// Prints a document: JSON in `--json`, else the human text.
+    public func emit(_ value: JSONValue, human: String, for invocation: Invocation) {
+        if format(for: invocation) == .json {
+            io.stdout.write(value.prettyPrinted() + "\n")
+        } else if !human.isEmpty {
+            io.stdout.write(human.hasSuffix("\n") ? human : human + "\n")
+        }
+    }
+
+    /// A remark for the user (progress, notes): always stderr.
+    public func note(_ text: String) {
+        io.stderr.write(text.hasSuffix("\n") ? text : text + "\n")
+    }
+
+    /// Whether to colour what goes to stderr.
+    var colorsStderr: Bool {
+        if let noColor = io.environment["NO_COLOR"], !noColor.isEmpty { return false }
+        switch setting("color") {
+        case "always": return true
+        case "never": return false
+        default: return io.stderrIsTerminal && io.environment["TERM"] != "dumb"
+        }
+    }
+
+    func report(_ error: ShellError, location: String?, json: Bool) {
+        if json {
+            io.stderr.write(error.json.serialized() + "\n")
+            return
+        }
+        let place = location.map { "\($0): " } ?? ""
+        let label = colorsStderr ? "\u{1B}[1;31merror:\u{1B}[0m" : "error:"
+        var text = "sfsh: \(place)\(label) \(error.message)\n"
+        if let hint = error.hint { text += hint.split(separator: "\n", omittingEmptySubsequences: false).map { "  \($0)\n" }.joined() }
+        io.stderr.write(text)
+    }
+
+    // MARK: Running
+
+    /// Asks for a secret with echo off on the current line source.
+    public func readSecret(prompt: String) async -> String? {
+        guard let reader = readers.last else { return nil }
+        let box = UncheckedReader(reader: reader)
+        return await input.run { box.reader.readSecret(prompt: prompt) }
+    }
+
+    /// Reads lines from `reader` and runs them until the end, an `exit`, or
+    /// (when not interactive and not `keepGoing`) the first failure.
+    public func run(reader: any LineReader, origin: String? = nil) async -> RunResult {
+        readers.append(reader)
+        defer { readers.removeLast() }
+        let box = UncheckedReader(reader: reader)
+        var lastFailure: ExitStatus?
+        var lineNumber = 0
+        while true {
+            let prompt = reader.isInteractive ? "sfsh> " : ""
+            var input = await self.input.run { box.reader.readLine(prompt: prompt) }
+            guard case var .line(line) = input else {
+                if input == .interrupted { continue }
+                return .completed(lastFailure: reader.isInteractive ? nil : lastFailure)
+            }
+            lineNumber += 1
+            let firstLine = lineNumber
+            while Lexer.continues(line) {
+                line = Lexer.dropContinuation(line)
+                input = await self.input.run { box.reader.readLine(prompt: reader.isInteractive ? "   ...> " : "") }
+                guard case let .line(more) = input else { break }
+                lineNumber += 1
+                line += more
+            }
+            if input == .interrupted { continue }
+            if reader.isInteractive, !line.trimmingBlanks.isEmpty, !isSecretLine(line) {
+                reader.remember(line)
+            }
+            let location = origin.map { "\($0):\(firstLine)" }
+            switch await execute(line: line, location: location) {
+            case .none:
+                continue
+            case let .exit(code):
+                return .exited(code)
+            case let .failure(status):
+                lastFailure = status
+                if !reader.isInteractive && !keepGoing { return .stopped(status) }
+            }
+        }
+    }
+
+    enum LineResult: Equatable {
+        case none
+        case exit(Int32)
+        case failure(ExitStatus)
+    }
+
+    /// Runs the commands of one logical line; stops the line at the first failure.
+    func execute(line: String, location: String?) async -> LineResult {
+        let commands: [[String]]
+        do {
+            commands = try Lexer.split(line)
+        } catch {
+            let failure = ShellError.usage(error.message)
+            report(failure, location: location, json: setting("format") == "json")
+            return .failure(failure.status)
+        }
+        for words in commands {
+            do {
+                if case let .exit(code) = try await execute(words: words) { return .exit(code) }
+            } catch let error as ShellError {
+                report(error, location: location, json: wantsJSON(words))
+                return .failure(error.status)
+            } catch let reported as ReportedFailure {
+                return .failure(reported.status)
+            } catch {
+                let failure = ShellError.failure(String(describing: error))
+                report(failure, location: location, json: wantsJSON(words))
+                return .failure(failure.status)
+            }
+        }
+        return .none
+    }
+
+    private func wantsJSON(_ words: [String]) -> Bool {
+        words.contains("--json") || (setting("format") == "json" && !words.contains("--csv"))
+    }
+
+    /// Whether any command of a line carries a secret (so it stays out of history).
+    func isSecretLine(_ line: String) -> Bool {
+        Lexer.splitLenient(line).contains { words in
+            guard let name = words.first, let spec = table.lookup(name) else { return false }
+            return spec.isSecret(words)
+        }
+    }
+
+    /// Runs one command given as words.
+    public func execute(words: [String]) async throws -> CommandOutcome {
+        guard let name = words.first else { return .done }
+        guard let spec = table.lookup(name) else {
+            var hint = "type 'help' for the list of commands"
+            let suggestions = table.suggestions(for: name)
+            if !suggestions.isEmpty { hint = "did you mean: \(suggestions.joined(separator: ", "))?\n" + hint }
+            throw ShellError(.usage, "unknown command '\(Invocation.excerpt(name))'", hint: hint)
+        }
+        let invocation = try Invocation.parse(Array(words.dropFirst()), spec: spec, path: spec.name)
+        if invocation.has("help") {
+            io.stdout.write(HelpText.command(invocation.spec, path: invocation.path))
+            return .done
+        }
+        guard let handler = invocation.spec.handler else {
+            let names = invocation.spec.subcommands.map(\.name).joined(separator: ", ")
+            throw ShellError.usage("\(invocation.path): missing subcommand (one of: \(names))",
+                                   usage: invocation.spec.usage)
+        }
+        return try await handler(invocation, self)
+    }
+
+    /// Runs a script file (for `source` and `-f`), refusing loops and deep nesting.
+    public func runFile(_ path: String) async throws -> RunResult {
+        let resolved = URL(fileURLWithPath: path).resolvingSymlinksInPath().path
+        if sourceStack.contains(resolved) {
+            let chain = (sourceStack + [resolved]).map { URL(fileURLWithPath: $0).lastPathComponent }
+            throw ShellError.failure("source loop: \(chain.joined(separator: " → "))",
+                                     hint: "a script must not source itself, directly or through others")
+        }
+        guard sourceStack.count < Self.sourceDepthLimit else {
+            throw ShellError.failure("source nested deeper than \(Self.sourceDepthLimit) files at \(path)")
+        }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            let reason = FileManager.default.fileExists(atPath: path) ? "it is not readable" : "no such file"
+            throw ShellError.failure("cannot read \(path): \(reason)")
+        }
+        sourceStack.append(resolved)
+        defer { sourceStack.removeLast() }
+        return await run(reader: TextLineReader(text: String(decoding: data, as: UTF8.self)), origin: path)
+    }
+}
+
+/// Carries a non-Sendable reader to the input thread. Safe because the session
+/// awaits each read before touching the reader again.
+struct UncheckedReader: @unchecked Sendable {
+    let reader: any LineReader
+}

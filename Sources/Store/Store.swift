@@ -1,0 +1,116 @@
+import Foundation
+import GRDB
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The one SQLite database of an sfsh home (WAL, versioned migrations).
+///
+/// Shell and daemon open it concurrently; WAL lets readers run beside the writer.
+public final class Store: Sendable {
+    public let home: SfshHome
+    let pool: DatabasePool
+
+    /// Opens (creating if needed) the database in `home`, after checking the
+    /// home is private, and migrates it to the latest version.
+    public init(home: SfshHome) throws(StoreError) {
+        try home.prepare()
+        self.home = home
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(5)
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA foreign_keys = ON")
+        }
+        let path = home.databasePath
+        // The database, its -wal and -shm must never be readable by others.
+        let previous = umask(0o077)
+        defer { umask(previous) }
+        do {
+            pool = try DatabasePool(path: path, configuration: configuration)
+            try Self.migrator.migrate(pool)
+        } catch {
+            throw .database(Self.describe(error))
+        }
+        for suffix in ["", "-wal", "-shm"] { chmod(path + suffix, 0o600) }
+    }
+
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1_settings") { db in
+            try db.create(table: "setting") { t in
+                t.column("scope", .text).notNull()
+                t.column("key", .text).notNull()
+                t.column("value", .text).notNull()
+                t.primaryKey(["scope", "key"])
+            }
+        }
+        return migrator
+    }
+
+    /// The names of the migrations applied, oldest first.
+    public func appliedMigrations() throws(StoreError) -> [String] {
+        try read { db in try Self.migrator.appliedMigrations(db) }
+    }
+
+    func read<T>(_ body: (Database) throws -> T) throws(StoreError) -> T {
+        do { return try pool.read(body) } catch { throw .database(Self.describe(error)) }
+    }
+
+    func write<T>(_ body: (Database) throws -> T) throws(StoreError) -> T {
+        do { return try pool.write(body) } catch { throw .database(Self.describe(error)) }
+    }
+
+    static func describe(_ error: any Error) -> String {
+        if let error = error as? DatabaseError {
+            return error.message ?? error.description
+        }
+        return String(describing: error)
+    }
+}
+
+// MARK: - Settings
+
+extension Store {
+    /// The scope of settings used when no org is selected.
+    public static let defaultScope = ""
+
+    public func setting(_ key: String, scope: String) throws(StoreError) -> String? {
+        try read { db in
+            try String.fetchOne(db, sql: "SELECT value FROM setting WHERE scope = ? AND key = ?",
+                                arguments: [scope, key])
+        }
+    }
+
+    /// All settings of one scope, by key.
+    public func settings(scope: String) throws(StoreError) -> [String: String] {
+        try read { db in
+            let rows = try Row.fetchAll(db, sql: "SELECT key, value FROM setting WHERE scope = ?",
+                                        arguments: [scope])
+            return Dictionary(rows.map { ($0["key"] as String, $0["value"] as String) },
+                              uniquingKeysWith: { _, last in last })
+        }
+    }
+
+    public func setSetting(_ key: String, to value: String, scope: String) throws(StoreError) {
+        try write { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO setting (scope, key, value) VALUES (?, ?, ?)
+                    ON CONFLICT(scope, key) DO UPDATE SET value = excluded.value
+                    """,
+                arguments: [scope, key, value])
+        }
+    }
+
+    /// Removes a setting; returns whether there was one.
+    @discardableResult
+    public func removeSetting(_ key: String, scope: String) throws(StoreError) -> Bool {
+        try write { db in
+            try db.execute(sql: "DELETE FROM setting WHERE scope = ? AND key = ?", arguments: [scope, key])
+            return db.changesCount > 0
+        }
+    }
+}

@@ -1,0 +1,54 @@
+import ArgumentParser
+import Foundation
+import Shell
+
+/// The `sfsh` command line. All the work happens in the Shell library.
+struct SfshArguments: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sfsh",
+        abstract: "A shell for Salesforce integrations.",
+        discussion: """
+            Interactive when stdin and stdout are terminals; otherwise reads commands from stdin.
+            Exit codes: 0 ok, 1 a command failed, 2 usage error, 3 authentication,
+            4 API limit or budget exhausted, 5 network or Salesforce unavailable.
+            """)
+
+    @Option(name: [.customShort("f"), .customLong("file")], help: ArgumentHelp("Run the commands in FILE, then exit.", valueName: "FILE"))
+    var files: [String] = []
+
+    @Option(name: [.customShort("c"), .customLong("command")], help: ArgumentHelp("Run these commands (separated by ';' or newlines), then exit.", valueName: "COMMANDS"))
+    var commands: [String] = []
+
+    @Flag(help: "Go on after a failed command (default: stop at the first, like set -e).")
+    var keepGoing = false
+
+    @Option(help: ArgumentHelp("Where the database and history live (default: $SFSH_HOME, else ~/.sfsh).", valueName: "DIR"))
+    var home: String?
+
+    @Option(help: ArgumentHelp("The org alias to use for this invocation.", valueName: "ALIAS"))
+    var org: String?
+}
+
+let arguments: SfshArguments
+do {
+    arguments = try SfshArguments.parse(Array(CommandLine.arguments.dropFirst()))
+} catch {
+    let code = SfshArguments.exitCode(for: error)
+    let message = SfshArguments.fullMessage(for: error)
+    if code == .success {
+        print(message)
+        exit(0)
+    }
+    FileHandle.standardError.write(Data("sfsh: \(message)\n".utf8))
+    exit(2)
+}
+
+var options = LaunchOptions()
+options.files = arguments.files
+options.commands = arguments.commands
+options.keepGoing = arguments.keepGoing
+options.home = arguments.home
+options.org = arguments.org
+umask(0o077)
+let status = await Launcher.run(options, environment: ProcessInfo.processInfo.environment)
+exit(status)
