@@ -74,6 +74,12 @@ static pthread_t reader_thread;
 static volatile sig_atomic_t reader_thread_known = 0;
 
 void sfsh_mark_reader_thread(void) {
+    // Threads made by Foundation or Dispatch may start with signals blocked;
+    // the reader must take SIGINT to get EINTR out of its read.
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    pthread_sigmask(SIG_UNBLOCK, &set, NULL);
     reader_thread = pthread_self();
     reader_thread_known = 1;
 }

@@ -21,7 +21,10 @@ public enum JSONValue: Sendable, Equatable {
         case let (.string(a), .string(b)): return a == b
         case let (.array(a), .array(b)): return a == b
         case let (.object(a), .object(b)):
-            return a.count == b.count && zip(a, b).allSatisfy { $0.0 == $1.0 && $0.1 == $1.1 }
+            // JSON objects are unordered: equal when they hold the same pairs.
+            return a.count == b.count && a.allSatisfy { key, value in
+                b.first(where: { $0.0 == key }).map { $0.1 == value } ?? false
+            }
         default: return false
         }
     }

@@ -1,0 +1,53 @@
+import Foundation
+import Testing
+@testable import Store
+
+@Suite struct StoreTests {
+    func temporaryPath() -> String { NSTemporaryDirectory() + "sfsh-store-" + UUID().uuidString }
+
+    func mode(_ path: String) -> UInt16 {
+        let attributes = try? FileManager.default.attributesOfItem(atPath: path)
+        return (attributes?[.posixPermissions] as? NSNumber)?.uint16Value ?? 0
+    }
+
+    @Test func createsAPrivateHomeAndDatabase() throws {
+        let home = SfshHome(path: temporaryPath() + "/nested/home")
+        let store = try Store(home: home)
+        #expect(mode(home.path) == 0o700)
+        #expect(mode(home.databasePath) == 0o600)
+        #expect(try store.appliedMigrations() == ["v1_settings"])
+    }
+
+    @Test func refusesAHomeOthersCanRead() throws {
+        let path = temporaryPath()
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true,
+                                                attributes: [.posixPermissions: 0o755])
+        let error = #expect(throws: StoreError.self) { try Store(home: SfshHome(path: path)) }
+        #expect(error?.description.contains("fix it with: chmod 700 \(path)") == true)
+    }
+
+    @Test func refusesADatabaseOthersCanRead() throws {
+        let home = SfshHome(path: temporaryPath())
+        _ = try Store(home: home)
+        chmod(home.databasePath, 0o644)
+        let error = #expect(throws: StoreError.self) { try Store(home: home) }
+        #expect(error?.description.contains("chmod 600") == true)
+    }
+
+    @Test func settingsAreScoped() throws {
+        let store = try Store(home: SfshHome(path: temporaryPath()))
+        try store.setSetting("format", to: "json", scope: "")
+        try store.setSetting("format", to: "csv", scope: "demo")
+        try store.setSetting("format", to: "table", scope: "demo")
+        #expect(try store.setting("format", scope: "") == "json")
+        #expect(try store.settings(scope: "demo") == ["format": "table"])
+        #expect(try store.removeSetting("format", scope: "demo"))
+        #expect(try !store.removeSetting("format", scope: "demo"))
+    }
+
+    @Test func resolvesTheHome() {
+        #expect(SfshHome.resolve(option: "/x/", environment: ["SFSH_HOME": "/y"]).path == "/x")
+        #expect(SfshHome.resolve(option: nil, environment: ["SFSH_HOME": "/y"]).path == "/y")
+        #expect(SfshHome.resolve(option: nil, environment: ["HOME": "/home/u"]).path == "/home/u/.sfsh")
+    }
+}

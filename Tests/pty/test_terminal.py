@@ -1,0 +1,142 @@
+"""Drives the real sfsh binary through a pseudo-terminal.
+
+What only a terminal shows: the prompt, TAB completion, history recall with
+the up arrow across two sessions, Ctrl-C clearing a line, Ctrl-D exiting 0,
+and a secret prompt whose line never reaches the history file.
+
+Run: python Tests/pty/test_terminal.py PATH_TO_SFSH
+"""
+
+import os
+import shutil
+import sys
+import tempfile
+import unittest
+
+import pexpect
+
+SFSH = os.path.abspath(sys.argv.pop(1) if len(sys.argv) > 1 else ".build/debug/sfsh")
+TIMEOUT = 20
+PROMPT = "sfsh> "
+
+
+class TerminalTest(unittest.TestCase):
+    def setUp(self):
+        self.root = tempfile.mkdtemp(prefix="sfsh-pty-")
+        self.home = os.path.join(self.root, "home")
+        self.env = {
+            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+            "HOME": self.root,
+            "SFSH_HOME": self.home,
+            "TERM": "dumb",
+            "LANG": "C.UTF-8",
+        }
+
+    def tearDown(self):
+        shutil.rmtree(self.root, ignore_errors=True)
+
+    def spawn(self):
+        child = pexpect.spawn(SFSH, [], env=self.env, encoding="utf-8", timeout=TIMEOUT,
+                              dimensions=(24, 100), cwd=self.root)
+        log = open(os.path.join(self.root, "transcript.log"), "a")
+        self.addCleanup(log.close)
+        child.logfile_read = log
+        self.expect(child, PROMPT)
+        return child
+
+    def expect(self, child, pattern):
+        try:
+            return child.expect(pattern)
+        except (pexpect.TIMEOUT, pexpect.EOF) as error:
+            self.fail(f"waiting for {pattern!r}; saw:\n{child.before!r}\n({type(error).__name__})")
+
+    def quit(self, child):
+        child.sendcontrol("d")
+        child.expect(pexpect.EOF)
+        child.close()
+        return child.exitstatus
+
+    def test_prompt_and_ctrl_d_exits_zero(self):
+        child = self.spawn()
+        self.assertEqual(self.quit(child), 0)
+
+    def test_tab_completes_a_command(self):
+        child = self.spawn()
+        child.send("hist\t")
+        self.expect(child, "history ")
+        child.send("5\r")
+        self.expect(child, PROMPT)
+        child.send("ech\tcompleted\r")
+        self.expect(child, "\r\ncompleted\r\n")
+        self.expect(child, PROMPT)
+        self.assertEqual(self.quit(child), 0)
+
+    def test_tab_completes_settings_keys_and_values(self):
+        child = self.spawn()
+        child.send("set histo\t")
+        self.expect(child, "history_size ")
+        child.sendcontrol("u")
+        child.send("set format j\t\r")
+        self.expect(child, PROMPT)
+        child.send("set format\r")
+        self.expect(child, '"value": "json"')
+        self.assertEqual(self.quit(child), 0)
+
+    def test_history_recall_across_sessions(self):
+        child = self.spawn()
+        child.send("echo first-session-line\r")
+        self.expect(child, "first-session-line\r\n")
+        self.expect(child, PROMPT)
+        self.assertEqual(self.quit(child), 0)
+
+        child = self.spawn()
+        child.send("\x1b[A")  # up arrow
+        self.expect(child, "echo first-session-line")
+        child.send("\r")
+        self.expect(child, "\r\nfirst-session-line\r\n")
+        self.assertEqual(self.quit(child), 0)
+
+    def test_ctrl_c_clears_the_line(self):
+        child = self.spawn()
+        child.send("echo should-not-run")
+        self.expect(child, "should-not-run")
+        child.sendcontrol("c")
+        self.expect(child, PROMPT)
+        child.send("echo after-interrupt\r")
+        self.expect(child, "\r\nafter-interrupt\r\n")
+        self.expect(child, PROMPT)
+        self.assertEqual(self.quit(child), 0)
+        with open(os.path.join(self.root, "transcript.log")) as log:
+            self.assertNotIn("\nshould-not-run", log.read())
+
+    def test_secret_prompt_stays_out_of_history(self):
+        child = self.spawn()
+        child.send("set client_secret\r")
+        self.expect(child, "client_secret: ")
+        child.send("S3cr3t-typed-at-prompt\r")
+        self.expect(child, PROMPT)
+        child.send("set client_secret S3cr3t-on-the-line\r")
+        self.expect(child, PROMPT)
+        child.send("show settings\r")
+        self.expect(child, "redacted")
+        self.expect(child, PROMPT)
+        self.assertEqual(self.quit(child), 0)
+        with open(os.path.join(self.home, "history")) as history:
+            saved = history.read()
+        self.assertIn("set client_secret\n", saved)
+        self.assertIn("show settings\n", saved)
+        self.assertNotIn("S3cr3t", saved)
+        with open(os.path.join(self.root, "transcript.log")) as log:
+            self.assertNotIn("S3cr3t-typed-at-prompt", log.read())
+
+    def test_continuation_prompt(self):
+        child = self.spawn()
+        child.send("echo one \\\r")
+        self.expect(child, r"\.\.\.> ")
+        child.send("two\r")
+        self.expect(child, "one two\r\n")
+        self.assertEqual(self.quit(child), 0)
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
