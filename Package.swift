@@ -6,11 +6,16 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "sfsh", targets: ["sfsh"]),
+        .executable(name: "sfsim", targets: ["sfsim"]),
         .library(name: "Shell", targets: ["Shell"]),
+        .library(name: "Simulator", targets: ["Simulator"]),
+        .library(name: "Salesforce", targets: ["Salesforce"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: [
         // C interop: the native libedit API (<histedit.h>) and a shim for its variadic calls.
@@ -23,6 +28,8 @@ let package = Package(
             name: "CCurl",
             linkerSettings: [.linkedLibrary("curl")]
         ),
+        // An ordered JSON value shared by the shell, the client and the simulator.
+        .target(name: "JSON"),
         // The SQLite store: home directory, migrations, settings.
         .target(
             name: "Store",
@@ -31,7 +38,26 @@ let package = Package(
         // The shell core: tokenizer, command table, output, line readers, commands.
         .target(
             name: "Shell",
-            dependencies: ["CEditLine", "Store"]
+            dependencies: ["CEditLine", "Store", "JSON"]
+        ),
+        // The Salesforce REST client over an HTTPTransport; libcurl is the production transport.
+        .target(name: "Salesforce", dependencies: ["CCurl", "JSON"]),
+        // sfsim: a simulated Salesforce org on the real wire protocol.
+        .target(
+            name: "Simulator",
+            dependencies: [
+                "JSON",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .executableTarget(
+            name: "sfsim",
+            dependencies: [
+                "Simulator",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
         ),
         .executableTarget(
             name: "sfsh",
@@ -40,7 +66,8 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .testTarget(name: "ShellTests", dependencies: ["Shell", "Store"]),
+        .testTarget(name: "ShellTests", dependencies: ["Shell", "Store", "JSON"]),
         .testTarget(name: "StoreTests", dependencies: ["Store"]),
+        .testTarget(name: "SimulatorTests", dependencies: ["Simulator", "Salesforce", "JSON"]),
     ]
 )

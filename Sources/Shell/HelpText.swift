@@ -1,3 +1,4 @@
+import JSON
 /// Help is data: it is printed from the command table.
 enum HelpText {
     /// The list of commands, grouped, with their summaries.

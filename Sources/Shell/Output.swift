@@ -1,3 +1,4 @@
+import JSON
 import Foundation
 
 /// How a command's data is printed.

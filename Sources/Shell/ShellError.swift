@@ -1,3 +1,4 @@
+import JSON
 /// The outcome classes of SPEC §3.4, each with its process exit code.
 public enum ExitStatus: Int32, Sendable, CaseIterable {
     case ok = 0

@@ -1,3 +1,4 @@
+import JSON
 import CEditLine
 import Foundation
 import Store

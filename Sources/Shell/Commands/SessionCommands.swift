@@ -1,3 +1,4 @@
+import JSON
 import Foundation
 
 /// `help`, `exit`, `source`, `set`, `unset`, `show`, `history`, `echo`.

@@ -42,6 +42,39 @@ public enum JSONValue: Sendable, Equatable {
 
     public var isNull: Bool { self == .null }
 
+    public var boolValue: Bool? {
+        if case let .bool(b) = self { return b }
+        return nil
+    }
+
+    /// A whole number, also from a double without a fraction.
+    public var intValue: Int? {
+        switch self {
+        case let .int(i): return i
+        case let .double(d) where d == d.rounded() && abs(d) < 9.0e15: return Int(d)
+        default: return nil
+        }
+    }
+
+    public var doubleValue: Double? {
+        switch self {
+        case let .int(i): return Double(i)
+        case let .double(d): return d
+        default: return nil
+        }
+    }
+
+    public var arrayValue: [JSONValue]? {
+        if case let .array(items) = self { return items }
+        return nil
+    }
+
+    /// The pairs of an object, in order.
+    public var objectValue: [(String, JSONValue)]? {
+        if case let .object(pairs) = self { return pairs }
+        return nil
+    }
+
     /// Text for a table or CSV cell: null is empty, containers are JSON.
     public var cellText: String {
         switch self {

@@ -1,0 +1,61 @@
+import Foundation
+
+/// One HTTP request, as the client builds it.
+public struct HTTPRequest: Sendable {
+    public var method: String
+    public var url: String
+    public var headers: [(String, String)]
+    public var body: Data?
+    /// Seconds for the whole exchange.
+    public var timeout: TimeInterval
+
+    public init(method: String = "GET", url: String, headers: [(String, String)] = [], body: Data? = nil,
+                timeout: TimeInterval = 120) {
+        self.method = method
+        self.url = url
+        self.headers = headers
+        self.body = body
+        self.timeout = timeout
+    }
+}
+
+/// One HTTP response. Header names are kept lower-cased.
+public struct HTTPResponse: Sendable {
+    public var status: Int
+    public var headers: [(String, String)]
+    public var body: Data
+
+    public init(status: Int, headers: [(String, String)], body: Data) {
+        self.status = status
+        self.headers = headers.map { ($0.0.lowercased(), $0.1) }
+        self.body = body
+    }
+
+    /// The last value of a header, by case-insensitive name.
+    public func header(_ name: String) -> String? {
+        let lowered = name.lowercased()
+        return headers.last(where: { $0.0 == lowered })?.1
+    }
+}
+
+/// Why a request got no HTTP response at all.
+public enum TransportError: Error, Sendable, Equatable, CustomStringConvertible {
+    case timedOut(url: String)
+    /// Could not connect, or the connection dropped mid-exchange.
+    case connection(url: String, reason: String)
+    case invalidRequest(String)
+
+    public var description: String {
+        switch self {
+        case let .timedOut(url): "timed out waiting for \(url)"
+        case let .connection(url, reason): "network error talking to \(url): \(reason)"
+        case let .invalidRequest(reason): "invalid request: \(reason)"
+        }
+    }
+}
+
+/// Sends HTTP requests. The libcurl transport is the production one; tests may
+/// put others in its place.
+public protocol HTTPTransport: Sendable {
+    func send(_ request: HTTPRequest) async throws(TransportError) -> HTTPResponse
+}

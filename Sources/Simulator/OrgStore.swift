@@ -1,0 +1,143 @@
+import Foundation
+import GRDB
+import JSON
+
+/// The org's records in SQLite, one table per sObject, one column per stored
+/// field. Queries over a million rows stay fast because SOQL is translated to SQL.
+final class OrgStore: @unchecked Sendable {
+    let objects: [String: ObjectDef]
+    let db: DatabaseQueue
+    private let path: String?
+    private let lock = NSLock()
+    private var counters: [String: Int] = [:]
+
+    init(objects: [ObjectDef], inMemory: Bool) throws {
+        self.objects = Dictionary(uniqueKeysWithValues: objects.map { ($0.name.lowercased(), $0) })
+        var configuration = Configuration()
+        configuration.prepareDatabase { db in
+            db.add(function: DatabaseFunction("sfsim_includes", argumentCount: 2, pure: true) { values in
+                guard let stored = String.fromDatabaseValue(values[0].databaseValue),
+                      let wanted = String.fromDatabaseValue(values[1].databaseValue) else { return false }
+                let have = Set(stored.split(separator: ";").map { $0.lowercased() })
+                return wanted.split(separator: ";").allSatisfy { have.contains($0.lowercased()) }
+            })
+        }
+        if inMemory {
+            path = nil
+            db = try DatabaseQueue(configuration: configuration)
+        } else {
+            let file = NSTemporaryDirectory() + "sfsim-\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString).db"
+            path = file
+            db = try DatabaseQueue(path: file, configuration: configuration)
+            try db.writeWithoutTransaction { db in
+                try db.execute(sql: "PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF")
+            }
+        }
+        try db.write { db in
+            for object in objects {
+                var columns = ["Id TEXT NOT NULL UNIQUE"]
+                for field in object.storedFields where field.name != "Id" {
+                    columns.append("\"\(field.name)\" \(Self.sqlType(field.type))")
+                }
+                if object.name == "UserPermissionAccess" { columns.append("UserId TEXT") }
+                try db.execute(sql: "CREATE TABLE \"\(object.name)\" (\(columns.joined(separator: ", ")))")
+                for field in object.fields where field.type == .reference || ["Email", "SystemModstamp"].contains(field.name) {
+                    try db.execute(sql: "CREATE INDEX \"\(object.name)_\(field.name)\" ON \"\(object.name)\"(\"\(field.name)\")")
+                }
+            }
+        }
+    }
+
+    deinit {
+        if let path { for suffix in ["", "-wal", "-shm", "-journal"] { unlink(path + suffix) } }
+    }
+
+    static func sqlType(_ type: FieldType) -> String {
+        switch type {
+        case .boolean, .int: "INTEGER"
+        case .double, .currency, .percent: "REAL"
+        default: "TEXT"
+        }
+    }
+
+    func object(_ name: String) -> ObjectDef? { objects[name.lowercased()] }
+
+    /// A new id for an object.
+    func nextID(for object: ObjectDef) -> String {
+        lock.lock()
+        defer { lock.unlock() }
+        let next = (counters[object.name] ?? 0) + 1
+        counters[object.name] = next
+        return RecordID.make(prefix: object.keyPrefix, number: next * 7919 + 100_000)
+    }
+
+    // MARK: Values
+
+    /// A database value as JSON, by field type.
+    static func json(_ value: DatabaseValue, _ type: FieldType) -> JSONValue {
+        switch value.storage {
+        case .null: return .null
+        case let .int64(i):
+            switch type {
+            case .boolean: return .bool(i != 0)
+            case .double, .currency, .percent: return .double(Double(i))
+            default: return .int(Int(i))
+            }
+        case let .double(d): return type == .int ? .int(Int(d)) : .double(d)
+        case let .string(s): return .string(s)
+        case let .blob(data): return .string(String(decoding: data, as: UTF8.self))
+        }
+    }
+
+    // MARK: Raw writes (the generator and writes below use them)
+
+    func insert(_ object: ObjectDef, _ values: [String: DatabaseValueConvertible?], in db: Database) throws {
+        let names = Array(values.keys)
+        let sql = "INSERT INTO \"\(object.name)\" (\(names.map { "\"\($0)\"" }.joined(separator: ", "))) VALUES (\(Array(repeating: "?", count: names.count).joined(separator: ", ")))"
+        try db.execute(sql: sql, arguments: sqlArguments(names.map { values[$0]! }))
+    }
+
+    /// The row of a record as (field → database value), deleted rows included.
+    func row(_ object: ObjectDef, id: String) throws -> Row? {
+        try db.read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM \"\(object.name)\" WHERE Id = ?", arguments: [id])
+        }
+    }
+
+    /// The record as Salesforce returns it from `GET /sobjects/Type/Id`.
+    func recordJSON(_ object: ObjectDef, row: Row, fields: [FieldDef]?, version: String) -> JSONValue {
+        let id = row["Id"] as String
+        var pairs: [(String, JSONValue)] = [("attributes", .object([
+            ("type", .string(object.name)),
+            ("url", .string("/services/data/v\(version)/sobjects/\(object.name)/\(id)")),
+        ]))]
+        for field in fields ?? object.fields {
+            pairs.append((field.name, value(of: field, in: object, row: row)))
+        }
+        return .object(pairs)
+    }
+
+    /// One field's value from a row; compound addresses are built from their parts.
+    func value(of field: FieldDef, in object: ObjectDef, row: Row, prefix: String = "") -> JSONValue {
+        if field.type == .address {
+            let parts = object.fields.filter { $0.compoundFieldName == field.name }
+            var pairs: [(String, JSONValue)] = []
+            var allNull = true
+            let base = field.name == "Address" ? "" : String(field.name.dropLast("Address".count))
+            for part in parts {
+                var key = String(part.name.dropFirst(base.count))
+                key = key.prefix(1).lowercased() + key.dropFirst()
+                let value = Self.json(row[prefix + part.name] as DatabaseValue? ?? .null, part.type)
+                if value != .null { allNull = false }
+                pairs.append((key, value))
+            }
+            return allNull ? .null : .object(pairs.sorted { $0.0 < $1.0 })
+        }
+        return Self.json(row[prefix + field.name] as DatabaseValue? ?? .null, field.type)
+    }
+}
+
+/// Statement arguments from optional values (nil is NULL).
+func sqlArguments(_ values: [DatabaseValueConvertible?]) -> StatementArguments {
+    StatementArguments(values.map { $0?.databaseValue ?? .null })
+}

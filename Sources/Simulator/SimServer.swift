@@ -1,0 +1,115 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import JSON
+import Logging
+import NIOCore
+
+/// The request context: Hummingbird's, plus the channel (to drop connections
+/// as an injected fault) and a larger upload limit (collections of long text).
+struct SimContext: RequestContext {
+    var coreContext: CoreRequestContextStorage
+    let channel: any Channel
+
+    init(source: ApplicationRequestContextSource) {
+        coreContext = .init(source: source)
+        channel = source.channel
+    }
+
+    var maxUploadSize: Int { 64 * 1024 * 1024 }
+}
+
+/// sfsim served over HTTP on 127.0.0.1 (Hummingbird). Start it in-process for
+/// tests and `sfsh --demo`, or through the `sfsim` executable.
+public final class SimServer: Sendable {
+    public let org: Org
+    public let port: Int
+    private let task: Task<Void, any Error>
+
+    public var baseURL: String { "http://127.0.0.1:\(port)" }
+
+    private init(org: Org, port: Int, task: Task<Void, any Error>) {
+        self.org = org
+        self.port = port
+        self.task = task
+    }
+
+    /// Starts serving `org` on 127.0.0.1:`port` (0 picks a free port) and
+    /// returns once it listens. `log` gets one line per request.
+    public static func start(org: Org, port: Int = 0, log: (@Sendable (String) -> Void)? = nil) async throws -> SimServer {
+        let responder = CallbackResponder<SimContext> { request, context in
+            let started = ContinuousClock.now
+            var body = Data()
+            for try await buffer in request.body {
+                body.append(contentsOf: buffer.readableBytesView)
+                guard body.count <= context.maxUploadSize else { throw HTTPError(.contentTooLarge) }
+            }
+            var headers: [String: String] = [:]
+            for field in request.headers { headers[field.name.canonicalName] = field.value }
+            let rawPath = request.uri.path
+            let simRequest = SimRequest(method: request.method.rawValue,
+                                        path: rawPath.removingPercentEncoding ?? rawPath,
+                                        query: request.uri.query.map(FormCoding.decode) ?? [],
+                                        headers: headers, body: body)
+            let answer = await org.handle(simRequest)
+            if let log {
+                let elapsed = ContinuousClock.now - started
+                let ms = Double(elapsed.components.attoseconds) / 1e15 + Double(elapsed.components.seconds) * 1000
+                log("\(simRequest.method) \(rawPath) \(answer.status) \(String(format: "%.1f", ms))ms")
+            }
+            if answer.dropConnection {
+                context.channel.close(promise: nil)
+                throw CancellationError()
+            }
+            var fields = HTTPFields()
+            for (name, value) in answer.headers {
+                if let fieldName = HTTPField.Name(name) { fields.append(HTTPField(name: fieldName, value: value)) }
+            }
+            return Response(status: HTTPResponse.Status(code: answer.status), headers: fields,
+                            body: ResponseBody(byteBuffer: ByteBuffer(bytes: answer.body)))
+        }
+        var logger = Logger(label: "sfsim")
+        logger.logLevel = .critical
+        let (portStream, portContinuation) = AsyncStream.makeStream(of: Int.self)
+        let app = Application(
+            responder: responder,
+            configuration: .init(address: .hostname("127.0.0.1", port: port), serverName: nil),
+            onServerRunning: { channel in
+                portContinuation.yield(channel.localAddress?.port ?? 0)
+                portContinuation.finish()
+            },
+            logger: logger)
+        let task = Task {
+            // If the server cannot start, end the wait for its port.
+            defer { portContinuation.finish() }
+            try await app.runService(gracefulShutdownSignals: [])
+        }
+        var bound = 0
+        for await value in portStream {
+            bound = value
+            break
+        }
+        guard bound > 0 else {
+            task.cancel()
+            throw SimServerError.couldNotListen(port: port)
+        }
+        org.baseURL = "http://127.0.0.1:\(bound)"
+        return SimServer(org: org, port: bound, task: task)
+    }
+
+    /// Stops serving and waits until the socket is closed.
+    public func stop() async {
+        task.cancel()
+        _ = try? await task.value
+    }
+}
+
+public enum SimServerError: Error, CustomStringConvertible {
+    case couldNotListen(port: Int)
+
+    public var description: String {
+        switch self {
+        case let .couldNotListen(port): "sfsim could not listen on 127.0.0.1:\(port)"
+        }
+    }
+}
