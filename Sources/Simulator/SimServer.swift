@@ -58,8 +58,15 @@ public final class SimServer: Sendable {
                 log("\(simRequest.method) \(rawPath) \(answer.status) \(String(format: "%.1f", ms))ms")
             }
             if answer.dropConnection {
-                context.channel.close(promise: nil)
-                throw CancellationError()
+                // Promise a body, send a few bytes, then cut the connection: the
+                // client sees a dropped connection mid-response (and cannot
+                // quietly resend, as it would for a connection closed before any answer).
+                return Response(status: .ok, headers: [.contentType: "application/json;charset=UTF-8"],
+                                body: ResponseBody(contentLength: 4096) { writer in
+                                    try await writer.write(ByteBuffer(string: "{\"totalSize\":"))
+                                    context.channel.close(promise: nil)
+                                    throw CancellationError()
+                                })
             }
             var fields = HTTPFields()
             for (name, value) in answer.headers {
