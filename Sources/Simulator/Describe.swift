@@ -2,14 +2,32 @@ import JSON
 
 /// Describe bodies in the real shapes (every key a real describe carries).
 extension Org {
-    func urls(_ object: ObjectDef, version: String) -> JSONValue {
+    func urls(_ object: ObjectDef, version: String, full: Bool = false) -> JSONValue {
         let base = "/services/data/v\(version)/sobjects/\(object.name)"
-        return .object([
+        var pairs: [(String, JSONValue)] = [
             ("rowTemplate", .string("\(base)/{ID}")),
             ("defaultValues", .string("\(base)/defaultValues?recordTypeId&fields")),
             ("describe", .string("\(base)/describe")),
             ("sobject", .string(base)),
-        ])
+        ]
+        if object.createable {
+            pairs += [
+                ("compactLayouts", .string("\(base)/describe/compactLayouts")),
+                ("approvalLayouts", .string("\(base)/describe/approvalLayouts")),
+                ("listviews", .string("\(base)/listviews")),
+                ("quickActions", .string("\(base)/quickActions")),
+                ("layouts", .string("\(base)/describe/layouts")),
+            ]
+            if full {
+                let ui = baseURL.replacingOccurrences(of: "http://", with: "https://")
+                pairs += [
+                    ("uiDetailTemplate", .string("\(ui)/{ID}")),
+                    ("uiEditTemplate", .string("\(ui)/{ID}/e")),
+                    ("uiNewRecord", .string("\(ui)/\(object.keyPrefix)/e")),
+                ]
+            }
+        }
+        return .object(pairs)
     }
 
     func describeSummary(_ object: ObjectDef, version: String) -> JSONValue {
@@ -80,7 +98,7 @@ extension Org {
             ("sobjectDescribeOption", .string("FULL")),
             ("supportedScopes", .array([.object([("label", .string("All \(object.labelPlural.lowercased())")),
                                                  ("name", .string("everything"))])])),
-            ("urls", urls(object, version: version)),
+            ("urls", urls(object, version: version, full: true)),
         ]
         return .object(pairs.sorted { $0.0 < $1.0 })
     }
