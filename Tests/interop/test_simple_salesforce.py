@@ -1,0 +1,144 @@
+"""simple-salesforce, unmodified, against a real sfsim process.
+
+simple-salesforce always builds https:// URLs (and logs into *.salesforce.com),
+so the requests session it is given carries a transport adapter that rewrites
+those URLs to sfsim's http://127.0.0.1:PORT. Nothing in simple-salesforce is patched.
+
+Run: python Tests/interop/test_simple_salesforce.py PATH_TO_SFSIM
+"""
+
+import json
+import subprocess
+import sys
+import unittest
+from urllib.parse import urlsplit, urlunsplit
+
+import requests
+from requests.adapters import HTTPAdapter
+from simple_salesforce import Salesforce
+from simple_salesforce.exceptions import (SalesforceExpiredSession, SalesforceMalformedRequest,
+                                          SalesforceRefusedRequest, SalesforceResourceNotFound)
+
+SFSIM = sys.argv.pop(1) if len(sys.argv) > 1 else ".build/debug/sfsim"
+
+
+class RewriteToSimulator(HTTPAdapter):
+    """Sends https://anything/... to http://127.0.0.1:PORT/..."""
+
+    def __init__(self, port):
+        super().__init__()
+        self.port = port
+
+    def send(self, request, **kwargs):
+        parts = urlsplit(request.url)
+        request.url = urlunsplit(("http", f"127.0.0.1:{self.port}", parts.path, parts.query, parts.fragment))
+        return super().send(request, **kwargs)
+
+
+class SimpleSalesforceInterop(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.process = subprocess.Popen(
+            [SFSIM, "--control", "--quiet", "--contacts", "4500", "--leads", "50", "--seed", "7"],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        line = cls.process.stdout.readline()
+        if not line:
+            raise RuntimeError("sfsim did not start: " + cls.process.stderr.read())
+        cls.info = json.loads(line)
+        cls.port = urlsplit(cls.info["instance_url"]).port
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.process.terminate()
+        cls.process.wait(timeout=10)
+
+    def session(self):
+        session = requests.Session()
+        session.mount("https://", RewriteToSimulator(self.port))
+        return session
+
+    def client(self, token=None):
+        return Salesforce(instance_url=f"https://127.0.0.1:{self.port}",
+                          session_id=token or self.info["access_token"], session=self.session())
+
+    def control(self, method, path, body=None):
+        response = requests.request(method, f"{self.info['instance_url']}/_sfsim/{path}", json=body, timeout=10)
+        self.assertLess(response.status_code, 300, response.text)
+        return response.json() if response.content else None
+
+    def fresh_token(self):
+        return self.control("POST", "users", {"username": f"interop{id(self)}-{len(self._testMethodName)}@example.com"})[
+            "access_token"]
+
+    def test_query_and_query_all_over_several_pages(self):
+        sf = self.client()
+        first = sf.query("SELECT Id, Name, Account.Name FROM Contact")
+        self.assertEqual(first["totalSize"], 4500)
+        self.assertFalse(first["done"])
+        self.assertEqual(len(first["records"]), 2000)
+        self.assertTrue(first["nextRecordsUrl"].startswith("/services/data/v"))
+        everything = sf.query_all("SELECT Id FROM Contact")
+        self.assertEqual(everything["totalSize"], 4500)
+        self.assertEqual(len(everything["records"]), 4500)
+        self.assertEqual(len({r["Id"] for r in everything["records"]}), 4500)
+        few = sf.query("SELECT Id, Name FROM Contact LIMIT 5")
+        self.assertEqual(len(few["records"]), 5)
+        self.assertEqual(few["records"][0]["attributes"]["type"], "Contact")
+
+    def test_describe_and_limits(self):
+        sf = self.client()
+        describe = sf.Contact.describe()
+        self.assertEqual(describe["name"], "Contact")
+        self.assertIn("LastName", [f["name"] for f in describe["fields"]])
+        limits = sf.limits()
+        self.assertIn("DailyApiRequests", limits)
+        self.assertIsNotNone(sf.api_usage.get("api-usage"))
+        self.assertIn("Contact", [o["name"] for o in sf.describe()["sobjects"]])
+
+    def test_create_and_update_a_lead(self):
+        sf = self.client()
+        created = sf.Lead.create({"LastName": "Interop", "Company": "Py Co", "Email": "interop.lead@example.com"})
+        self.assertTrue(created["success"])
+        status = sf.Lead.update(created["id"], {"Company": "Py Co 2"})
+        self.assertEqual(status, 204)
+        self.assertEqual(sf.Lead.get(created["id"])["Company"], "Py Co 2")
+        with self.assertRaises(SalesforceMalformedRequest):
+            sf.Lead.create({"LastName": "Dup", "Company": "Py Co", "Email": "interop.lead@example.com"})
+        with self.assertRaises(SalesforceResourceNotFound):
+            sf.Nope__c.describe()
+
+    def test_expired_session(self):
+        token = self.fresh_token()
+        sf = self.client(token)
+        sf.limits()
+        self.control("POST", "sessions/expire", {"token": token})
+        with self.assertRaises(SalesforceExpiredSession):
+            sf.limits()
+
+    def test_request_limit_exceeded(self):
+        sf = self.client()
+        limit = self.control("GET", "limits")
+        try:
+            self.control("POST", "limits", {"daily_limit": limit["used"]})
+            with self.assertRaises(SalesforceRefusedRequest):
+                sf.query("SELECT Id FROM Lead LIMIT 1")
+        finally:
+            self.control("POST", "limits", {"daily_limit": 100000})
+
+    def test_oauth_password_login(self):
+        sf = Salesforce(username=self.info["username"], password=self.info["password"],
+                        consumer_key=self.info["client_id"], consumer_secret=self.info["client_secret"],
+                        session=self.session())
+        self.assertGreaterEqual(sf.query("SELECT COUNT() FROM Lead")["totalSize"], 50)
+        with self.assertRaises(Exception):
+            Salesforce(username=self.info["username"], password="wrong", consumer_key=self.info["client_id"],
+                       consumer_secret=self.info["client_secret"], session=self.session())
+
+    def test_soap_login_with_security_token(self):
+        sf = Salesforce(username=self.info["username"], password=self.info["password"],
+                        security_token=self.info["security_token"], session=self.session())
+        self.assertEqual(sf.query("SELECT Id FROM Organization")["totalSize"], 1)
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
