@@ -38,7 +38,7 @@ let package = Package(
         // The shell core: tokenizer, command table, output, line readers, commands.
         .target(
             name: "Shell",
-            dependencies: ["CEditLine", "Store", "JSON"]
+            dependencies: ["CEditLine", "Store", "JSON", "Salesforce", "Simulator"]
         ),
         // The Salesforce REST client over an HTTPTransport; libcurl is the production transport.
         .target(name: "Salesforce", dependencies: ["CCurl", "JSON"]),
@@ -66,7 +66,7 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .testTarget(name: "ShellTests", dependencies: ["Shell", "Store", "JSON"]),
+        .testTarget(name: "ShellTests", dependencies: ["Shell", "Store", "JSON", "Salesforce", "Simulator"]),
         .testTarget(name: "StoreTests", dependencies: ["Store"]),
         .testTarget(name: "SimulatorTests", dependencies: ["Simulator", "Salesforce", "JSON"]),
     ]

@@ -8,6 +8,8 @@ public struct LaunchOptions: Sendable {
     public var keepGoing = false
     public var home: String?
     public var org: String?
+    /// Start the simulated demo org and log into it first.
+    public var demo = false
 
     public init() {}
 }
@@ -27,6 +29,22 @@ public enum Launcher {
             return ExitStatus.failure.rawValue
         }
         session.keepGoing = options.keepGoing
+        session.orgOverride = options.org
+        if let alias = options.org, (try? session.store.org(alias)) ?? nil == nil {
+            io.stderr.write("sfsh: error: no org called '\(alias)'\n  'sfsh -c orgs' lists them\n")
+            return ExitStatus.usage.rawValue
+        }
+        if options.demo {
+            do {
+                _ = try await session.execute(words: ["login", "--demo"])
+            } catch let error as ShellError {
+                session.report(error, location: nil, json: false)
+                return error.status.rawValue
+            } catch {
+                io.stderr.write("sfsh: error: \(error)\n")
+                return ExitStatus.failure.rawValue
+            }
+        }
 
         if !options.files.isEmpty || !options.commands.isEmpty {
             var lastFailure: ExitStatus?
@@ -56,7 +74,11 @@ public enum Launcher {
         }
 
         if isatty(STDIN_FILENO) == 1 && isatty(STDOUT_FILENO) == 1 {
-            let completer = Completer(table: Commands.table, source: EmptyCompletionSource())
+            let store = session.store
+            let override = options.org
+            let completer = Completer(table: Commands.table, source: StoreCompletionSource(store: store, currentOrg: {
+                override ?? (try? store.setting("current_org", scope: Store.stateScope)) ?? nil
+            }))
             let limit = session.historyLimit
             if let reader = EditLineReader(completer: completer, history: session.history,
                                            historyLimit: { limit }) {

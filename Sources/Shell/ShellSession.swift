@@ -1,6 +1,8 @@
 import JSON
 import CEditLine
 import Foundation
+import Salesforce
+import Simulator
 import Store
 
 /// How a run of lines ended.
@@ -60,6 +62,8 @@ public struct ShellIO: Sendable {
 /// An error already shown to the user (by a sourced script); it only carries the status on.
 struct ReportedFailure: Error {
     let status: ExitStatus
+    /// A closing remark for stderr (the details were already printed).
+    var note: String?
 }
 
 /// One shell: the command table, the store, the output, and the loop that
@@ -78,36 +82,87 @@ public final class ShellSession {
     static let sourceDepthLimit = 16
     private var settingsCache: [String: String]
     private let input = InputThread(onStart: { sfsh_mark_reader_thread() })
+    /// The time, injected so tests can move it.
+    public let clock: @Sendable () -> Date
+    /// `--org ALIAS` for this invocation.
+    public var orgOverride: String?
+    /// How HTTP goes out (libcurl unless a test says otherwise).
+    public let transport: any HTTPTransport
+    public var retryPolicy: RetryPolicy = .standard
+    var clients: [String: SalesforceClient] = [:]
+    let ledgerSource = LedgerSource()
+    /// The in-process simulated org behind `--demo`, once started.
+    var demoServer: SimServer?
 
-    public init(table: CommandTable, store: Store, io: ShellIO) throws(StoreError) {
+    public init(table: CommandTable, store: Store, io: ShellIO, clock: @escaping @Sendable () -> Date = { Date() },
+                transport: any HTTPTransport = CurlTransport()) throws(StoreError) {
         self.table = table
         self.store = store
         self.io = io
+        self.clock = clock
+        self.transport = transport
         self.history = HistoryFile(path: store.home.historyPath)
         self.settingsCache = try store.settings(scope: Store.defaultScope)
     }
 
     // MARK: Settings
 
-    /// The value of a shell setting: set by the user, else its default.
-    public func setting(_ key: String) -> String? {
-        settingsCache[key] ?? SettingsRegistry.spec(key)?.defaultValue
+    /// The store scope a setting lives in: the home's, or the current org's
+    /// (the default scope when no org is selected).
+    public func scope(of spec: SettingSpec) -> String {
+        spec.scope == .org ? (currentOrgAlias ?? Store.defaultScope) : Store.defaultScope
     }
 
-    public func isSettingSet(_ key: String) -> Bool { settingsCache[key] != nil }
+    /// The stored value of a setting in its scope, if the user set one.
+    public func storedSetting(_ key: String) -> String? {
+        guard let spec = SettingsRegistry.spec(key) else { return settingsCache[key] }
+        let scope = scope(of: spec)
+        if scope == Store.defaultScope { return settingsCache[spec.key] }
+        return (try? store.setting(spec.key, scope: scope)) ?? nil
+    }
+
+    /// The value of a setting: set by the user, else its default.
+    public func setting(_ key: String) -> String? {
+        storedSetting(key) ?? SettingsRegistry.spec(key)?.defaultValue
+    }
+
+    /// An org-scoped setting (`levitate.*`, `lytics.*`) of the current org.
+    public func orgSetting(_ key: String) -> String? { setting(key) }
+
+    public func isSettingSet(_ key: String) -> Bool { storedSetting(key) != nil }
 
     public func storeSetting(_ key: String, _ value: String) throws(ShellError) {
-        do { try store.setSetting(key, to: value, scope: Store.defaultScope) } catch { throw .failure(error.description) }
-        settingsCache[key] = value
+        let spec = SettingsRegistry.spec(key)
+        let scope = spec.map(scope(of:)) ?? Store.defaultScope
+        do { try store.setSetting(key, to: value, scope: scope) } catch { throw .failure(error.description) }
+        if scope == Store.defaultScope { settingsCache[key] = value }
     }
 
     @discardableResult
     public func removeSetting(_ key: String) throws(ShellError) -> Bool {
+        let spec = SettingsRegistry.spec(key)
+        let scope = spec.map(scope(of:)) ?? Store.defaultScope
         do {
-            let removed = try store.removeSetting(key, scope: Store.defaultScope)
-            settingsCache[key] = nil
+            let removed = try store.removeSetting(key, scope: scope)
+            if scope == Store.defaultScope { settingsCache[key] = nil }
             return removed
         } catch { throw .failure(error.description) }
+    }
+
+    /// The field-valued settings under `prefix` that are set: (key, field, allowed types), one per field.
+    func fieldSettings(prefix: String) -> [(String, String, [String])] {
+        SettingsRegistry.all.filter { $0.key.hasPrefix(prefix) }.flatMap { spec -> [(String, String, [String])] in
+            guard let value = setting(spec.key) else { return [] }
+            switch spec.kind {
+            case let .field(_, types): return [(spec.key, value, types)]
+            case let .fields(_, types): return SettingSpec.listItems(value).map { (spec.key, $0, types) }
+            case let .pairs(_, types):
+                return SettingSpec.listItems(value).compactMap { pair in
+                    pair.split(separator: "=", maxSplits: 1).last.map { (spec.key, String($0), types) }
+                }
+            default: return []
+            }
+        }
     }
 
     public var historyLimit: Int { Int(setting("history_size") ?? "") ?? 1000 }
@@ -127,6 +182,16 @@ public final class ShellSession {
         case .table: io.stdout.write(table.rendered(width: io.terminalWidth()))
         case .json: io.stdout.write(table.json.prettyPrinted() + "\n")
         case .csv: io.stdout.write(table.csv())
+        }
+    }
+
+    /// Prints a table whose JSON and CSV keep typed columns while the terminal
+    /// table shows a friendlier form.
+    public func emit(_ table: Table, for invocation: Invocation, tableOverride: (Table) -> Table) {
+        if format(for: invocation) == .table {
+            io.stdout.write(tableOverride(table).rendered(width: io.terminalWidth()))
+        } else {
+            emit(table, for: invocation)
         }
     }
 
@@ -175,6 +240,29 @@ public final class ShellSession {
         return await input.run { box.reader.readSecret(prompt: prompt) }
     }
 
+    /// Asks for a visible line (a username) on the current line source.
+    public func readVisible(prompt: String) async -> String? {
+        guard let reader = readers.last else { return nil }
+        let box = UncheckedReader(reader: reader)
+        let answer = await input.run { () -> LineInput in
+            if box.reader.isInteractive { return box.reader.readLine(prompt: prompt) }
+            return box.reader.readSecret(prompt: prompt).map(LineInput.line) ?? .end
+        }
+        if case let .line(text) = answer { return text.trimmingBlanks }
+        return nil
+    }
+
+    /// Waits, giving up with an error when Ctrl-C is pressed.
+    public func pause(seconds: Double) async throws(ShellError) {
+        var left = seconds
+        while left > 0 {
+            if sfsh_take_sigint() != 0 { throw ShellError(.failure, "interrupted") }
+            let step = min(0.1, left)
+            try? await Task.sleep(nanoseconds: UInt64(step * 1_000_000_000))
+            left -= step
+        }
+    }
+
     /// Reads lines from `reader` and runs them until the end, an `exit`, or
     /// (when not interactive and not `keepGoing`) the first failure.
     public func run(reader: any LineReader, origin: String? = nil) async -> RunResult {
@@ -184,7 +272,7 @@ public final class ShellSession {
         var lastFailure: ExitStatus?
         var lineNumber = 0
         while true {
-            let prompt = reader.isInteractive ? "sfsh> " : ""
+            let prompt = reader.isInteractive ? (currentOrgAlias.map { "sfsh:\($0)> " } ?? "sfsh> ") : ""
             var input = await self.input.run { box.reader.readLine(prompt: prompt) }
             guard case var .line(line) = input else {
                 if input == .interrupted { continue }
@@ -239,6 +327,7 @@ public final class ShellSession {
                 report(error, location: location, json: wantsJSON(words))
                 return .failure(error.status)
             } catch let reported as ReportedFailure {
+                if let text = reported.note { self.note(text) }
                 return .failure(reported.status)
             } catch {
                 let failure = ShellError.failure(String(describing: error))
@@ -275,6 +364,8 @@ public final class ShellSession {
             io.stdout.write(HelpText.command(invocation.spec, path: invocation.path))
             return .done
         }
+        ledgerSource.current = invocation.path
+        defer { ledgerSource.current = "shell" }
         guard let handler = invocation.spec.handler else {
             let names = invocation.spec.subcommands.map(\.name).joined(separator: ", ")
             throw ShellError.usage("\(invocation.path): missing subcommand (one of: \(names))",

@@ -219,7 +219,8 @@ final class DataGenerator {
     }
 
     func phone() -> String {
-        "(\(random.int(200...989))) \(random.int(200...999))-\(String(format: "%04d", random.int(0...9999)))"
+        let line = String(random.int(10_000...19_999).description.dropFirst())  // four digits, zero-padded
+        return "(\(random.int(200...989))) \(random.int(200...999))-\(line)"
     }
 
     func email(_ first: String, _ last: String, _ index: Int) -> String {

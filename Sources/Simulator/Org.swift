@@ -77,7 +77,7 @@ public final class Org: @unchecked Sendable {
 
     // MARK: Tokens
 
-    func issueAccessToken(userID: String, refreshToken: String?) -> String {
+    public func issueAccessToken(userID: String, refreshToken: String?) -> String {
         let token = orgID.prefix(15) + "!AR" + Self.randomToken(60)
         lock.withLock {
             accessTokens[String(token)] = AccessToken(userID: userID,

@@ -167,7 +167,7 @@ extension Org {
             guard let object = store.object(name), object.replicateable else { continue }
             let count = (try? store.db.read { db in
                 try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM \"\(object.name)\"\(object.field("IsDeleted") != nil ? " WHERE IsDeleted = 0" : "")")
-            }) ?? 0
+            }) ?? nil
             counts.append(.object([("count", .int(count ?? 0)), ("name", .string(object.name))]))
         }
         return .object([("sObjects", .array(counts))])

@@ -12,15 +12,48 @@ public enum SimDates {
     }
 
     public static func format(_ date: Date) -> String {
-        let c = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second, .nanosecond], from: date)
-        let millis = min(999, Int((Double(c.nanosecond ?? 0) / 1_000_000).rounded(.down)))
-        return String(format: "%04d-%02d-%02dT%02d:%02d:%02d.%03d+0000", c.year!, c.month!, c.day!, c.hour!,
-                      c.minute!, c.second!, millis)
+        let totalMillis = Int64((date.timeIntervalSince1970 * 1000).rounded(.down))
+        var days = totalMillis / 86_400_000
+        var millisOfDay = totalMillis % 86_400_000
+        if millisOfDay < 0 {
+            millisOfDay += 86_400_000
+            days -= 1
+        }
+        let (year, month, day) = civil(fromDays: days)
+        let seconds = millisOfDay / 1000
+        var text = ""
+        text.reserveCapacity(28)
+        pad(&text, year, 4); text += "-"; pad(&text, month, 2); text += "-"; pad(&text, day, 2); text += "T"
+        pad(&text, seconds / 3600, 2); text += ":"; pad(&text, seconds / 60 % 60, 2); text += ":"
+        pad(&text, seconds % 60, 2); text += "."; pad(&text, millisOfDay % 1000, 3); text += "+0000"
+        return text
     }
 
     public static func formatDate(_ date: Date) -> String {
-        let c = calendar.dateComponents([.year, .month, .day], from: date)
-        return String(format: "%04d-%02d-%02d", c.year!, c.month!, c.day!)
+        let days = Int64((date.timeIntervalSince1970 / 86_400).rounded(.down))
+        let (year, month, day) = civil(fromDays: days)
+        var text = ""
+        pad(&text, year, 4); text += "-"; pad(&text, month, 2); text += "-"; pad(&text, day, 2)
+        return text
+    }
+
+    private static func pad(_ text: inout String, _ value: Int64, _ width: Int) {
+        let digits = String(value)
+        if digits.count < width { text += String(repeating: "0", count: width - digits.count) }
+        text += digits
+    }
+
+    /// Year, month, day of a day count since 1970-01-01 (Howard Hinnant's civil_from_days).
+    static func civil(fromDays days: Int64) -> (Int64, Int64, Int64) {
+        let z = days + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let dayOfEra = z - era * 146_097
+        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
+        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
+        let mp = (5 * dayOfYear + 2) / 153
+        let day = dayOfYear - (153 * mp + 2) / 5 + 1
+        let month = mp < 10 ? mp + 3 : mp - 9
+        return (yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month, day)
     }
 
     /// Parses `YYYY-MM-DDThh:mm[:ss[.fff]](Z|±hh:mm|±hhmm)`.

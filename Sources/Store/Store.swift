@@ -47,6 +47,43 @@ public final class Store: Sendable {
                 t.primaryKey(["scope", "key"])
             }
         }
+        migrator.registerMigration("v2_orgs_ledger_describe") { db in
+            try db.create(table: "org") { t in
+                t.primaryKey("alias", .text)
+                t.column("instance_url", .text).notNull()
+                t.column("login_url", .text).notNull()
+                t.column("org_id", .text)
+                t.column("user_id", .text)
+                t.column("username", .text)
+                t.column("access_token", .text).notNull()
+                t.column("refresh_token", .text)
+                t.column("client_id", .text)
+                t.column("client_secret", .text)
+                t.column("api_version", .text).notNull()
+                t.column("created_at", .double).notNull()
+                t.column("last_used_at", .double)
+            }
+            try db.create(table: "ledger") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("at", .double).notNull().indexed()
+                t.column("org", .text).notNull()
+                t.column("source", .text).notNull()
+                t.column("method", .text).notNull()
+                t.column("path", .text).notNull()
+                t.column("status", .integer).notNull()
+                t.column("duration_ms", .double).notNull()
+                t.column("usage_used", .integer)
+                t.column("usage_max", .integer)
+            }
+            try db.create(table: "describe_cache") { t in
+                t.column("org", .text).notNull()
+                t.column("object", .text).notNull()
+                t.column("body", .blob).notNull()
+                t.column("fetched_at", .double).notNull()
+                t.column("last_modified", .text)
+                t.primaryKey(["org", "object"])
+            }
+        }
         return migrator
     }
 
@@ -76,6 +113,8 @@ public final class Store: Sendable {
 extension Store {
     /// The scope of settings used when no org is selected.
     public static let defaultScope = ""
+    /// Where sfsh keeps its own state (the current org), apart from user settings.
+    public static let stateScope = "*state*"
 
     public func setting(_ key: String, scope: String) throws(StoreError) -> String? {
         try read { db in

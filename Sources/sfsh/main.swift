@@ -27,6 +27,9 @@ struct SfshArguments: ParsableCommand {
 
     @Option(help: ArgumentHelp("The org alias to use for this invocation.", valueName: "ALIAS"))
     var org: String?
+
+    @Flag(help: "Start a simulated org (sfsim) inside sfsh and log into it as 'demo': try everything without a real org.")
+    var demo = false
 }
 
 let arguments: SfshArguments
@@ -49,6 +52,7 @@ options.commands = arguments.commands
 options.keepGoing = arguments.keepGoing
 options.home = arguments.home
 options.org = arguments.org
+options.demo = arguments.demo
 umask(0o077)
 let status = await Launcher.run(options, environment: ProcessInfo.processInfo.environment)
 exit(status)

@@ -82,7 +82,7 @@ struct Harness {
             set format xml
             """)
         #expect(code == 2)
-        #expect(out.contains("format,json,set,"))
+        #expect(out.contains("format,json,set (home),"))
         #expect(out.contains("history_size,1000,default,"))
         #expect(err.contains(#""message":"format must be one of table, json, csv, not 'xml'""#))
         let reopened = try ShellSession(table: Commands.table, store: try Store(home: SfshHome(path: harness.home)),

@@ -1,5 +1,6 @@
 import JSON
 import Foundation
+import Salesforce
 
 /// `help`, `exit`, `source`, `set`, `unset`, `show`, `history`, `echo`.
 enum SessionCommands {
@@ -113,7 +114,14 @@ enum SessionCommands {
                 }
                 raw = typed
             }
-            let value = try spec.normalize(raw)
+            var describe: SObjectDescribe?
+            if let object = spec.describedObject {
+                describe = await session.describeIfAvailable(object)
+                if describe == nil {
+                    session.note("\(spec.key): not checked now (no describe of \(object): no org selected or it is unreachable); it is checked when used")
+                }
+            }
+            let value = try spec.normalize(raw, describe: describe)
             try session.storeSetting(spec.key, value)
             return .done
         })
@@ -151,13 +159,14 @@ enum SessionCommands {
 
     static func settingsTable(_ session: ShellSession) -> Table {
         Table(columns: ["key", "value", "source", "description"], rows: SettingsRegistry.all.map { spec in
+            let where_ = spec.scope == .org ? (session.currentOrgAlias.map { "org \($0)" } ?? "default scope") : "home"
             let value = session.setting(spec.key)
             let shown: JSONValue = switch (value, spec.secret) {
             case (nil, _): .null
             case (.some, true): .string("(redacted)")
             case let (.some(value), false): .string(value)
             }
-            return [.string(spec.key), shown, .string(session.isSettingSet(spec.key) ? "set" : "default"),
+            return [.string(spec.key), shown, .string(session.isSettingSet(spec.key) ? "set (\(where_))" : "default"),
                     .string(spec.help)]
         })
     }

@@ -1,0 +1,339 @@
+import Foundation
+import JSON
+
+/// What the client needs to act for a user in an org.
+public struct Credentials: Sendable, Equatable {
+    public var instanceURL: String
+    public var accessToken: String
+    public var refreshToken: String?
+    public var loginURL: String
+    public var clientID: String?
+    public var clientSecret: String?
+
+    public init(instanceURL: String, accessToken: String, refreshToken: String? = nil,
+                loginURL: String = "https://login.salesforce.com", clientID: String? = nil, clientSecret: String? = nil) {
+        self.instanceURL = instanceURL
+        self.accessToken = accessToken
+        self.refreshToken = refreshToken
+        self.loginURL = loginURL
+        self.clientID = clientID
+        self.clientSecret = clientSecret
+    }
+}
+
+/// One HTTP exchange with Salesforce, as the ledger records it. Never holds a token.
+public struct CallRecord: Sendable {
+    public var method: String
+    /// The path without its query string.
+    public var path: String
+    /// 0 when there was no answer.
+    public var status: Int
+    public var duration: TimeInterval
+    public var usage: APIUsage?
+}
+
+/// How transient failures are retried: bounded attempts, exponential backoff
+/// with full jitter. Sleeping is injected so tests need not wait.
+public struct RetryPolicy: Sendable {
+    public var attempts: Int
+    public var baseDelay: TimeInterval
+    public var maxDelay: TimeInterval
+    public var sleep: @Sendable (TimeInterval) async -> Void
+
+    public init(attempts: Int = 4, baseDelay: TimeInterval = 0.5, maxDelay: TimeInterval = 8,
+                sleep: @escaping @Sendable (TimeInterval) async -> Void = { seconds in
+                    try? await Task.sleep(nanoseconds: UInt64(seconds * 1_000_000_000))
+                }) {
+        self.attempts = attempts
+        self.baseDelay = baseDelay
+        self.maxDelay = maxDelay
+        self.sleep = sleep
+    }
+
+    public static let standard = RetryPolicy()
+    public static let none = RetryPolicy(attempts: 1)
+
+    func delay(forAttempt attempt: Int) -> TimeInterval {
+        let ceiling = min(maxDelay, baseDelay * pow(2, Double(attempt - 1)))
+        return Double.random(in: ceiling / 2...ceiling)
+    }
+}
+
+/// The Salesforce REST client. It knows the wire protocol, not sync rules:
+/// authentication (refresh once on 401), retries of transient failures for
+/// idempotent requests, paging, and typed answers.
+public final class SalesforceClient: @unchecked Sendable {
+    public let apiVersion: String
+    public let transport: any HTTPTransport
+    public let retry: RetryPolicy
+    private let lock = NSLock()
+    private var current: Credentials
+    private var usage: APIUsage?
+    private let onCall: @Sendable (CallRecord) -> Void
+    private let onRefresh: @Sendable (Credentials) -> Void
+
+    public init(credentials: Credentials, transport: any HTTPTransport, apiVersion: String = "59.0",
+                retry: RetryPolicy = .standard, onCall: @escaping @Sendable (CallRecord) -> Void = { _ in },
+                onRefresh: @escaping @Sendable (Credentials) -> Void = { _ in }) throws(SalesforceError) {
+        try Self.checkScheme(credentials.instanceURL)
+        self.current = credentials
+        self.transport = transport
+        self.apiVersion = apiVersion
+        self.retry = retry
+        self.onCall = onCall
+        self.onRefresh = onRefresh
+    }
+
+    public var credentials: Credentials { lock.withLock { current } }
+
+    /// The last `Sforce-Limit-Info` usage seen.
+    public var lastUsage: APIUsage? { lock.withLock { usage } }
+
+    /// Refuses `http://` except on loopback; TLS is always verified by the transport.
+    public static func checkScheme(_ url: String) throws(SalesforceError) {
+        guard let components = URLComponents(string: url), let scheme = components.scheme?.lowercased(),
+              let host = components.host, !host.isEmpty else {
+            throw SalesforceError(kind: .refused, message: "'\(url)' is not a URL (expected https://…)")
+        }
+        if scheme == "https" { return }
+        let loopback = ["127.0.0.1", "localhost", "::1", "[::1]"].contains(host.lowercased())
+        guard scheme == "http" && loopback else {
+            throw SalesforceError(kind: .refused,
+                                  message: "refusing \(scheme)://\(host): only https is allowed (plain http only on loopback)")
+        }
+    }
+
+    /// `services/data/vXX.X/<path>` on the instance, or an absolute server path as given.
+    func url(_ path: String, query: [(String, String)]) -> String {
+        let base = credentials.instanceURL.hasSuffix("/") ? String(credentials.instanceURL.dropLast()) : credentials.instanceURL
+        var url = path.hasPrefix("https://") || path.hasPrefix("http://") ? path
+            : path.hasPrefix("/") ? base + path : "\(base)/services/data/v\(apiVersion)/\(path)"
+        if !query.isEmpty { url += "?" + Self.formEncode(query) }
+        return url
+    }
+
+    public static func formEncode(_ pairs: [(String, String)]) -> String {
+        var allowed = CharacterSet.alphanumerics
+        allowed.insert(charactersIn: "-._~")
+        return pairs.map { key, value in
+            "\(key.addingPercentEncoding(withAllowedCharacters: allowed) ?? key)=\(value.addingPercentEncoding(withAllowedCharacters: allowed) ?? value)"
+        }.joined(separator: "&")
+    }
+
+    /// Sends one REST request: bearer auth, one refresh on 401, retries of
+    /// transient failures when `idempotent`. Non-2xx answers become errors.
+    public func send(_ method: String, _ path: String, query: [(String, String)] = [], body: Data? = nil,
+                     headers: [(String, String)] = [], idempotent: Bool? = nil,
+                     accept: Set<Int> = []) async throws(SalesforceError) -> HTTPResponse {
+        if path.hasPrefix("http://") || path.hasPrefix("https://") { try Self.checkScheme(path) }
+        let mayRetry = idempotent ?? ["GET", "HEAD", "DELETE"].contains(method)
+        var refreshed = false
+        var attempt = 0
+        while true {
+            attempt += 1
+            var all = headers + [("Authorization", "Bearer \(credentials.accessToken)"), ("Accept", "application/json")]
+            if body != nil { all.append(("Content-Type", "application/json")) }
+            let request = HTTPRequest(method: method, url: url(path, query: query), headers: all, body: body)
+            let started = Date()
+            let outcome: Result<HTTPResponse, TransportError>
+            do { outcome = .success(try await transport.send(request)) } catch { outcome = .failure(error) }
+            let duration = Date().timeIntervalSince(started)
+            let error: SalesforceError
+            switch outcome {
+            case let .success(response):
+                let seen = APIUsage.parse(response.header("Sforce-Limit-Info"))
+                if let seen { lock.withLock { usage = seen } }
+                onCall(CallRecord(method: method, path: Self.pathOnly(request.url), status: response.status,
+                                  duration: duration, usage: seen))
+                if (200..<300).contains(response.status) || accept.contains(response.status) { return response }
+                error = SalesforceError.from(status: response.status, body: response.body)
+                if response.status == 401 && !refreshed && credentials.refreshToken != nil {
+                    refreshed = true
+                    try await refreshAccessToken()
+                    attempt -= 1
+                    continue
+                }
+                if response.status == 401 {
+                    throw SalesforceError(kind: .authentication, status: 401, code: error.code ?? "INVALID_SESSION_ID",
+                                          message: credentials.refreshToken == nil
+                                              ? "\(error.message); this login has no refresh token, so log in again"
+                                              : "\(error.message) even after refreshing the token; log in again",
+                                          fields: error.fields, body: error.body)
+                }
+            case let .failure(transportError):
+                onCall(CallRecord(method: method, path: Self.pathOnly(request.url), status: 0, duration: duration,
+                                  usage: nil))
+                error = SalesforceError(kind: .unavailable, message: transportError.description)
+            }
+            // A locked row was not written, so even a create may be tried again.
+            let retryable = error.isTransient && (mayRetry || error.code == "UNABLE_TO_LOCK_ROW")
+            guard retryable, attempt < retry.attempts else {
+                if error.isTransient && attempt > 1 {
+                    var final = error
+                    final.message += " (after \(attempt) attempts)"
+                    throw final
+                }
+                throw error
+            }
+            await retry.sleep(retry.delay(forAttempt: attempt))
+        }
+    }
+
+    static func pathOnly(_ url: String) -> String {
+        guard let components = URLComponents(string: url) else { return url }
+        return components.path
+    }
+
+    /// Uses the refresh token for a new access token (once per 401).
+    func refreshAccessToken() async throws(SalesforceError) {
+        let credentials = self.credentials
+        guard let refreshToken = credentials.refreshToken else { return }
+        let oauth = OAuthClient(loginURL: credentials.instanceURL, transport: transport, onCall: onCall)
+        let token = try await oauth.refresh(refreshToken: refreshToken, clientID: credentials.clientID ?? "",
+                                            clientSecret: credentials.clientSecret)
+        let updated = lock.withLock { () -> Credentials in
+            current.accessToken = token.accessToken
+            if let instance = token.instanceURL { current.instanceURL = instance }
+            return current
+        }
+        onRefresh(updated)
+    }
+
+    /// Sends and parses a JSON answer.
+    public func json(_ method: String, _ path: String, query: [(String, String)] = [], body: JSONValue? = nil,
+                     headers: [(String, String)] = [], idempotent: Bool? = nil) async throws(SalesforceError) -> JSONValue {
+        let response = try await send(method, path, query: query, body: body.map { Data($0.serialized().utf8) },
+                                      headers: headers, idempotent: idempotent)
+        guard !response.body.isEmpty else { return .null }
+        do { return try JSONValue.parse(response.body) } catch {
+            throw SalesforceError(kind: .protocolViolation, status: response.status,
+                                  message: "the answer to \(method) \(Self.pathOnly(url(path, query: []))) is not JSON")
+        }
+    }
+
+    // MARK: Typed calls
+
+    public func describeGlobal() async throws(SalesforceError) -> GlobalDescribe {
+        let response = try await send("GET", "sobjects")
+        do { return try JSONDecoder().decode(GlobalDescribe.self, from: response.body) } catch {
+            throw SalesforceError(kind: .protocolViolation, message: "cannot read the global describe: \(error)")
+        }
+    }
+
+    public enum DescribeResult: Sendable {
+        case notModified
+        case fresh(SObjectDescribe, raw: Data, lastModified: String?)
+    }
+
+    /// Describes an object; with `ifModifiedSince`, a 304 answers `.notModified`.
+    public func describe(_ object: String, ifModifiedSince: String? = nil) async throws(SalesforceError) -> DescribeResult {
+        let response = try await send("GET", "sobjects/\(Self.pathSegment(object))/describe",
+                                      headers: ifModifiedSince.map { [("If-Modified-Since", $0)] } ?? [],
+                                      accept: [304])
+        if response.status == 304 { return .notModified }
+        do {
+            return .fresh(try SObjectDescribe.parse(response.body), raw: response.body,
+                          lastModified: response.header("Last-Modified"))
+        } catch {
+            throw SalesforceError(kind: .protocolViolation, message: "cannot read the describe of \(object): \(error)")
+        }
+    }
+
+    static func pathSegment(_ text: String) -> String {
+        text.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "_-.")))
+            ?? text
+    }
+
+    /// The first page of a query (`all`: include deleted and archived rows).
+    public func query(_ soql: String, all: Bool = false, batchSize: Int? = nil) async throws(SalesforceError) -> QueryPage {
+        let headers = batchSize.map { [("Sforce-Query-Options", "batchSize=\($0)")] } ?? []
+        return try QueryPage.parse(try await json("GET", all ? "queryAll" : "query", query: [("q", soql)],
+                                                  headers: headers))
+    }
+
+    /// The page behind a `nextRecordsUrl`.
+    public func nextPage(_ nextRecordsUrl: String, batchSize: Int? = nil) async throws(SalesforceError) -> QueryPage {
+        let headers = batchSize.map { [("Sforce-Query-Options", "batchSize=\($0)")] } ?? []
+        return try QueryPage.parse(try await json("GET", nextRecordsUrl, headers: headers))
+    }
+
+    /// Every record of a query, page by page, as an async sequence.
+    public func records(_ soql: String, all: Bool = false, batchSize: Int? = nil) -> QueryRecords {
+        QueryRecords(client: self, soql: soql, all: all, batchSize: batchSize)
+    }
+
+    public func record(_ object: String, id: String, fields: [String]? = nil) async throws(SalesforceError) -> JSONValue {
+        try await json("GET", "sobjects/\(Self.pathSegment(object))/\(Self.pathSegment(id))",
+                       query: fields.map { [("fields", $0.joined(separator: ","))] } ?? [])
+    }
+
+    public func limits() async throws(SalesforceError) -> OrgLimits {
+        try OrgLimits.parse(try await json("GET", "limits"))
+    }
+
+    /// `/limits/recordCount`: approximate counts; objects without one are left out.
+    public func recordCounts(_ objects: [String]) async throws(SalesforceError) -> [String: Int] {
+        let answer = try await json("GET", "limits/recordCount", query: [("sObjects", objects.joined(separator: ","))])
+        var counts: [String: Int] = [:]
+        for entry in answer["sObjects"]?.arrayValue ?? [] {
+            if let name = entry["name"]?.stringValue, let count = entry["count"]?.intValue { counts[name] = count }
+        }
+        return counts
+    }
+
+    /// Creates a record; returns its id. Not retried on 5xx (it may have been written).
+    public func create(_ object: String, fields: JSONValue) async throws(SalesforceError) -> String {
+        let answer = try await json("POST", "sobjects/\(Self.pathSegment(object))", body: fields, idempotent: false)
+        guard let id = answer["id"]?.stringValue else {
+            throw SalesforceError(kind: .protocolViolation, message: "the create answer has no id")
+        }
+        return id
+    }
+
+    public func update(_ object: String, id: String, fields: JSONValue) async throws(SalesforceError) {
+        _ = try await send("PATCH", "sobjects/\(Self.pathSegment(object))/\(Self.pathSegment(id))",
+                           body: Data(fields.serialized().utf8), idempotent: true)
+    }
+}
+
+/// The records of a query, fetched a page at a time as they are consumed.
+public struct QueryRecords: AsyncSequence, Sendable {
+    public typealias Element = JSONValue
+    let client: SalesforceClient
+    let soql: String
+    let all: Bool
+    let batchSize: Int?
+
+    public struct AsyncIterator: AsyncIteratorProtocol {
+        let source: QueryRecords
+        var buffer: [JSONValue] = []
+        var index = 0
+        var next: String?
+        var started = false
+        /// The query's totalSize, known after the first page.
+        public private(set) var totalSize: Int?
+
+        public mutating func next() async throws(SalesforceError) -> JSONValue? {
+            while index >= buffer.count {
+                let page: QueryPage
+                if !started {
+                    started = true
+                    page = try await source.client.query(source.soql, all: source.all, batchSize: source.batchSize)
+                    totalSize = page.totalSize
+                } else if let url = next {
+                    page = try await source.client.nextPage(url, batchSize: source.batchSize)
+                } else {
+                    return nil
+                }
+                buffer = page.records
+                index = 0
+                next = page.done ? nil : page.nextRecordsUrl
+                if buffer.isEmpty && next == nil { return nil }
+            }
+            defer { index += 1 }
+            return buffer[index]
+        }
+    }
+
+    public func makeAsyncIterator() -> AsyncIterator { AsyncIterator(source: self) }
+}

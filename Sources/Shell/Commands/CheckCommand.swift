@@ -1,0 +1,186 @@
+import Foundation
+import JSON
+import Salesforce
+import Store
+
+/// `check [levitate|lytics]`: the prerequisites of SPEC §4.3, each pass, fail
+/// or unknown, with the fix.
+enum CheckCommand {
+    struct Item {
+        enum Status: String { case pass, fail, unknown }
+        var name: String
+        var status: Status
+        var detail: String
+        var fix: String
+
+        var row: [JSONValue] { [.string(name), .string(status.rawValue), .string(detail), .string(fix)] }
+    }
+
+    static let apiEditions = ["Enterprise Edition", "Unlimited Edition", "Developer Edition", "Performance Edition"]
+
+    static let spec = CommandSpec(
+        "check", group: "preflight", usage: "check [levitate|lytics]",
+        summary: "check the org and user against each integration's prerequisites, with the fix for each failure",
+        details: """
+            Common: the edition includes API access, the user has API Enabled, the login has a refresh token, the daily
+            API budget fits the org's DailyApiRequests. levitate: the user can see all contacts, mapped fields exist
+            with the right types. lytics: the Lead fields the export writes are long text areas of 32,768, an active
+            Lead duplicate rule exists. Exits 1 when an item fails.
+            """,
+        examples: ["check", "check lytics", "check levitate --json"],
+        arguments: [.choices(["levitate", "lytics"])],
+        tabular: true,
+        handler: { invocation, session in
+            try invocation.expectArguments(0...1)
+            let scope = invocation.positionals.first?.lowercased()
+            if let scope, scope != "levitate", scope != "lytics" {
+                throw ShellError.usage("check: unknown integration '\(Invocation.excerpt(scope))'", usage: invocation.usage)
+            }
+            let items = try await run(scope: scope, session)
+            session.emit(Table(columns: ["check", "status", "detail", "fix"], rows: items.map(\.row)), for: invocation)
+            let failed = items.filter { $0.status == .fail }
+            if !failed.isEmpty {
+                throw ReportedFailure(status: .failure, note: "\(failed.count) of \(items.count) checks failed")
+            }
+            return .done
+        })
+
+    static func run(scope: String?, _ session: ShellSession) async throws(ShellError) -> [Item] {
+        let (org, client) = try session.currentClient()
+        var items: [Item] = []
+
+        // Edition: the Organization row; an org without API access refuses the query itself.
+        do {
+            let page = try await client.query("SELECT Id, OrganizationType FROM Organization")
+            let edition = page.records.first?["OrganizationType"]?.stringValue ?? "?"
+            if apiEditions.contains(edition) {
+                items.append(Item(name: "edition has API access", status: .pass, detail: edition, fix: ""))
+            } else if edition == "Professional Edition" {
+                items.append(Item(name: "edition has API access", status: .pass,
+                                  detail: "Professional Edition answers API calls, so it has the API add-on", fix: ""))
+            } else {
+                items.append(Item(name: "edition has API access", status: .fail, detail: edition,
+                                  fix: "API access needs Enterprise, Unlimited, Developer or Performance Edition (or Professional with the API add-on)"))
+            }
+        } catch where error.code == "API_DISABLED_FOR_ORG" {
+            items.append(Item(name: "edition has API access", status: .fail, detail: error.description,
+                              fix: "buy the API add-on (Professional Edition) or use an edition with API access"))
+        } catch where error.code == "API_CURRENTLY_DISABLED" {
+            items.append(Item(name: "edition has API access", status: .unknown, detail: "the user cannot call the API",
+                              fix: "see 'user has API Enabled'"))
+            items.append(Item(name: "user has API Enabled", status: .fail, detail: error.description,
+                              fix: "give the user the API Enabled permission (profile or permission set)"))
+        } catch {
+            throw ShellError(error, doing: "check")
+        }
+
+        var viewAll: Bool?
+        if !items.contains(where: { $0.name == "user has API Enabled" }) {
+            do {
+                let page = try await client.query("SELECT PermissionsApiEnabled, PermissionsViewAllData FROM UserPermissionAccess")
+                let row = page.records.first
+                let api = row?["PermissionsApiEnabled"]?.boolValue
+                viewAll = row?["PermissionsViewAllData"]?.boolValue
+                items.append(Item(name: "user has API Enabled", status: api == true ? .pass : api == false ? .fail : .unknown,
+                                  detail: org.username ?? "", fix: api == true ? "" : "give the user the API Enabled permission"))
+            } catch {
+                items.append(Item(name: "user has API Enabled", status: .unknown, detail: error.description,
+                                  fix: "check the user's profile for API Enabled"))
+            }
+        }
+        items.append(org.refreshToken != nil
+            ? Item(name: "refresh token (offline access)", status: .pass, detail: "the login can renew its session", fix: "")
+            : Item(name: "refresh token (offline access)", status: .fail, detail: "this login has no refresh token",
+                   fix: "log in with the device flow (the connected app needs the refresh_token / offline access scope)"))
+
+        if scope == nil || scope == "levitate" {
+            items.append(viewAll == true
+                ? Item(name: "levitate: user sees all contacts", status: .pass, detail: "View All Data", fix: "")
+                : Item(name: "levitate: user sees all contacts", status: viewAll == false ? .fail : .unknown,
+                       detail: "without View All Data only the contacts visible to this user sync",
+                       fix: "grant View All Data, or accept that only visible contacts sync"))
+            items += try await mappedFields(session)
+        }
+        if scope == nil || scope == "lytics" {
+            items += try await lyticsItems(session, client)
+        }
+        items.append(try await budget(session, client, scope: scope))
+        return items
+    }
+
+    /// Each configured levitate field exists on Contact with an allowed type.
+    static func mappedFields(_ session: ShellSession) async throws(ShellError) -> [Item] {
+        let configured = session.fieldSettings(prefix: "levitate.")
+        guard !configured.isEmpty else {
+            return [Item(name: "levitate: mapped fields", status: .pass, detail: "no Contact fields mapped beyond the defaults", fix: "")]
+        }
+        let contact = try await session.describe("Contact")
+        return configured.map { key, field, allowed in
+            guard let described = contact.field(field) else {
+                return Item(name: "levitate: \(key) = \(field)", status: .fail, detail: "Contact has no field \(field)",
+                            fix: "'fields Contact' lists the fields; set \(key) to one of them")
+            }
+            guard allowed.contains(described.type) else {
+                return Item(name: "levitate: \(key) = \(field)", status: .fail, detail: "\(field) is \(described.type)",
+                            fix: "\(key) takes \(allowed.joined(separator: ", ")) fields")
+            }
+            return Item(name: "levitate: \(key) = \(field)", status: .pass, detail: described.typeDescription, fix: "")
+        }
+    }
+
+    static func lyticsItems(_ session: ShellSession, _ client: SalesforceClient) async throws(ShellError) -> [Item] {
+        var items: [Item] = []
+        let lead = try await session.describe("Lead")
+        let targets: [(String, String, Bool)] = [
+            ("audiences", session.orgSetting("lytics.audiences_field") ?? "Lytics_Audiences__c", true),
+            ("content affinity", session.orgSetting("lytics.affinity_field") ?? "Lytics_Content_Affinity__c", false),
+            ("scores", session.orgSetting("lytics.scores_field") ?? "Lytics_Scores__c", false),
+        ]
+        for (what, name, required) in targets {
+            let label = "lytics: Lead.\(name) (\(what))"
+            guard let field = lead.field(name) else {
+                items.append(Item(name: label, status: required ? .fail : .unknown,
+                                  detail: required ? "missing" : "missing (optional)",
+                                  fix: "create a Long Text Area(32768) field \(name) on Lead"))
+                continue
+            }
+            let ok = field.type == "textarea" && field.length >= 32768
+            items.append(Item(name: label, status: ok ? .pass : .fail, detail: field.typeDescription,
+                              fix: ok ? "" : "make \(name) a Long Text Area of 32,768 characters"))
+        }
+        do {
+            let page = try await client.query("SELECT DeveloperName FROM DuplicateRule WHERE SobjectType = 'Lead' AND IsActive = true")
+            let names = page.records.compactMap { $0["DeveloperName"]?.stringValue }
+            items.append(names.isEmpty
+                ? Item(name: "lytics: active Lead duplicate rule", status: .fail,
+                       detail: "no active Lead duplicate rule: duplicates are possible",
+                       fix: "activate a Lead duplicate rule matching on Email (Setup › Duplicate Rules)")
+                : Item(name: "lytics: active Lead duplicate rule", status: .pass, detail: names.joined(separator: ", "), fix: ""))
+        } catch {
+            items.append(Item(name: "lytics: active Lead duplicate rule", status: .unknown, detail: error.description,
+                              fix: "check Setup › Duplicate Rules"))
+        }
+        return items
+    }
+
+    /// The configured daily budget (per direction) against DailyApiRequests.
+    static func budget(_ session: ShellSession, _ client: SalesforceClient, scope: String?) async throws(ShellError) -> Item {
+        let configured = session.orgSetting("lytics.max_daily_calls").flatMap(Int.init)
+        let limits: OrgLimits
+        do { limits = try await client.limits() } catch {
+            return Item(name: "daily API budget", status: .unknown, detail: error.description, fix: "run 'limits'")
+        }
+        guard let daily = limits["DailyApiRequests"] else {
+            return Item(name: "daily API budget", status: .unknown, detail: "the org reports no DailyApiRequests", fix: "")
+        }
+        guard let configured else {
+            return Item(name: "daily API budget", status: .unknown,
+                        detail: "DailyApiRequests max \(daily.max); no budget configured",
+                        fix: "see 'estimate allotment --total \(daily.max) --other N', then set lytics.max_daily_calls")
+        }
+        let fits = configured * 2 <= daily.max
+        return Item(name: "daily API budget", status: fits ? .pass : .fail,
+                    detail: "\(configured) a day per direction (import + export = \(configured * 2)) of \(daily.max)",
+                    fix: fits ? "" : "lower lytics.max_daily_calls to at most \(daily.max / 2)")
+    }
+}

@@ -1,0 +1,332 @@
+import Foundation
+import JSON
+import Salesforce
+import Simulator
+import Store
+
+/// `login`, `logout`, `orgs`, `use`, `whoami`.
+enum OrgCommands {
+    static let group = "orgs & auth"
+    static let all: [CommandSpec] = [login, logout, orgs, use, whoami]
+
+    static let login = CommandSpec(
+        "login", group: group,
+        usage: "login [--password [--username U]] [--token TOKEN --instance URL] [--demo] [--alias A] [--login-url URL|--sandbox] [--client-id ID] [--client-secret S]",
+        summary: "log into an org: device flow (default), username-password, an access token, or the demo org",
+        details: """
+            Device flow: shows a code and a URL to approve it, then waits; it yields a refresh token (offline access).
+            --password asks for username, password and security token with echo off; the password is never stored.
+            --token/--instance use a token obtained elsewhere (also from SF_ACCESS_TOKEN and SF_INSTANCE_URL).
+            --demo starts a simulated org on 127.0.0.1 inside sfsh and logs into it as 'demo'.
+            The connected app's client id and secret come from --client-id/--client-secret or the client_id and
+            client_secret settings. Plain http:// is refused except on loopback.
+            """,
+        examples: ["login --demo", "login --alias prod", "login --password --username me@example.com --sandbox",
+                   "login --token 00D…! --instance https://acme.my.salesforce.com --alias acme"],
+        options: [
+            .flag("password", "username-password flow (prompts with echo off)"),
+            .value("username", "U", "the username for --password"),
+            .value("token", "TOKEN", "an access token obtained elsewhere"),
+            .value("instance", "URL", "the instance URL (with --token, or to log in through My Domain)"),
+            .flag("demo", "start the simulated demo org and log into it"),
+            .value("alias", "A", "the name to remember the org by (default: from the username)", completion: .orgAlias),
+            .value("login-url", "URL", "the login URL (default https://login.salesforce.com)"),
+            .flag("sandbox", "log in through https://test.salesforce.com"),
+            .value("client-id", "ID", "the connected app's consumer key"),
+            .value("client-secret", "S", "the connected app's consumer secret"),
+        ],
+        isSecret: { words in words.contains { $0 == "--token" || $0.hasPrefix("--token=") || $0 == "--client-secret" || $0.hasPrefix("--client-secret=") } },
+        handler: { invocation, session in
+            try invocation.expectArguments(0...0)
+            if invocation.has("demo") { return try await loginDemo(invocation, session) }
+            let environment = session.io.environment
+            if let token = invocation.value("token") ?? (invocation.has("password") ? nil : environment["SF_ACCESS_TOKEN"]) {
+                guard let instance = invocation.value("instance") ?? environment["SF_INSTANCE_URL"] else {
+                    throw ShellError.usage("--token needs --instance URL (or SF_INSTANCE_URL)", usage: invocation.usage)
+                }
+                return try await loginWithToken(token, instance: instance, invocation, session)
+            }
+            let loginURL = invocation.has("sandbox") ? "https://test.salesforce.com"
+                : invocation.value("login-url") ?? invocation.value("instance") ?? "https://login.salesforce.com"
+            do throws(SalesforceError) { try SalesforceClient.checkScheme(loginURL) } catch { throw ShellError(error, doing: "login") }
+            guard let clientID = invocation.value("client-id") ?? session.setting("client_id") else {
+                throw ShellError(.usage, "login needs the connected app's client id",
+                                 hint: "pass --client-id ID or 'set client_id ID' (and client_secret for --password)")
+            }
+            let clientSecret = invocation.value("client-secret") ?? session.setting("client_secret")
+            let oauth = OAuthClient(loginURL: loginURL, transport: session.transport,
+                                    onCall: session.ledgerHook(alias: invocation.value("alias") ?? "(login)"))
+            let token: TokenResponse
+            if invocation.has("password") {
+                token = try await passwordFlow(invocation, session, oauth: oauth, clientID: clientID, clientSecret: clientSecret)
+            } else {
+                token = try await deviceFlow(session, oauth: oauth, clientID: clientID)
+            }
+            try await remember(token, loginURL: loginURL, clientID: clientID, clientSecret: clientSecret,
+                               alias: invocation.value("alias"), invocation: invocation, session)
+            return .done
+        })
+
+    static func passwordFlow(_ invocation: Invocation, _ session: ShellSession, oauth: OAuthClient, clientID: String,
+                             clientSecret: String?) async throws(ShellError) -> TokenResponse {
+        guard let clientSecret else {
+            throw ShellError(.usage, "the username-password flow needs the connected app's client secret",
+                             hint: "pass --client-secret S or type 'set client_secret' to enter it unechoed")
+        }
+        let username: String
+        if let given = invocation.value("username") {
+            username = given
+        } else {
+            guard let typed = await session.readVisible(prompt: "username: "), !typed.isEmpty else {
+                throw ShellError.usage("--password needs a username", usage: invocation.usage)
+            }
+            username = typed
+        }
+        guard let password = await session.readSecret(prompt: "password: ") else {
+            throw ShellError.usage("--password needs a terminal to ask for the password (or stdin lines)",
+                                   usage: invocation.usage)
+        }
+        let securityToken = await session.readSecret(prompt: "security token (empty if none): ") ?? ""
+        return try await session.salesforce("login") { () async throws(SalesforceError) in
+            try await oauth.password(username: username, password: password + securityToken, clientID: clientID,
+                                     clientSecret: clientSecret)
+        }
+    }
+
+    static func deviceFlow(_ session: ShellSession, oauth: OAuthClient, clientID: String) async throws(ShellError)
+        -> TokenResponse
+    {
+        let device = try await session.salesforce("login") { () async throws(SalesforceError) in
+            try await oauth.startDevice(clientID: clientID)
+        }
+        session.note("To log in, open \(device.verificationURI) and enter the code \(device.userCode)")
+        session.note("waiting for approval (Ctrl-C to give up)…")
+        var interval = max(1, device.interval)
+        let deadline = session.clock().addingTimeInterval(600)
+        while session.clock() < deadline {
+            try await session.pause(seconds: interval)
+            let poll = try await session.salesforce("login") { () async throws(SalesforceError) in
+                try await oauth.pollDevice(clientID: clientID, deviceCode: device.deviceCode)
+            }
+            switch poll {
+            case .pending: continue
+            case .slowDown: interval += 5
+            case let .granted(token): return token
+            }
+        }
+        throw ShellError(.auth, "the device code expired before it was approved", hint: "run login again")
+    }
+
+    static func loginWithToken(_ token: String, instance: String, _ invocation: Invocation, _ session: ShellSession)
+        async throws(ShellError) -> CommandOutcome
+    {
+        do throws(SalesforceError) { try SalesforceClient.checkScheme(instance) } catch { throw ShellError(error, doing: "login") }
+        try await remember(TokenResponse(accessToken: token, refreshToken: nil, instanceURL: instance, identityURL: nil,
+                                         scope: nil),
+                           loginURL: instance, clientID: nil, clientSecret: nil, alias: invocation.value("alias"),
+                           invocation: invocation, session)
+        return .done
+    }
+
+    /// Starts (once per process) the simulated org and logs into it as `demo`
+    /// through the device flow, approved on the spot.
+    static func loginDemo(_ invocation: Invocation, _ session: ShellSession) async throws(ShellError) -> CommandOutcome {
+        let server: SimServer
+        if let running = session.demoServer {
+            server = running
+        } else {
+            session.note("starting the demo org (sfsim, a simulated Salesforce org on 127.0.0.1)…")
+            do {
+                var configuration = OrgConfiguration()
+                configuration.seed = 42
+                configuration.inMemory = true
+                server = try await SimServer.start(org: try Org(configuration: configuration))
+            } catch {
+                throw ShellError(.failure, "the demo org did not start: \(error)")
+            }
+            session.demoServer = server
+        }
+        let configuration = server.org.configuration
+        let oauth = OAuthClient(loginURL: server.baseURL, transport: session.transport,
+                                onCall: session.ledgerHook(alias: "demo"))
+        let device = try await session.salesforce("login") { () async throws(SalesforceError) in
+            try await oauth.startDevice(clientID: configuration.clientID)
+        }
+        _ = server.org.approveDevice(userCode: device.userCode)
+        let poll = try await session.salesforce("login") { () async throws(SalesforceError) in
+            try await oauth.pollDevice(clientID: configuration.clientID, deviceCode: device.deviceCode)
+        }
+        guard case let .granted(token) = poll else {
+            throw ShellError(.failure, "the demo org did not grant a token")
+        }
+        try await remember(token, loginURL: server.baseURL, clientID: configuration.clientID,
+                           clientSecret: configuration.clientSecret, alias: invocation.value("alias") ?? "demo",
+                           invocation: invocation, session)
+        return .done
+    }
+
+    /// Looks up who the token belongs to, stores the org and makes it current.
+    static func remember(_ token: TokenResponse, loginURL: String, clientID: String?, clientSecret: String?,
+                         alias requested: String?, invocation: Invocation, _ session: ShellSession) async throws(ShellError) {
+        guard let instance = token.instanceURL else {
+            throw ShellError(.auth, "the token answer has no instance URL")
+        }
+        let probeAlias = requested ?? "(login)"
+        let client: SalesforceClient
+        do {
+            client = try SalesforceClient(credentials: Credentials(instanceURL: instance, accessToken: token.accessToken),
+                                          transport: session.transport, retry: session.retryPolicy,
+                                          onCall: session.ledgerHook(alias: probeAlias))
+        } catch { throw ShellError(error, doing: "login") }
+        let identity = try await session.salesforce("login (who am I)") { () async throws(SalesforceError) in
+            try await client.json("GET", token.identityURL ?? "/services/oauth2/userinfo")
+        }
+        let username = identity["username"]?.stringValue ?? identity["preferred_username"]?.stringValue
+        let alias = requested ?? Self.alias(from: username)
+        guard Self.isValidAlias(alias) else {
+            throw ShellError.usage("alias '\(Invocation.excerpt(alias))' must be letters, digits, '-', '_' or '.'",
+                                   usage: invocation.usage)
+        }
+        let record = OrgRecord(alias: alias, instanceURL: instance, loginURL: loginURL,
+                               orgID: identity["organization_id"]?.stringValue, userID: identity["user_id"]?.stringValue,
+                               username: username, accessToken: token.accessToken, refreshToken: token.refreshToken,
+                               clientID: clientID, clientSecret: clientSecret, createdAt: session.clock(),
+                               lastUsedAt: session.clock())
+        do throws(StoreError) { try session.store.saveOrg(record) } catch { throw ShellError(error) }
+        try session.setCurrentOrg(alias)
+        let refresh = token.refreshToken == nil ? "no refresh token: log in again when the session expires"
+            : "with a refresh token"
+        session.emit(.object([("alias", .string(alias)), ("username", username.map(JSONValue.string) ?? .null),
+                              ("instance_url", .string(instance)), ("refresh_token", .bool(token.refreshToken != nil))]),
+                     human: "logged into \(alias) as \(username ?? "?") at \(instance) (\(refresh))", for: invocation)
+    }
+
+    static func alias(from username: String?) -> String {
+        guard let username, let at = username.firstIndex(of: "@") else { return "default" }
+        let domain = username[username.index(after: at)...].split(separator: ".").first.map(String.init) ?? "default"
+        return domain.filter { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" }.lowercased()
+    }
+
+    static func isValidAlias(_ alias: String) -> Bool {
+        !alias.isEmpty && alias.count <= 64 && alias.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "-_.".contains($0)) }
+    }
+
+    static let logout = CommandSpec(
+        "logout", group: group, usage: "logout [ALIAS]",
+        summary: "revoke the org's token at Salesforce and forget the org",
+        examples: ["logout", "logout acme"],
+        arguments: [.orgAlias],
+        handler: { invocation, session in
+            try invocation.expectArguments(0...1)
+            let org: OrgRecord
+            if let alias = invocation.positionals.first {
+                guard let found = (try? session.store.org(alias)) ?? nil else {
+                    throw ShellError(.usage, "no org called '\(Invocation.excerpt(alias))'", hint: "'orgs' lists them")
+                }
+                org = found
+            } else {
+                org = try session.currentOrg()
+            }
+            let oauth = OAuthClient(loginURL: org.instanceURL, transport: session.transport,
+                                    onCall: session.ledgerHook(alias: org.alias))
+            var revoked = true
+            do throws(SalesforceError) {
+                try await oauth.revoke(token: org.refreshToken ?? org.accessToken)
+            } catch {
+                revoked = false
+                session.note("warning: Salesforce did not confirm the revocation (\(error.description)); the token is forgotten here anyway")
+            }
+            do throws(StoreError) { try session.store.removeOrg(org.alias) } catch { throw ShellError(error) }
+            session.clients[org.alias] = nil
+            if session.currentOrgAlias == org.alias {
+                try? session.store.removeSetting("current_org", scope: Store.stateScope)
+                session.orgOverride = nil
+            }
+            session.emit(.object([("alias", .string(org.alias)), ("revoked", .bool(revoked))]),
+                         human: "logged out of \(org.alias)\(revoked ? " (token revoked)" : "")", for: invocation)
+            return .done
+        })
+
+    static let orgs = CommandSpec(
+        "orgs", group: group, usage: "orgs",
+        summary: "list the orgs this sfsh home is logged into (* marks the current one)",
+        examples: ["orgs", "orgs --json"],
+        tabular: true,
+        handler: { invocation, session in
+            try invocation.expectArguments(0...0)
+            let all: [OrgRecord]
+            do throws(StoreError) { all = try session.store.orgs() } catch { throw ShellError(error) }
+            let current = session.currentOrgAlias
+            let formatter = ISO8601DateFormatter()
+            session.emit(Table(columns: ["current", "alias", "username", "instance_url", "refresh_token", "last_used"],
+                               rows: all.map { org in
+                [.bool(org.alias == current), .string(org.alias), org.username.map(JSONValue.string) ?? .null,
+                 .string(org.instanceURL), .bool(org.refreshToken != nil),
+                 org.lastUsedAt.map { .string(formatter.string(from: $0)) } ?? .null]
+            }), for: invocation, tableOverride: { table in
+                Table(columns: [" ", "alias", "username", "instance", "refresh", "last used"], rows: table.rows.map { row in
+                    [.string(row[0] == .bool(true) ? "*" : ""), row[1], row[2], row[3],
+                     .string(row[4] == .bool(true) ? "yes" : "no"), row[5]]
+                })
+            })
+            if all.isEmpty { session.note("no orgs yet: try 'login --demo'") }
+            return .done
+        })
+
+    static let use = CommandSpec(
+        "use", group: group, usage: "use ALIAS",
+        summary: "make an org the current one (for this and later sessions)",
+        examples: ["use demo"],
+        arguments: [.orgAlias],
+        handler: { invocation, session in
+            try invocation.expectArguments(1...1)
+            let alias = invocation.positionals[0]
+            guard (try? session.store.org(alias)) ?? nil != nil else {
+                throw ShellError(.usage, "no org called '\(Invocation.excerpt(alias))'", hint: "'orgs' lists them")
+            }
+            try session.setCurrentOrg(alias)
+            session.orgOverride = nil
+            try? session.store.touchOrg(alias, at: session.clock())
+            session.note("now using \(alias)")
+            return .done
+        })
+
+    static let whoami = CommandSpec(
+        "whoami", group: group, usage: "whoami",
+        summary: "the user and org of the current login, its edition, API usage and the (redacted) token",
+        examples: ["whoami", "whoami --json"],
+        handler: { invocation, session in
+            try invocation.expectArguments(0...0)
+            let (org, client) = try session.currentClient()
+            let organization = try await session.salesforce("whoami") { () async throws(SalesforceError) in
+                try await client.query("SELECT Id, Name, OrganizationType, IsSandbox, InstanceName FROM Organization")
+            }.records.first ?? .null
+            let user = try await session.salesforce("whoami") { () async throws(SalesforceError) in
+                try await client.json("GET", "/services/oauth2/userinfo")
+            }
+            let usage = client.lastUsage
+            let pairs: [(String, JSONValue)] = [
+                ("alias", .string(org.alias)),
+                ("username", user["preferred_username"] ?? org.username.map(JSONValue.string) ?? .null),
+                ("name", user["name"] ?? .null),
+                ("user_id", user["user_id"] ?? org.userID.map(JSONValue.string) ?? .null),
+                ("org_id", organization["Id"] ?? org.orgID.map(JSONValue.string) ?? .null),
+                ("org_name", organization["Name"] ?? .null),
+                ("edition", organization["OrganizationType"] ?? .null),
+                ("sandbox", organization["IsSandbox"] ?? .null),
+                ("instance_url", .string(org.instanceURL)),
+                ("api_usage", usage.map { .object([("used", .int($0.used)), ("max", .int($0.max))]) } ?? .null),
+                ("access_token", .string(redacted(org.accessToken))),
+                ("refresh_token", .string(org.refreshToken == nil ? "(none)" : redacted(org.refreshToken))),
+            ]
+            let width = pairs.map(\.0.count).max() ?? 0
+            let human = pairs.map { key, value in
+                let text: String
+                if key == "api_usage", let usage { text = "\(usage.used) of \(usage.max) calls in the last 24 h" }
+                else { text = value == .null ? "—" : value.cellText }
+                return key + String(repeating: " ", count: width - key.count + 2) + TerminalText.sanitize(text)
+            }.joined(separator: "\n")
+            session.emit(.object(pairs), human: human, for: invocation)
+            return .done
+        })
+}

@@ -1,0 +1,234 @@
+import Foundation
+import GRDB
+
+/// An org sfsh has logged into. The tokens stay in the database; nothing
+/// prints them (see `redacted`).
+public struct OrgRecord: Sendable, Equatable {
+    public var alias: String
+    public var instanceURL: String
+    public var loginURL: String
+    public var orgID: String?
+    public var userID: String?
+    public var username: String?
+    public var accessToken: String
+    public var refreshToken: String?
+    public var clientID: String?
+    public var clientSecret: String?
+    public var apiVersion: String
+    public var createdAt: Date
+    public var lastUsedAt: Date?
+
+    public init(alias: String, instanceURL: String, loginURL: String, orgID: String? = nil, userID: String? = nil,
+                username: String? = nil, accessToken: String, refreshToken: String? = nil, clientID: String? = nil,
+                clientSecret: String? = nil, apiVersion: String = "59.0", createdAt: Date, lastUsedAt: Date? = nil) {
+        self.alias = alias
+        self.instanceURL = instanceURL
+        self.loginURL = loginURL
+        self.orgID = orgID
+        self.userID = userID
+        self.username = username
+        self.accessToken = accessToken
+        self.refreshToken = refreshToken
+        self.clientID = clientID
+        self.clientSecret = clientSecret
+        self.apiVersion = apiVersion
+        self.createdAt = createdAt
+        self.lastUsedAt = lastUsedAt
+    }
+
+    init(row: Row) {
+        alias = row["alias"]
+        instanceURL = row["instance_url"]
+        loginURL = row["login_url"]
+        orgID = row["org_id"]
+        userID = row["user_id"]
+        username = row["username"]
+        accessToken = row["access_token"]
+        refreshToken = row["refresh_token"]
+        clientID = row["client_id"]
+        clientSecret = row["client_secret"]
+        apiVersion = row["api_version"]
+        createdAt = Date(timeIntervalSince1970: row["created_at"])
+        lastUsedAt = (row["last_used_at"] as Double?).map(Date.init(timeIntervalSince1970:))
+    }
+}
+
+/// A token as it may be shown: `00D…!AR8…(redacted)`.
+public func redacted(_ token: String?) -> String {
+    guard let token, !token.isEmpty else { return "(none)" }
+    if let bang = token.firstIndex(of: "!") {
+        let head = token[..<bang].prefix(3)
+        let tail = token[token.index(after: bang)...].prefix(3)
+        return "\(head)…!\(tail)…(redacted)"
+    }
+    return "\(token.prefix(4))…(redacted)"
+}
+
+extension Store {
+    /// Adds or replaces an org by alias.
+    public func saveOrg(_ org: OrgRecord) throws(StoreError) {
+        try write { db in
+            try db.execute(sql: """
+                INSERT INTO org (alias, instance_url, login_url, org_id, user_id, username, access_token, refresh_token,
+                                 client_id, client_secret, api_version, created_at, last_used_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT(alias) DO UPDATE SET instance_url = excluded.instance_url, login_url = excluded.login_url,
+                    org_id = excluded.org_id, user_id = excluded.user_id, username = excluded.username,
+                    access_token = excluded.access_token, refresh_token = excluded.refresh_token,
+                    client_id = excluded.client_id, client_secret = excluded.client_secret,
+                    api_version = excluded.api_version, last_used_at = excluded.last_used_at
+                """, arguments: [org.alias, org.instanceURL, org.loginURL, org.orgID, org.userID, org.username,
+                                 org.accessToken, org.refreshToken, org.clientID, org.clientSecret, org.apiVersion,
+                                 org.createdAt.timeIntervalSince1970, org.lastUsedAt?.timeIntervalSince1970])
+        }
+    }
+
+    public func org(_ alias: String) throws(StoreError) -> OrgRecord? {
+        try read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM org WHERE alias = ?", arguments: [alias]).map(OrgRecord.init)
+        }
+    }
+
+    public func orgs() throws(StoreError) -> [OrgRecord] {
+        try read { db in try Row.fetchAll(db, sql: "SELECT * FROM org ORDER BY alias").map(OrgRecord.init) }
+    }
+
+    /// Replaces the tokens after a refresh.
+    public func updateTokens(alias: String, accessToken: String, instanceURL: String) throws(StoreError) {
+        try write { db in
+            try db.execute(sql: "UPDATE org SET access_token = ?, instance_url = ? WHERE alias = ?",
+                           arguments: [accessToken, instanceURL, alias])
+        }
+    }
+
+    @discardableResult
+    public func removeOrg(_ alias: String) throws(StoreError) -> Bool {
+        try write { db in
+            try db.execute(sql: "DELETE FROM org WHERE alias = ?", arguments: [alias])
+            let removed = db.changesCount > 0
+            try db.execute(sql: "DELETE FROM describe_cache WHERE org = ?", arguments: [alias])
+            try db.execute(sql: "DELETE FROM setting WHERE scope = ?", arguments: [alias])
+            return removed
+        }
+    }
+
+    public func touchOrg(_ alias: String, at date: Date) throws(StoreError) {
+        try write { db in
+            try db.execute(sql: "UPDATE org SET last_used_at = ? WHERE alias = ?",
+                           arguments: [date.timeIntervalSince1970, alias])
+        }
+    }
+}
+
+// MARK: - Ledger
+
+/// One call to Salesforce as recorded.
+public struct LedgerEntry: Sendable, Equatable {
+    public var at: Date
+    public var org: String
+    /// The command or job that made the call.
+    public var source: String
+    public var method: String
+    public var path: String
+    public var status: Int
+    public var durationMS: Double
+    public var usageUsed: Int?
+    public var usageMax: Int?
+
+    public init(at: Date, org: String, source: String, method: String, path: String, status: Int, durationMS: Double,
+                usageUsed: Int? = nil, usageMax: Int? = nil) {
+        self.at = at
+        self.org = org
+        self.source = source
+        self.method = method
+        self.path = path
+        self.status = status
+        self.durationMS = durationMS
+        self.usageUsed = usageUsed
+        self.usageMax = usageMax
+    }
+}
+
+extension Store {
+    public func record(_ entry: LedgerEntry) throws(StoreError) {
+        try write { db in
+            try db.execute(sql: """
+                INSERT INTO ledger (at, org, source, method, path, status, duration_ms, usage_used, usage_max)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """, arguments: [entry.at.timeIntervalSince1970, entry.org, entry.source, entry.method, entry.path,
+                                 entry.status, entry.durationMS, entry.usageUsed, entry.usageMax])
+        }
+    }
+
+    /// Calls since `since`, optionally for one org and one source.
+    public func ledger(since: Date, org: String? = nil, source: String? = nil) throws(StoreError) -> [LedgerEntry] {
+        try read { db in
+            var sql = "SELECT * FROM ledger WHERE at >= ?"
+            var arguments: [DatabaseValueConvertible] = [since.timeIntervalSince1970]
+            if let org { sql += " AND org = ?"; arguments.append(org) }
+            if let source { sql += " AND source = ?"; arguments.append(source) }
+            return try Row.fetchAll(db, sql: sql + " ORDER BY at, id", arguments: StatementArguments(arguments)).map { row in
+                LedgerEntry(at: Date(timeIntervalSince1970: row["at"]), org: row["org"], source: row["source"],
+                            method: row["method"], path: row["path"], status: row["status"],
+                            durationMS: row["duration_ms"], usageUsed: row["usage_used"], usageMax: row["usage_max"])
+            }
+        }
+    }
+
+    /// How many calls since `since`, optionally for one org and source.
+    public func ledgerCount(since: Date, org: String? = nil, source: String? = nil) throws(StoreError) -> Int {
+        try ledger(since: since, org: org, source: source).count
+    }
+}
+
+// MARK: - Describe cache
+
+/// A cached describe body with when it was fetched.
+public struct CachedDescribe: Sendable {
+    public var body: Data
+    public var fetchedAt: Date
+    public var lastModified: String?
+}
+
+extension Store {
+    /// The key under which the global describe is cached.
+    public static let globalDescribeKey = "*global*"
+
+    public func cachedDescribe(org: String, object: String) throws(StoreError) -> CachedDescribe? {
+        try read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM describe_cache WHERE org = ? AND object = ? COLLATE NOCASE",
+                             arguments: [org, object]).map { row in
+                CachedDescribe(body: row["body"], fetchedAt: Date(timeIntervalSince1970: row["fetched_at"]),
+                               lastModified: row["last_modified"])
+            }
+        }
+    }
+
+    public func cacheDescribe(org: String, object: String, body: Data, fetchedAt: Date, lastModified: String?)
+        throws(StoreError)
+    {
+        try write { db in
+            try db.execute(sql: "DELETE FROM describe_cache WHERE org = ? AND object = ? COLLATE NOCASE",
+                           arguments: [org, object])
+            try db.execute(sql: """
+                INSERT INTO describe_cache (org, object, body, fetched_at, last_modified) VALUES (?, ?, ?, ?, ?)
+                """, arguments: [org, object, body, fetchedAt.timeIntervalSince1970, lastModified])
+        }
+    }
+
+    /// Marks a cached describe as checked now (after a 304).
+    public func touchDescribe(org: String, object: String, at date: Date) throws(StoreError) {
+        try write { db in
+            try db.execute(sql: "UPDATE describe_cache SET fetched_at = ? WHERE org = ? AND object = ? COLLATE NOCASE",
+                           arguments: [date.timeIntervalSince1970, org, object])
+        }
+    }
+
+    /// Objects whose describe is cached for an org.
+    public func cachedObjects(org: String) throws(StoreError) -> [String] {
+        try read { db in
+            try String.fetchAll(db, sql: "SELECT object FROM describe_cache WHERE org = ? AND object != ? ORDER BY object",
+                                arguments: [org, Store.globalDescribeKey])
+        }
+    }
+}

@@ -1,0 +1,174 @@
+import Foundation
+import JSON
+import Salesforce
+import Simulator
+import Store
+import Testing
+@testable import Shell
+
+/// A line source with scripted answers for secret prompts.
+final class ScriptedReader: LineReader {
+    var lines: [String]
+    var secrets: [String]
+    init(lines: [String], secrets: [String] = []) {
+        self.lines = lines
+        self.secrets = secrets
+    }
+    var isInteractive: Bool { false }
+    func readLine(prompt: String) -> LineInput { lines.isEmpty ? .end : .line(lines.removeFirst()) }
+    func readSecret(prompt: String) -> String? { secrets.isEmpty ? nil : secrets.removeFirst() }
+    func remember(_ line: String) {}
+}
+
+/// A shell logged into the in-process demo org.
+struct OrgHarness {
+    let harness: Harness
+    var session: ShellSession { harness.session }
+    var org: Org { session.demoServer!.org }
+
+    static func demo(width: Int? = nil) async throws -> OrgHarness {
+        let harness = try Harness(width: width)
+        harness.session.retryPolicy = RetryPolicy(attempts: 3, baseDelay: 0.01, maxDelay: 0.02)
+        let result = await harness.run("login --demo")
+        #expect(result.code == 0, "\(result.err)")
+        return OrgHarness(harness: harness)
+    }
+
+    /// Runs lines and returns only what they printed.
+    func run(_ script: String, secrets: [String] = []) async -> (out: String, err: String, code: Int32) {
+        let outBefore = harness.stdout.text.count
+        let errBefore = harness.stderr.text.count
+        session.keepGoing = false
+        let result = await session.run(reader: ScriptedReader(lines: script.split(separator: "\n").map(String.init),
+                                                               secrets: secrets))
+        return (String(harness.stdout.text.dropFirst(outBefore)), String(harness.stderr.text.dropFirst(errBefore)),
+                result.exitCode)
+    }
+
+    func json(_ line: String) async throws -> JSONValue {
+        let (out, err, code) = await run(line)
+        #expect(code == 0, "\(line): \(err)")
+        return try JSONValue.parse(out)
+    }
+
+    func stop() async { await session.demoServer?.stop() }
+}
+
+@Suite(.serialized) struct LoginTests {
+    @Test func demoLoginStoresTheOrgAndWhoamiRedacts() async throws {
+        let shell = try await OrgHarness.demo()
+        let server = shell.session.demoServer!
+        defer { Task { await server.stop() } }
+        let orgs = try await shell.json("orgs --json")
+        #expect(orgs.arrayValue?.first?["alias"] == .string("demo"))
+        #expect(orgs.arrayValue?.first?["current"] == .bool(true))
+        #expect(orgs.arrayValue?.first?["refresh_token"] == .bool(true))
+        let whoami = try await shell.json("whoami --json")
+        #expect(whoami["username"] == .string("admin@sfsim.example.com"))
+        #expect(whoami["edition"] == .string("Enterprise Edition"))
+        let token = try #require(try shell.session.store.org("demo")?.accessToken)
+        #expect(whoami["access_token"]?.stringValue?.hasSuffix("…(redacted)") == true)
+        #expect(whoami.serialized().contains(token) == false)
+        #expect(whoami["api_usage"]?["max"] == .int(100_000))
+    }
+
+    @Test func tokenLoginAndUse() async throws {
+        let shell = try await OrgHarness.demo()
+        let server = shell.session.demoServer!
+        defer { Task { await server.stop() } }
+        let base = shell.session.demoServer!.baseURL
+        let (out, err, code) = await shell.run("login --token \(shell.org.adminAccessToken) --instance \(base) --alias second")
+        #expect(code == 0, "\(err)")
+        #expect(out.contains("logged into second as admin@sfsim.example.com"))
+        #expect(out.contains("no refresh token"))
+        #expect(shell.session.currentOrgAlias == "second")
+        #expect(await shell.run("use demo").code == 0)
+        #expect(shell.session.currentOrgAlias == "demo")
+        let unknown = await shell.run("use nowhere")
+        #expect(unknown.code == 2 && unknown.err.contains("no org called 'nowhere'"))
+        let insecure = await shell.run("login --token x --instance http://example.com")
+        #expect(insecure.code == 2 && insecure.err.contains("only https is allowed"))
+    }
+
+    @Test func passwordFlowPromptsAndStoresNoPassword() async throws {
+        let shell = try await OrgHarness.demo()
+        let server = shell.session.demoServer!
+        defer { Task { await server.stop() } }
+        let config = shell.org.configuration
+        let base = shell.session.demoServer!.baseURL
+        let script = "set client_id \(config.clientID)\nset client_secret \(config.clientSecret)\n"
+            + "login --password --username \(config.adminUsername) --login-url \(base) --alias pw"
+        let (out, err, code) = await shell.run(script, secrets: [config.adminPassword, config.securityToken])
+        #expect(code == 0, "\(err)")
+        #expect(out.contains("logged into pw"))
+        let bad = await shell.run("login --password --username \(config.adminUsername) --login-url \(base) --alias pw2",
+                                  secrets: ["wrong", ""])
+        #expect(bad.code == 3)
+        #expect(bad.err.contains("invalid_grant"))
+        let database = try Data(contentsOf: URL(fileURLWithPath: shell.session.store.home.databasePath))
+        #expect(database.range(of: Data(config.adminPassword.utf8)) == nil)
+    }
+
+    @Test func deviceFlowWaitsForApproval() async throws {
+        let shell = try await OrgHarness.demo()
+        let server = shell.session.demoServer!
+        defer { Task { await server.stop() } }
+        let org = shell.org
+        let stderr = shell.harness.stderr
+        let approver = Task {
+            for _ in 0..<200 {
+                if let range = stderr.text.range(of: #"enter the code ([A-Z]+)"#, options: .regularExpression) {
+                    let code = String(stderr.text[range].split(separator: " ").last!)
+                    _ = org.approveDevice(userCode: code)
+                    return
+                }
+                try await Task.sleep(nanoseconds: 50_000_000)
+            }
+        }
+        let (out, err, code) = await shell.run("login --login-url \(shell.session.demoServer!.baseURL) --client-id \(org.configuration.clientID) --alias device")
+        _ = try await approver.value
+        #expect(code == 0, "\(err)")
+        #expect(out.contains("logged into device") && out.contains("with a refresh token"))
+    }
+
+    @Test func expiredSessionsRefreshOnceAndLogoutRevokes() async throws {
+        let shell = try await OrgHarness.demo()
+        let server = shell.session.demoServer!
+        defer { Task { await server.stop() } }
+        let before = try #require(try shell.session.store.org("demo"))
+        shell.org.expireSessions()
+        let (_, err, code) = await shell.run("limits")
+        #expect(code == 0, "\(err)")
+        let after = try #require(try shell.session.store.org("demo"))
+        #expect(after.accessToken != before.accessToken)
+        let refreshCalls = shell.org.callLog().filter { $0.path == "/services/oauth2/token" }
+        #expect(refreshCalls.count == 3)  // the demo login's device start and poll, then one refresh
+
+        let logout = await shell.run("logout")
+        #expect(logout.code == 0 && logout.out.contains("token revoked"))
+        #expect(try shell.session.store.org("demo") == nil)
+        let stale = try await rawStatus(shell.session.demoServer!, token: after.accessToken, path: "limits")
+        #expect(stale == 401)
+        let none = await shell.run("limits")
+        #expect(none.code == 3 && none.err.contains("no org selected"))
+    }
+
+    @Test func withoutARefreshTokenAnExpiredSessionSaysLogInAgain() async throws {
+        let shell = try await OrgHarness.demo()
+        let server = shell.session.demoServer!
+        defer { Task { await server.stop() } }
+        let base = shell.session.demoServer!.baseURL
+        _ = await shell.run("login --token \(shell.org.adminAccessToken) --instance \(base) --alias bare")
+        shell.org.expireSessions()
+        let (_, err, code) = await shell.run("limits")
+        #expect(code == 3)
+        #expect(err.contains("INVALID_SESSION_ID") && err.contains("log in again"))
+    }
+}
+
+/// The status of one GET with a token (no client logic in between).
+func rawStatus(_ server: SimServer, token: String, path: String) async throws -> Int {
+    let response = try await CurlTransport().send(HTTPRequest(
+        url: server.baseURL + "/services/data/v59.0/" + path, headers: [("Authorization", "Bearer \(token)")]))
+    return response.status
+}
