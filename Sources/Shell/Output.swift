@@ -58,10 +58,13 @@ public final class BufferSink: TextSink, @unchecked Sendable {
 public struct Table: Sendable, Equatable {
     public var columns: [String]
     public var rows: [[JSONValue]]
+    /// Columns cut only when cutting the others is not enough (names, types).
+    public var keep: Set<Int> = []
 
-    public init(columns: [String], rows: [[JSONValue]] = []) {
+    public init(columns: [String], rows: [[JSONValue]] = [], keep: Set<Int> = []) {
         self.columns = columns
         self.rows = rows
+        self.keep = keep
     }
 
     /// A JSON array of objects keyed by column name.
@@ -96,7 +99,7 @@ public struct Table: Sendable, Equatable {
                 widths[index] = max(widths[index], TerminalText.width(cell))
             }
         }
-        if let width { widths = Self.fit(widths, into: width, headers: header) }
+        if let width { widths = Self.fit(widths, into: width, keep: keep) }
         var out = ""
         func line(_ values: [String]) {
             var text = ""
@@ -115,17 +118,20 @@ public struct Table: Sendable, Equatable {
         return out
     }
 
-    /// Shrinks the widest column step by step until the line fits `total`.
-    static func fit(_ natural: [Int], into total: Int, headers: [String]) -> [Int] {
+    /// Shrinks the widest column step by step until the line fits `total`:
+    /// first among the columns not kept, then among all.
+    static func fit(_ natural: [Int], into total: Int, keep: Set<Int> = []) -> [Int] {
         var widths = natural
         let gaps = max(0, widths.count - 1) * 2
         let floor = 6
-        while widths.reduce(0, +) + gaps > total {
-            guard let widest = widths.indices.max(by: { widths[$0] < widths[$1] }), widths[widest] > floor
-            else { break }
-            let excess = widths.reduce(0, +) + gaps - total
-            let second = widths.enumerated().filter { $0.offset != widest }.map(\.element).max() ?? 0
-            widths[widest] -= max(1, min(excess, widths[widest] - max(second, floor)))
+        for candidates in [widths.indices.filter { !keep.contains($0) }, Array(widths.indices)] {
+            while widths.reduce(0, +) + gaps > total {
+                guard let widest = candidates.max(by: { widths[$0] < widths[$1] }), widths[widest] > floor
+                else { break }
+                let excess = widths.reduce(0, +) + gaps - total
+                let second = candidates.filter { $0 != widest }.map { widths[$0] }.max() ?? 0
+                widths[widest] -= max(1, min(excess, widths[widest] - max(second, floor)))
+            }
         }
         return widths
     }

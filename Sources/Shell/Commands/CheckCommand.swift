@@ -37,7 +37,17 @@ enum CheckCommand {
                 throw ShellError.usage("check: unknown integration '\(Invocation.excerpt(scope))'", usage: invocation.usage)
             }
             let items = try await run(scope: scope, session)
-            session.emit(Table(columns: ["check", "status", "detail", "fix"], rows: items.map(\.row)), for: invocation)
+            let table = Table(columns: ["check", "status", "detail", "fix"], rows: items.map(\.row))
+            if session.format(for: invocation) == .table {
+                session.io.stdout.write(items.map { item in
+                    var text = "\(item.status.rawValue.padding(toLength: 8, withPad: " ", startingAt: 0))\(item.name)"
+                    if !item.detail.isEmpty { text += ": \(TerminalText.sanitize(item.detail))" }
+                    if !item.fix.isEmpty && item.status != .pass { text += "\n        fix: \(item.fix)" }
+                    return text + "\n"
+                }.joined())
+            } else {
+                session.emit(table, for: invocation)
+            }
             let failed = items.filter { $0.status == .fail }
             if !failed.isEmpty {
                 throw ReportedFailure(status: .failure, note: "\(failed.count) of \(items.count) checks failed")

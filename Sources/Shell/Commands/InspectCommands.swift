@@ -54,13 +54,12 @@ enum InspectCommands {
 
     /// The terminal form: yes/blank instead of true/false.
     static func friendly(_ table: Table) -> Table {
-        Table(columns: ["name", "label", "type", "req", "custom", "formula", "picklist values"],
-              rows: table.rows.map { row in
+        Table(columns: ["name", "label", "type", "req", "custom", "formula", "picklist values"], rows: table.rows.map { row in
                   row.map { cell in
                       if case let .bool(flag) = cell { return .string(flag ? "yes" : "") }
                       return cell
                   }
-              })
+              }, keep: [0, 2])
     }
 
     static let describe = CommandSpec(
