@@ -9,6 +9,7 @@ let package = Package(
         .executable(name: "sfsim", targets: ["sfsim"]),
         .library(name: "Shell", targets: ["Shell"]),
         .library(name: "Simulator", targets: ["Simulator"]),
+        .library(name: "SyncRules", targets: ["SyncRules"]),
         .library(name: "Salesforce", targets: ["Salesforce"]),
     ],
     dependencies: [
@@ -30,6 +31,8 @@ let package = Package(
         ),
         // An ordered JSON value shared by the shell, the client and the simulator.
         .target(name: "JSON"),
+        // Pure rules: contact mapping, lead payloads and estimates. Values in, values out; no I/O.
+        .target(name: "SyncRules", dependencies: ["JSON", "Salesforce"]),
         // The SQLite store: home directory, migrations, settings.
         .target(
             name: "Store",
@@ -38,7 +41,7 @@ let package = Package(
         // The shell core: tokenizer, command table, output, line readers, commands.
         .target(
             name: "Shell",
-            dependencies: ["CEditLine", "Store", "JSON", "Salesforce", "Simulator"]
+            dependencies: ["CEditLine", "Store", "JSON", "Salesforce", "Simulator", "SyncRules"]
         ),
         // The Salesforce REST client over an HTTPTransport; libcurl is the production transport.
         .target(name: "Salesforce", dependencies: ["CCurl", "JSON"]),
@@ -68,6 +71,7 @@ let package = Package(
         ),
         .testTarget(name: "ShellTests", dependencies: ["Shell", "Store", "JSON", "Salesforce", "Simulator"]),
         .testTarget(name: "StoreTests", dependencies: ["Store"]),
+        .testTarget(name: "SyncRulesTests", dependencies: ["SyncRules", "JSON", "Salesforce"]),
         .testTarget(name: "SimulatorTests", dependencies: ["Simulator", "Salesforce", "JSON"]),
     ]
 )

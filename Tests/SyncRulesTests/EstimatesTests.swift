@@ -1,0 +1,85 @@
+import Testing
+@testable import SyncRules
+
+@Suite struct EstimatesTests {
+    @Test(arguments: [
+        // (total, other, per direction, setting)
+        (100_000, 20_000, 40_000.0, 40_000),   // a documented-style example
+        (15_000, 0, 7_500.0, 7_500),           // Developer Edition, nothing else
+        (15_001, 0, 7_500.5, 7_500),           // odd remainder: rounded down
+        (2, 1, 0.5, 0),                        // boundary: one call left
+        (100_000, 99_999, 0.5, 0),
+    ])
+    func allotment(total: Int, other: Int, perDirection: Double, setting: Int) throws {
+        let result = try Estimates.allotment(total: total, other: other)
+        #expect(result.perDirection == perDirection)
+        #expect(result.setting == setting)
+    }
+
+    @Test(arguments: [(0, 0, "total"), (-5, 0, "total"), (100, -1, "other"), (100, 100, "other"), (100, 150, "other")])
+    func allotmentRefusesBadInput(total: Int, other: Int, option: String) {
+        let error = #expect(throws: Estimates.InputError.self) { try Estimates.allotment(total: total, other: other) }
+        #expect(error?.option == option)
+    }
+
+    @Test(arguments: [
+        (10_000 + 20_000 + 5_000 + 5_000, 10_000, 4.0),
+        (0, 1_000, 0.0),
+        (1, 3, 1.0 / 3.0),
+    ])
+    func documentedImportDays(records: Int, calls: Int, days: Double) throws {
+        #expect(try Estimates.documentedImportDays(records: records, callsPerDay: calls) == days)
+    }
+
+    @Test func zeroCallsIsRefused() {
+        #expect(throws: Estimates.InputError.self) { try Estimates.documentedImportDays(records: 5, callsPerDay: 0) }
+        #expect(throws: Estimates.InputError.self) { try Estimates.simulate([], budget: 0, latency: 1) }
+    }
+
+    @Test func importCallsAreDescribesCountsAndPages() throws {
+        let calls = try Estimates.importCalls(counts: [("Lead", 4001), ("Contact", 0), ("Opportunity", 2000)], pageSize: 2000)
+        #expect(calls.count == (2 + 3) + (2 + 1) + (2 + 1))
+        #expect(calls.filter { $0.kind == .page }.map(\.records) == [2000, 2000, 1, 0, 2000])
+        #expect(try Estimates.importCalls(counts: [("Lead", 10)], pageSize: 3).filter { $0.kind == .page }.count == 4)
+        #expect(throws: Estimates.InputError.self) { try Estimates.importCalls(counts: [("Lead", 1)], pageSize: 2001) }
+        #expect(throws: Estimates.InputError.self) { try Estimates.importCalls(counts: [("Lead", -1)]) }
+    }
+
+    @Test func withinTheBudgetThereIsNoPause() throws {
+        let calls = try Estimates.importCalls(counts: [("Lead", 10_000)])
+        let result = try Estimates.simulate(calls, budget: 100, latency: 1)
+        #expect(result.calls == 7 && result.pauses == 0)
+        #expect(result.days == 7.0 / 86_400)
+        #expect(result.schedule == [Estimates.Day(day: 1, calls: 7, records: 10_000)])
+    }
+
+    @Test func aBudgetSmallerThanOneObjectsPagesPausesFromTheMomentItRunsOut() throws {
+        // 12 calls, 5 a day, 60 s each: 5 calls (300 s), pause 24 h from then, 5 more, pause, 2 more.
+        let calls = try Estimates.importCalls(counts: [("Lead", 20_000)])
+        #expect(calls.count == 12)
+        let result = try Estimates.simulate(calls, budget: 5, latency: 60)
+        #expect(result.pauses == 2)
+        #expect(result.schedule.map(\.calls) == [5, 5, 2])
+        #expect(result.schedule.map(\.records) == [6_000, 10_000, 4_000])
+        // Each pause starts when the budget ran out, so days drift later than whole days.
+        let expected = (12 * 60 + 2 * 86_400) / 86_400.0
+        #expect(abs(result.days - expected) < 1e-9)
+        // The documented formula says 20 000 / 5 = 4000 days: it counts records, not calls.
+        #expect(try Estimates.documentedImportDays(records: 20_000, callsPerDay: 5) == 4000)
+    }
+
+    @Test func zeroRecordsStillCostDescribeCountAndOnePage() throws {
+        let result = try Estimates.simulate(try Estimates.importCalls(counts: [("Lead", 0), ("Contact", 0)]),
+                                            budget: 10, latency: 1)
+        #expect(result.calls == 6)
+        #expect(result.schedule == [Estimates.Day(day: 1, calls: 6, records: 0)])
+    }
+
+    @Test func exportCallsBatchBy200() {
+        let calls = Estimates.exportCalls(lookups: 401, creates: 200, updates: 1)
+        #expect(calls.filter { $0.kind == .lookup }.count == 3)
+        #expect(calls.filter { $0.kind == .create }.count == 1)
+        #expect(calls.filter { $0.kind == .update }.count == 1)
+        #expect(Estimates.exportCalls(lookups: 0, creates: 0, updates: 0).isEmpty)
+    }
+}
