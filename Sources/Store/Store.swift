@@ -84,6 +84,24 @@ public final class Store: Sendable {
                 t.primaryKey(["org", "object"])
             }
         }
+        migrator.registerMigration("v3_profiles") { db in
+            try db.create(table: "profile") { t in
+                t.primaryKey("id", .text)
+                t.column("body", .text).notNull()
+                t.column("imported_at", .double).notNull()
+            }
+            try db.create(table: "profile_audience") { t in
+                t.column("profile_id", .text).notNull().references("profile", onDelete: .cascade)
+                t.column("audience", .text).notNull().indexed()
+                t.primaryKey(["profile_id", "audience"])
+            }
+            try db.create(table: "lead_export") { t in
+                t.column("org", .text).notNull()
+                t.column("profile_id", .text).notNull()
+                t.column("lead_id", .text).notNull()
+                t.primaryKey(["org", "profile_id"])
+            }
+        }
         return migrator
     }
 

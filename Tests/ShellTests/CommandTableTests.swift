@@ -72,7 +72,7 @@ import Testing
         ("help se", .command, "se"),
         ("source ./", .file, "./"),
         ("history --c", .choices(["--clear", "--json", "--help", "--csv"]), "--c"),
-        ("show ", .choices(["settings"]), ""),
+        ("show ", .choices(["settings", "mapping"]), ""),
         ("SELECT Id FROM ", .sObject, ""),
         ("unknowncmd x", .none, "x"),
     ])

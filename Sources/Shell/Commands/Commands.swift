@@ -1,5 +1,7 @@
 /// The command table of sfsh: every command, in help order.
 public enum Commands {
     public static let table = CommandTable(
-        SessionCommands.all + OrgCommands.all + [CheckCommand.spec] + InspectCommands.all)
+        SessionCommands.all + [MappingCommands.map, MappingCommands.unmap] + OrgCommands.all + [CheckCommand.spec]
+            + InspectCommands.all + [PreviewCommands.spec, EstimateCommands.spec]
+            + [ProfileCommands.profiles, ProfileCommands.audiences])
 }

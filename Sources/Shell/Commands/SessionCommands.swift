@@ -141,8 +141,8 @@ enum SessionCommands {
         })
 
     static let show = CommandSpec(
-        "show", group: "settings", usage: "show settings",
-        summary: "show settings",
+        "show", group: "settings", usage: "show settings|mapping",
+        summary: "show the settings, or the owner and Lead field mappings",
         examples: [],
         subcommands: [
             CommandSpec(
@@ -155,6 +155,7 @@ enum SessionCommands {
                     session.emit(settingsTable(session), for: invocation)
                     return .done
                 }),
+            MappingCommands.showMapping,
         ])
 
     static func settingsTable(_ session: ShellSession) -> Table {

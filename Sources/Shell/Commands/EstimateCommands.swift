@@ -1,0 +1,197 @@
+import Foundation
+import JSON
+import Salesforce
+import SyncRules
+
+/// `estimate allotment`, `estimate import`, `estimate export` (SPEC §7).
+enum EstimateCommands {
+    static let details = """
+        The documented formulas (the integration's own doc), exactly:
+          allotment per direction = (Total Daily API Calls Allowed − Daily API Calls For Other Integrations) / 2
+            (halving leaves the same amount for the export; enter the whole number, rounded down)
+          initial import days = (Leads + Contacts + Opportunities + Accounts) / Daily API Calls for the import
+            (the doc warns this is slightly low: at the limit the import sleeps 24 h instead of resuming at the
+            same time next day)
+        sfsh's own figure counts calls, not records: a describe and a count per object plus ⌈records / page size⌉
+        query pages (2000 rows a page), and simulates the pause rule (at the budget, pause 24 h from that moment)
+        with a time per call (--latency, default 1 s). It differs because one call brings up to 2000 records, and
+        because every pause pushes the rest of the run later. --live reads the numbers from the connected org and
+        says how many calls that cost.
+        """
+
+    static let spec = CommandSpec(
+        "estimate", group: "estimate", usage: "estimate allotment|import|export …",
+        summary: "API allotments and initial import/export time: the documented formulas and sfsh's own estimate",
+        details: details,
+        examples: [],
+        subcommands: [allotment, importSpec, export])
+
+    static func number(_ invocation: Invocation, _ option: String, required: Bool = true) throws(ShellError) -> Int? {
+        guard let text = invocation.value(option) else {
+            if required { throw ShellError.usage("--\(option) is required", usage: invocation.usage) }
+            return nil
+        }
+        let cleaned = text.replacingOccurrences(of: "_", with: "").replacingOccurrences(of: ",", with: "")
+        guard let value = Int(cleaned) else {
+            throw ShellError.usage("--\(option) must be a whole number, not '\(Invocation.excerpt(text))'", usage: invocation.usage)
+        }
+        guard value >= 0 else {
+            throw ShellError.usage("--\(option) must not be negative (got \(value))", usage: invocation.usage)
+        }
+        return value
+    }
+
+    static func usageError(_ error: Estimates.InputError, _ invocation: Invocation) -> ShellError {
+        ShellError.usage(error.message, usage: invocation.usage)
+    }
+
+    static func format(_ value: Double) -> String {
+        if value == value.rounded() { return String(Int(value)) }
+        return String(format: "%.2f", value)
+    }
+
+    static let allotment = CommandSpec(
+        "allotment", group: "estimate", usage: "estimate allotment --total N --other M [--live]",
+        summary: "the daily API calls to give each direction: (total − other) / 2",
+        examples: ["estimate allotment --total 100000 --other 20000", "estimate allotment --live --other 5000 --json"],
+        options: [.value("total", "N", "Total Daily API Calls Allowed (DailyApiRequests.Max)"),
+                  .value("other", "M", "Daily API calls other integrations use"),
+                  .flag("live", "take --total from the connected org's DailyApiRequests.Max (1 call)")],
+        handler: { invocation, session in
+            try invocation.expectArguments(0...0)
+            var total = try number(invocation, "total", required: !invocation.has("live"))
+            let other = try number(invocation, "other")!
+            var liveCalls = 0
+            if invocation.has("live") && total == nil {
+                let (_, client) = try session.currentClient()
+                let limits = try await session.salesforce("estimate allotment --live") { () async throws(SalesforceError) in
+                    try await client.limits()
+                }
+                liveCalls = 1
+                guard let max = limits["DailyApiRequests"]?.max else {
+                    throw ShellError(.failure, "the org reports no DailyApiRequests limit")
+                }
+                total = max
+            }
+            let result: Estimates.Allotment
+            do throws(Estimates.InputError) { result = try Estimates.allotment(total: total!, other: other) } catch {
+                throw usageError(error, invocation)
+            }
+            var pairs: [(String, JSONValue)] = [
+                ("total", .int(result.total)), ("other", .int(result.other)),
+                ("per_direction", result.perDirection == result.perDirection.rounded() ? .int(Int(result.perDirection)) : .double(result.perDirection)),
+                ("setting", .int(result.setting)),
+            ]
+            if invocation.has("live") { pairs.append(("live_calls", .int(liveCalls))) }
+            var human = "(\(result.total) − \(result.other)) / 2 = \(format(result.perDirection)) calls a day for the import, and the same for the export\n"
+            human += "set the maximum daily API calls to \(result.setting)"
+            if invocation.has("live") { human += "\n(DailyApiRequests.Max \(result.total) read from the org: \(liveCalls) call)" }
+            session.emit(.object(pairs), human: human, for: invocation)
+            return .done
+        })
+
+    static let objectOptions: [(option: String, object: String)] = [
+        ("leads", "Lead"), ("contacts", "Contact"), ("opportunities", "Opportunity"), ("accounts", "Account"),
+    ]
+
+    static let importSpec = CommandSpec(
+        "import", group: "estimate",
+        usage: "estimate import --leads A --contacts B --opportunities C --accounts D --calls K [--page-size P] [--latency S] [--live]",
+        summary: "how long the initial import takes: the documented days, and sfsh's calls and day-by-day schedule",
+        examples: ["estimate import --leads 50000 --contacts 120000 --opportunities 30000 --accounts 20000 --calls 40000",
+                   "estimate import --live --calls 40000 --json"],
+        options: objectOptions.map { .value($0.option, "N", "how many \($0.object) records") } + [
+            .value("calls", "K", "daily API calls allowed for the import (see 'estimate allotment')"),
+            .value("page-size", "P", "rows per query page (default 2000)"),
+            .value("latency", "S", "seconds per call in the simulation (default 1)"),
+            .flag("live", "count the records in the connected org (/limits/recordCount, else SELECT COUNT())"),
+        ],
+        handler: { invocation, session in
+            try invocation.expectArguments(0...0)
+            let live = invocation.has("live")
+            var counts: [String: Int] = [:]
+            for (option, object) in objectOptions {
+                if let value = try number(invocation, option, required: !live) { counts[object] = value }
+            }
+            let callsPerDay = try number(invocation, "calls")!
+            guard callsPerDay > 0 else { throw ShellError.usage("--calls must be at least 1", usage: invocation.usage) }
+            let pageSize = try number(invocation, "page-size", required: false) ?? 2000
+            var latency = 1.0
+            if let text = invocation.value("latency") {
+                guard let value = Double(text), value >= 0, value.isFinite else {
+                    throw ShellError.usage("--latency must be a number of seconds ≥ 0, not '\(Invocation.excerpt(text))'",
+                                           usage: invocation.usage)
+                }
+                latency = value
+            }
+            var liveCalls = 0
+            if live {
+                let missing = objectOptions.map(\.object).filter { counts[$0] == nil }
+                let (_, client) = try session.currentClient()
+                if !missing.isEmpty {
+                    let found = try await session.salesforce("record counts") { () async throws(SalesforceError) in
+                        try await client.recordCounts(missing)
+                    }
+                    liveCalls += 1
+                    for object in missing { counts[object] = found[object] }
+                    for object in missing where counts[object] == nil {
+                        let page = try await session.salesforce("count \(object)") { () async throws(SalesforceError) in
+                            try await client.query("SELECT COUNT() FROM \(object)")
+                        }
+                        liveCalls += 1
+                        counts[object] = page.totalSize
+                    }
+                }
+            }
+            let ordered = objectOptions.map { (object: $0.object, records: counts[$0.object] ?? 0) }
+            let records = ordered.reduce(0) { $0 + $1.records }
+            let documented: Double
+            let simulation: Estimates.Simulation
+            do throws(Estimates.InputError) {
+                documented = try Estimates.documentedImportDays(records: records, callsPerDay: callsPerDay)
+                let plan = try Estimates.importCalls(counts: ordered, pageSize: pageSize)
+                simulation = try Estimates.simulate(plan, budget: callsPerDay, latency: latency)
+            } catch { throw usageError(error, invocation) }
+            var pairs: [(String, JSONValue)] = [
+                ("records", .int(records)),
+                ("calls_per_day", .int(callsPerDay)),
+                ("documented_days", .double(documented)),
+                ("engine", .object([
+                    ("calls", .int(simulation.calls)),
+                    ("days", .double(simulation.days)),
+                    ("schedule", .array(simulation.schedule.map { day in
+                        .object([("day", .int(day.day)), ("calls", .int(day.calls)), ("records", .int(day.records))])
+                    })),
+                ])),
+            ]
+            if live {
+                pairs.insert(("counts", .object(ordered.map { ($0.object, .int($0.records)) })), at: 1)
+                pairs.append(("live_calls", .int(liveCalls)))
+            }
+            var human = "records: " + ordered.map { "\($0.object) \($0.records)" }.joined(separator: ", ") + " = \(records)\n"
+            human += "documented: \(records) / \(callsPerDay) = \(format(documented)) days (the doc says this is slightly low)\n"
+            human += "sfsh: \(simulation.calls) calls (describe + count + ⌈records/\(pageSize)⌉ pages per object) at \(format(latency)) s each"
+            human += simulation.pauses == 0
+                ? ", no pause: \(format(simulation.days * 24)) h\n"
+                : ", \(simulation.pauses) pause\(simulation.pauses == 1 ? "" : "s") of 24 h: \(format(simulation.days)) days\n"
+            for day in simulation.schedule.prefix(10) {
+                human += "  day \(day.day): \(day.calls) calls, \(day.records) records\n"
+            }
+            if simulation.schedule.count > 10 { human += "  … \(simulation.schedule.count - 10) more days (--json lists them)\n" }
+            if live { human += "(counts read from the org: \(liveCalls) call\(liveCalls == 1 ? "" : "s"))" }
+            session.emit(.object(pairs), human: human, for: invocation)
+            return .done
+        })
+
+    static let export = CommandSpec(
+        "export", group: "estimate", usage: "estimate export [--calls K]",
+        summary: "the unique members of lytics.audiences, how many Leads would be created/updated/skipped, and the calls and days",
+        details: "Reads the local profiles (profiles import) and applies the export rules offline. --calls defaults to lytics.max_daily_calls.",
+        examples: ["estimate export", "estimate export --calls 20000 --json"],
+        options: [.value("calls", "K", "daily API calls for the export (default: lytics.max_daily_calls)"),
+                  .value("describe", "FILE", "a Lead describe (JSON), when no org is selected", completion: .file)],
+        handler: { invocation, session in
+            try invocation.expectArguments(0...0)
+            return try await ExportEstimate.run(invocation, session)
+        })
+}

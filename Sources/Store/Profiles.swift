@@ -1,0 +1,93 @@
+import Foundation
+import GRDB
+
+/// Local profiles (stored as their JSON import line) and their audiences.
+extension Store {
+    public struct ProfileRow: Sendable, Equatable {
+        public let id: String
+        public let body: String
+        public let audiences: [String]
+
+        public init(id: String, body: String, audiences: [String]) {
+            self.id = id
+            self.body = body
+            self.audiences = audiences
+        }
+    }
+
+    /// Upserts profiles in one transaction; returns how many were new.
+    @discardableResult
+    public func upsertProfiles(_ rows: [ProfileRow], at date: Date) throws(StoreError) -> Int {
+        try write { db in
+            var created = 0
+            for row in rows {
+                let existed = try Bool.fetchOne(db, sql: "SELECT 1 FROM profile WHERE id = ?", arguments: [row.id]) ?? false
+                if !existed { created += 1 }
+                try db.execute(sql: """
+                    INSERT INTO profile (id, body, imported_at) VALUES (?, ?, ?)
+                    ON CONFLICT(id) DO UPDATE SET body = excluded.body, imported_at = excluded.imported_at
+                    """, arguments: [row.id, row.body, date.timeIntervalSince1970])
+                try db.execute(sql: "DELETE FROM profile_audience WHERE profile_id = ?", arguments: [row.id])
+                for audience in Set(row.audiences) {
+                    try db.execute(sql: "INSERT INTO profile_audience (profile_id, audience) VALUES (?, ?)",
+                                   arguments: [row.id, audience])
+                }
+            }
+            return created
+        }
+    }
+
+    public func profileBody(id: String) throws(StoreError) -> String? {
+        try read { db in try String.fetchOne(db, sql: "SELECT body FROM profile WHERE id = ?", arguments: [id]) }
+    }
+
+    /// The bodies of the profiles in any of `audiences`, each once.
+    public func profileBodies(inAny audiences: [String]) throws(StoreError) -> [String] {
+        guard !audiences.isEmpty else { return [] }
+        return try read { db in
+            let marks = Array(repeating: "?", count: audiences.count).joined(separator: ", ")
+            return try String.fetchAll(db, sql: """
+                SELECT body FROM profile WHERE id IN (SELECT profile_id FROM profile_audience WHERE audience IN (\(marks)))
+                ORDER BY id
+                """, arguments: StatementArguments(audiences))
+        }
+    }
+
+    public func profileCount() throws(StoreError) -> Int {
+        try read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM profile") ?? 0 }
+    }
+
+    /// Every audience with its member count, largest first.
+    public func audienceCounts() throws(StoreError) -> [(audience: String, members: Int)] {
+        try read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT audience, COUNT(*) AS members FROM profile_audience GROUP BY audience ORDER BY members DESC, audience
+                """).map { ($0["audience"], $0["members"]) }
+        }
+    }
+
+    /// The Lead an earlier export created or updated for a profile, per org.
+    public func exportedLead(org: String, profileID: String) throws(StoreError) -> String? {
+        try read { db in
+            try String.fetchOne(db, sql: "SELECT lead_id FROM lead_export WHERE org = ? AND profile_id = ?",
+                                arguments: [org, profileID])
+        }
+    }
+
+    public func rememberExportedLead(org: String, profileID: String, leadID: String) throws(StoreError) {
+        try write { db in
+            try db.execute(sql: """
+                INSERT INTO lead_export (org, profile_id, lead_id) VALUES (?, ?, ?)
+                ON CONFLICT(org, profile_id) DO UPDATE SET lead_id = excluded.lead_id
+                """, arguments: [org, profileID, leadID])
+        }
+    }
+
+    /// Settings of a scope whose keys start with `prefix` (the owner map).
+    public func settings(scope: String, prefix: String) throws(StoreError) -> [(String, String)] {
+        try read { db in
+            try Row.fetchAll(db, sql: "SELECT key, value FROM setting WHERE scope = ? AND substr(key, 1, ?) = ? ORDER BY key",
+                             arguments: [scope, prefix.count, prefix]).map { ($0["key"], $0["value"]) }
+        }
+    }
+}
