@@ -18,6 +18,12 @@ public struct LaunchOptions: Sendable {
 /// terminal (libedit) when stdin and stdout are both terminals, else stdin.
 public enum Launcher {
     public static func run(_ options: LaunchOptions, environment: [String: String]) async -> Int32 {
+        let (code, session) = await start(options, environment: environment)
+        await session?.shutDown()
+        return code
+    }
+
+    static func start(_ options: LaunchOptions, environment: [String: String]) async -> (Int32, ShellSession?) {
         let io = ShellIO.process(environment: environment)
         let home = SfshHome.resolve(option: options.home, environment: environment)
         let session: ShellSession
@@ -26,23 +32,23 @@ public enum Launcher {
             session = try ShellSession(table: Commands.table, store: store, io: io)
         } catch {
             io.stderr.write("sfsh: error: \(error.description)\n")
-            return ExitStatus.failure.rawValue
+            return (ExitStatus.failure.rawValue, nil)
         }
         session.keepGoing = options.keepGoing
         session.orgOverride = options.org
         if let alias = options.org, (try? session.store.org(alias)) ?? nil == nil {
             io.stderr.write("sfsh: error: no org called '\(alias)'\n  'sfsh -c orgs' lists them\n")
-            return ExitStatus.usage.rawValue
+            return (ExitStatus.usage.rawValue, session)
         }
         if options.demo {
             do {
                 _ = try await session.execute(words: ["login", "--demo"])
             } catch let error as ShellError {
                 session.report(error, location: nil, json: false)
-                return error.status.rawValue
+                return (error.status.rawValue, session)
             } catch {
                 io.stderr.write("sfsh: error: \(error)\n")
-                return ExitStatus.failure.rawValue
+                return (ExitStatus.failure.rawValue, session)
             }
         }
 
@@ -59,18 +65,18 @@ public enum Launcher {
                     result = .stopped(.failure)
                 }
                 switch result {
-                case .exited, .stopped: return result.exitCode
+                case .exited, .stopped: return (result.exitCode, session)
                 case let .completed(failure): lastFailure = failure ?? lastFailure
                 }
             }
             for text in options.commands {
                 let result = await session.run(reader: TextLineReader(text: text))
                 switch result {
-                case .exited, .stopped: return result.exitCode
+                case .exited, .stopped: return (result.exitCode, session)
                 case let .completed(failure): lastFailure = failure ?? lastFailure
                 }
             }
-            return lastFailure?.rawValue ?? 0
+            return (lastFailure?.rawValue ?? 0, session)
         }
 
         if isatty(STDIN_FILENO) == 1 && isatty(STDOUT_FILENO) == 1 {
@@ -82,9 +88,9 @@ public enum Launcher {
             let limit = session.historyLimit
             if let reader = EditLineReader(completer: completer, history: session.history,
                                            historyLimit: { limit }) {
-                return await session.run(reader: reader).exitCode
+                return (await session.run(reader: reader).exitCode, session)
             }
         }
-        return await session.run(reader: DescriptorLineReader(fd: STDIN_FILENO)).exitCode
+        return (await session.run(reader: DescriptorLineReader(fd: STDIN_FILENO)).exitCode, session)
     }
 }

@@ -292,7 +292,7 @@ public final class ShellSession {
                 reader.remember(line)
             }
             let location = origin.map { "\($0):\(firstLine)" }
-            switch await execute(line: line, location: location) {
+            switch await execute(line: line, location: location, goOn: keepGoing || reader.isInteractive) {
             case .none:
                 continue
             case let .exit(code):
@@ -310,8 +310,9 @@ public final class ShellSession {
         case failure(ExitStatus)
     }
 
-    /// Runs the commands of one logical line; stops the line at the first failure.
-    func execute(line: String, location: String?) async -> LineResult {
+    /// Runs the commands of one logical line. A failure ends the line unless
+    /// `goOn` (interactive, or `--keep-going`), like `;` in a shell with and without `set -e`.
+    func execute(line: String, location: String?, goOn: Bool = false) async -> LineResult {
         let commands: [[String]]
         do {
             commands = try Lexer.split(line)
@@ -320,22 +321,25 @@ public final class ShellSession {
             report(failure, location: location, json: setting("format") == "json")
             return .failure(failure.status)
         }
+        var failure: ExitStatus?
         for words in commands {
             do {
                 if case let .exit(code) = try await execute(words: words) { return .exit(code) }
+                continue
             } catch let error as ShellError {
                 report(error, location: location, json: wantsJSON(words))
-                return .failure(error.status)
+                failure = error.status
             } catch let reported as ReportedFailure {
                 if let text = reported.note { self.note(text) }
-                return .failure(reported.status)
+                failure = reported.status
             } catch {
-                let failure = ShellError.failure(String(describing: error))
-                report(failure, location: location, json: wantsJSON(words))
-                return .failure(failure.status)
+                let unexpected = ShellError.failure(String(describing: error))
+                report(unexpected, location: location, json: wantsJSON(words))
+                failure = unexpected.status
             }
+            if !goOn { break }
         }
-        return .none
+        return failure.map(LineResult.failure) ?? .none
     }
 
     private func wantsJSON(_ words: [String]) -> Bool {
@@ -372,6 +376,21 @@ public final class ShellSession {
                                    usage: invocation.spec.usage)
         }
         return try await handler(invocation, self)
+    }
+
+    /// Ends the session: the in-process demo org stops with it, so its alias is
+    /// forgotten (the next `--demo` makes a fresh one).
+    public func shutDown() async {
+        guard let server = demoServer else { return }
+        let aliases = ((try? store.orgs()) ?? []).filter { $0.instanceURL == server.baseURL }.map(\.alias)
+        for alias in aliases {
+            try? store.removeOrg(alias)
+            if (try? store.setting("current_org", scope: Store.stateScope)) == alias {
+                try? store.removeSetting("current_org", scope: Store.stateScope)
+            }
+        }
+        await server.stop()
+        demoServer = nil
     }
 
     /// Runs a script file (for `source` and `-f`), refusing loops and deep nesting.

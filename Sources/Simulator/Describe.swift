@@ -2,6 +2,11 @@ import JSON
 
 /// Describe bodies in the real shapes (every key a real describe carries).
 extension Org {
+    /// The describe body of an object, as `GET /sobjects/X/describe` answers it.
+    public func describeJSON(_ object: String, version: String = "59.0") -> JSONValue? {
+        store.object(object).map { describe($0, version: version) }
+    }
+
     func urls(_ object: ObjectDef, version: String, full: Bool = false) -> JSONValue {
         let base = "/services/data/v\(version)/sobjects/\(object.name)"
         var pairs: [(String, JSONValue)] = [

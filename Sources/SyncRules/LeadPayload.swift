@@ -241,8 +241,10 @@ public enum LeadPayload {
                         reason: "\(NSDecimalNumber(decimal: rounded).stringValue) exceeds the field's precision (\(isInt ? "\(allowed) digits" : "\(field.precision),\(field.scale)"))"))
                     continue
                 }
-                let json: JSONValue = isInt ? .int(NSDecimalNumber(decimal: rounded).intValue)
-                    : .double(NSDecimalNumber(decimal: rounded).doubleValue)
+                // Through the decimal text, so 10.12 stays 10.12 (not 10.120000000000001).
+                let text = NSDecimalNumber(decimal: rounded).stringValue
+                let json: JSONValue = isInt ? .int(Int(text) ?? NSDecimalNumber(decimal: rounded).intValue)
+                    : .double(Double(text) ?? NSDecimalNumber(decimal: rounded).doubleValue)
                 set(field, json)
                 trace(field.name, attribute, isInt ? "number rounded down to a whole number" : "number rounded down to 2 decimals", json)
             case let (type, .string(text)) where ["string", "textarea", "email", "phone", "url", "picklist"].contains(type):

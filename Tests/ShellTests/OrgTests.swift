@@ -79,9 +79,12 @@ struct OrgHarness {
         let base = shell.session.demoServer!.baseURL
         let (out, err, code) = await shell.run("login --token \(shell.org.adminAccessToken) --instance \(base) --alias second")
         #expect(code == 0, "\(err)")
-        #expect(out.contains("logged into second as admin@sfsim.example.com"))
-        #expect(out.contains("no refresh token"))
-        #expect(shell.session.currentOrgAlias == "second")
+        #expect(out.isEmpty)
+        #expect(err.contains("logged into second as admin@sfsim.example.com"))
+        #expect(err.contains("no refresh token"))
+        let json = try JSONValue.parse(await shell.run("login --token \(shell.org.adminAccessToken) --instance \(base) --alias third --json").out)
+        #expect(json["alias"] == .string("third") && json["refresh_token"] == .bool(false))
+        #expect(shell.session.currentOrgAlias == "third")
         #expect(await shell.run("use demo").code == 0)
         #expect(shell.session.currentOrgAlias == "demo")
         let unknown = await shell.run("use nowhere")
@@ -100,7 +103,7 @@ struct OrgHarness {
             + "login --password --username \(config.adminUsername) --login-url \(base) --alias pw"
         let (out, err, code) = await shell.run(script, secrets: [config.adminPassword, config.securityToken])
         #expect(code == 0, "\(err)")
-        #expect(out.contains("logged into pw"))
+        #expect(out.isEmpty && err.contains("logged into pw"))
         let bad = await shell.run("login --password --username \(config.adminUsername) --login-url \(base) --alias pw2",
                                   secrets: ["wrong", ""])
         #expect(bad.code == 3)
@@ -128,7 +131,7 @@ struct OrgHarness {
         let (out, err, code) = await shell.run("login --login-url \(shell.session.demoServer!.baseURL) --client-id \(org.configuration.clientID) --alias device")
         _ = try await approver.value
         #expect(code == 0, "\(err)")
-        #expect(out.contains("logged into device") && out.contains("with a refresh token"))
+        #expect(out.isEmpty && err.contains("logged into device") && err.contains("with a refresh token"))
     }
 
     @Test func expiredSessionsRefreshOnceAndLogoutRevokes() async throws {
@@ -145,7 +148,7 @@ struct OrgHarness {
         #expect(refreshCalls.count == 3)  // the demo login's device start and poll, then one refresh
 
         let logout = await shell.run("logout")
-        #expect(logout.code == 0 && logout.out.contains("token revoked"))
+        #expect(logout.code == 0 && logout.err.contains("token revoked"))
         #expect(try shell.session.store.org("demo") == nil)
         let stale = try await rawStatus(shell.session.demoServer!, token: after.accessToken, path: "limits")
         #expect(stale == 401)

@@ -58,10 +58,13 @@ struct Harness {
         #expect(code == 2)
     }
 
-    @Test func aFailureStopsTheRestOfItsLine() async throws {
-        let (out, _, code) = try await Harness().run("echo a; set nope 1; echo b", keepGoing: true)
+    @Test func aFailureStopsTheRestOfItsLineUnlessKeepGoing() async throws {
+        let (out, _, code) = try await Harness().run("echo a; set nope 1; echo b")
         #expect(out == "a\n")
         #expect(code == 2)
+        let (goOn, _, goOnCode) = try await Harness().run("echo a; set nope 1; echo b", keepGoing: true)
+        #expect(goOn == "a\nb\n")
+        #expect(goOnCode == 2)
     }
 
     @Test func exitCodes() async throws {

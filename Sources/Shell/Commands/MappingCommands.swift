@@ -168,9 +168,18 @@ extension ShellSession {
             guard let data = FileManager.default.contents(atPath: file) else {
                 throw ShellError(.failure, "cannot read describe \(file): no such file")
             }
-            do { return try SObjectDescribe.parse(data) } catch {
-                throw ShellError(.failure, "describe \(file) is not a describe of \(object) (\(error is DecodingError ? "missing name/fields" : "not valid JSON"))")
+            guard (try? JSONValue.parse(data)) != nil else {
+                throw ShellError(.failure, "describe \(file) is not valid JSON", hint: "pass the body of GET /sobjects/\(object)/describe")
             }
+            let parsed: SObjectDescribe
+            do { parsed = try SObjectDescribe.parse(data) } catch {
+                throw ShellError(.failure, "describe \(file) is not a describe (it needs name and fields)",
+                                 hint: "pass the body of GET /sobjects/\(object)/describe")
+            }
+            guard parsed.name.lowercased() == object.lowercased() else {
+                throw ShellError(.failure, "describe \(file) describes \(parsed.name), not \(object)")
+            }
+            return parsed
         }
         guard currentOrgAlias != nil else {
             throw ShellError(.usage, "no \(object) describe: pass --describe FILE (a describe JSON) or log into an org")

@@ -196,9 +196,11 @@ enum OrgCommands {
         try session.setCurrentOrg(alias)
         let refresh = token.refreshToken == nil ? "no refresh token: log in again when the session expires"
             : "with a refresh token"
-        session.emit(.object([("alias", .string(alias)), ("username", username.map(JSONValue.string) ?? .null),
-                              ("instance_url", .string(instance)), ("refresh_token", .bool(token.refreshToken != nil))]),
-                     human: "logged into \(alias) as \(username ?? "?") at \(instance) (\(refresh))", for: invocation)
+        // The confirmation is a status line (stderr); --json also puts the facts on stdout.
+        let facts: JSONValue = .object([("alias", .string(alias)), ("username", username.map(JSONValue.string) ?? .null),
+                                        ("instance_url", .string(instance)), ("refresh_token", .bool(token.refreshToken != nil))])
+        if session.format(for: invocation) == .json { session.emit(facts, human: "", for: invocation) }
+        session.note("logged into \(alias) as \(username ?? "?") at \(instance) (\(refresh))")
     }
 
     static func alias(from username: String?) -> String {
@@ -242,8 +244,10 @@ enum OrgCommands {
                 try? session.store.removeSetting("current_org", scope: Store.stateScope)
                 session.orgOverride = nil
             }
-            session.emit(.object([("alias", .string(org.alias)), ("revoked", .bool(revoked))]),
-                         human: "logged out of \(org.alias)\(revoked ? " (token revoked)" : "")", for: invocation)
+            if session.format(for: invocation) == .json {
+                session.emit(.object([("alias", .string(org.alias)), ("revoked", .bool(revoked))]), human: "", for: invocation)
+            }
+            session.note("logged out of \(org.alias)\(revoked ? " (token revoked)" : "")")
             return .done
         })
 
