@@ -155,37 +155,90 @@ enum InspectCommands {
                 session.emit(Table(columns: ["count"], rows: [[.int(first.totalSize)]]), for: invocation)
                 return .done
             }
-            var records = first.records
-            var next = first.done ? nil : first.nextRecordsUrl
-            let wanted = limit ?? (invocation.has("all") ? Int.max : records.count)
-            while records.count < wanted, let url = next {
-                if sfsh_take_sigint() != 0 { throw ShellError(.failure, "interrupted after \(records.count) rows") }
-                let page = try await session.salesforce("query") { () async throws(SalesforceError) in
-                    try await client.nextPage(url, batchSize: batchSize)
-                }
-                records += page.records
-                next = page.done ? nil : page.nextRecordsUrl
-            }
-            if records.count > wanted { records = Array(records.prefix(wanted)) }
+            let wanted = limit ?? (invocation.has("all") ? Int.max : first.records.count)
+            let format = session.format(for: invocation)
             let columns = selectedPaths(soql) ?? {
                 var seen: [String] = []
-                for record in records {
+                for record in first.records {
                     for (key, _) in RecordFlattening.flatten(record) where !seen.contains(key) { seen.append(key) }
                 }
                 return seen
             }()
-            let rows = records.map { record in columns.map { RecordFlattening.value(record, path: $0) } }
-            session.emit(Table(columns: columns, rows: rows), for: invocation)
-            let remaining = first.totalSize - records.count
+            // CSV and JSON stream page by page, so --all over millions of rows keeps memory flat;
+            // an aligned table needs every row first.
+            let streaming = format != .table
+            var stream = streaming ? RowStream(format: format, columns: columns, sink: session.io.stdout) : nil
+            var buffered: [[JSONValue]] = []
+            var delivered = 0
+            func take(_ records: [JSONValue]) {
+                for record in records.prefix(wanted - delivered) {
+                    let row = columns.map { RecordFlattening.value(record, path: $0) }
+                    if stream != nil { stream!.write(row) } else { buffered.append(row) }
+                    delivered += 1
+                }
+            }
+            take(first.records)
+            var next = first.done ? nil : first.nextRecordsUrl
+            while delivered < wanted, let url = next {
+                if sfsh_take_sigint() != 0 {
+                    stream?.finish()
+                    throw ShellError(.failure, "interrupted after \(delivered) rows")
+                }
+                let page = try await session.salesforce("query") { () async throws(SalesforceError) in
+                    try await client.nextPage(url, batchSize: batchSize)
+                }
+                take(page.records)
+                next = page.done ? nil : page.nextRecordsUrl
+            }
+            if var stream { stream.finish() } else {
+                session.emit(Table(columns: columns, rows: buffered), for: invocation)
+            }
+            let remaining = first.totalSize - delivered
             if remaining > 0 {
                 let pageSize = max(first.records.count, 1)
                 let calls = Int((Double(remaining) / Double(pageSize)).rounded(.up))
-                session.note("\(records.count) of \(first.totalSize) rows; \(remaining) more (about \(calls) more call\(calls == 1 ? "" : "s")): add --all to fetch them")
-            } else if session.format(for: invocation) == .table {
-                session.note("\(records.count) row\(records.count == 1 ? "" : "s")")
+                session.note("\(delivered) of \(first.totalSize) rows; \(remaining) more (about \(calls) more call\(calls == 1 ? "" : "s")): add --all to fetch them")
+            } else if format == .table {
+                session.note("\(delivered) row\(delivered == 1 ? "" : "s")")
             }
             return .done
         })
+
+    /// Writes CSV or a JSON array row by row.
+    struct RowStream {
+        let format: OutputFormat
+        let columns: [String]
+        let sink: any TextSink
+        var count = 0
+        var buffer = ""
+
+        init(format: OutputFormat, columns: [String], sink: any TextSink) {
+            self.format = format
+            self.columns = columns
+            self.sink = sink
+            buffer = format == .csv ? columns.map(Table.csvField).joined(separator: ",") + "\n" : "["
+        }
+
+        mutating func write(_ row: [JSONValue]) {
+            if format == .csv {
+                buffer += row.map { Table.csvField($0.cellText) }.joined(separator: ",") + "\n"
+            } else {
+                buffer += (count == 0 ? "\n  " : ",\n  ") + JSONValue.object(Array(zip(columns, row))).serialized()
+            }
+            count += 1
+            if buffer.utf8.count > 65_536 { flush() }
+        }
+
+        mutating func flush() {
+            sink.write(buffer)
+            buffer = ""
+        }
+
+        mutating func finish() {
+            if format == .json { buffer += count == 0 ? "]\n" : "\n]\n" }
+            flush()
+        }
+    }
 
     static let get = CommandSpec(
         "get", group: group, usage: "get OBJECT ID [--fields F,F…]",
