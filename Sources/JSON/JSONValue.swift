@@ -161,34 +161,47 @@ public enum JSONValue: Sendable, Equatable {
     }
 }
 
-extension JSONValue: Decodable {
-    /// Parses JSON text. Objects come back with their keys sorted (the decoder
-    /// does not keep the order of the text).
+extension JSONValue {
+    /// Parses JSON text (Foundation's parser, which is fast). Objects come back
+    /// with their keys sorted: the parser does not keep the order of the text.
     public static func parse(_ data: Data) throws -> JSONValue {
-        try JSONDecoder().decode(JSONValue.self, from: data)
+        let any = try JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed])
+        return try JSONValue(foundation: any)
     }
 
     public static func parse(_ text: String) throws -> JSONValue {
         try parse(Data(text.utf8))
     }
 
-    public init(from decoder: any Decoder) throws {
-        let container = try decoder.singleValueContainer()
-        if container.decodeNil() {
-            self = .null
-        } else if let bool = try? container.decode(Bool.self) {
-            self = .bool(bool)
-        } else if let int = try? container.decode(Int.self) {
-            self = .int(int)
-        } else if let double = try? container.decode(Double.self) {
-            self = .double(double)
-        } else if let string = try? container.decode(String.self) {
+    /// The shared NSNumber booleans, by identity: how a parsed true/false differs from 1/0.
+    private static let trueNumber = true as NSNumber
+    private static let falseNumber = false as NSNumber
+
+    struct UnexpectedValue: Error {}
+
+    init(foundation any: Any) throws {
+        switch any {
+        case let string as String:
             self = .string(string)
-        } else if let array = try? container.decode([JSONValue].self) {
-            self = .array(array)
-        } else {
-            let dict = try container.decode([String: JSONValue].self)
-            self = .object(dict.keys.sorted().map { ($0, dict[$0]!) })
+        case let number as NSNumber:
+            if number === JSONValue.trueNumber { self = .bool(true); return }
+            if number === JSONValue.falseNumber { self = .bool(false); return }
+            let type = String(cString: number.objCType)
+            if type == "d" || type == "f" {
+                self = .double(number.doubleValue)
+            } else if let int = Int(exactly: number.int64Value) {
+                self = .int(int)
+            } else {
+                self = .double(number.doubleValue)
+            }
+        case is NSNull:
+            self = .null
+        case let array as [Any]:
+            self = .array(try array.map(JSONValue.init(foundation:)))
+        case let dictionary as [String: Any]:
+            self = .object(try dictionary.keys.sorted().map { ($0, try JSONValue(foundation: dictionary[$0]!)) })
+        default:
+            throw UnexpectedValue()
         }
     }
 }

@@ -252,6 +252,7 @@ extension Org {
         }
         var results: [JSONValue] = []
         var created: [(ObjectDef, String)] = []
+        var updated: [(ObjectDef, Row)] = []
         var failed = false
         for record in records {
             guard case let .object(pairs) = record,
@@ -276,6 +277,7 @@ extension Org {
                     }
                     let row = try existingRow(object, idText, user: user)
                     try update(object, id: row["Id"], fields: pairs.filter { $0.0 != "Id" }, user: user)
+                    updated.append((object, row))
                     results.append(.object([("id", .string(row["Id"])), ("success", .bool(true)), ("errors", .array([]))]))
                 }
             } catch {
@@ -285,8 +287,16 @@ extension Org {
             }
         }
         if allOrNone && failed {
+            // Roll back: created records go, updated ones get their earlier values back.
             for (object, id) in created {
                 _ = try? store.db.write { db in try db.execute(sql: "DELETE FROM \"\(object.name)\" WHERE Id = ?", arguments: [id]) }
+            }
+            for (object, row) in updated.reversed() {
+                let names = row.columnNames.filter { $0 != "Id" }
+                _ = try? store.db.write { db in
+                    try db.execute(sql: "UPDATE \"\(object.name)\" SET \(names.map { "\"\($0)\" = ?" }.joined(separator: ", ")) WHERE Id = ?",
+                                   arguments: sqlArguments(names.map { row[$0] as DatabaseValue } + [row["Id"] as String]))
+                }
             }
             results = results.map { result in
                 guard result["success"] == .bool(true) else { return result }

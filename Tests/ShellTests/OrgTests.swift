@@ -175,3 +175,52 @@ func rawStatus(_ server: SimServer, token: String, path: String) async throws ->
         url: server.baseURL + "/services/data/v59.0/" + path, headers: [("Authorization", "Bearer \(token)")]))
     return response.status
 }
+
+@Suite(.serialized) struct SecretTests {
+    @Test func noTokenOrPasswordReachesOutputHistoryOrLedger() async throws {
+        let shell = try await OrgHarness.demo()
+        let server = shell.session.demoServer!
+        defer { Task { await server.stop() } }
+        let config = shell.org.configuration
+        let base = server.baseURL
+        let adminToken = shell.org.adminAccessToken
+        // Lines typed interactively reach the history file; secret ones must not.
+        shell.session.history.append("set client_secret", limit: 100)
+        for line in ["login --token \(adminToken) --instance \(base) --alias t", "set client_secret \(config.clientSecret)"]
+            where !shell.session.isSecretLine(line) {
+            shell.session.history.append(line, limit: 100)
+        }
+        let script = """
+            set client_id \(config.clientID)
+            set client_secret \(config.clientSecret)
+            login --password --username \(config.adminUsername) --login-url \(base) --alias pw
+            login --token \(adminToken) --instance \(base) --alias t
+            use demo
+            whoami
+            whoami --json
+            orgs --json
+            show settings
+            SELECT Id FROM Contact LIMIT 3
+            limits
+            usage --json
+            check
+            history
+            logout t
+            """
+        _ = await shell.run(script, secrets: [config.adminPassword, config.securityToken])
+        let stored = try shell.session.store.orgs()
+        var secrets = [config.adminPassword, config.securityToken, config.clientSecret, adminToken]
+        secrets += stored.map(\.accessToken) + stored.compactMap(\.refreshToken)
+        let history = (try? String(contentsOfFile: shell.session.store.home.historyPath, encoding: .utf8)) ?? ""
+        let ledger = try shell.session.store.ledger(since: .distantPast)
+        let ledgerText = ledger.map { "\($0.org) \($0.source) \($0.method) \($0.path)" }.joined(separator: "\n")
+        #expect(!ledger.isEmpty)
+        for secret in secrets {
+            #expect(!shell.harness.stdout.text.contains(secret), "stdout shows a secret")
+            #expect(!shell.harness.stderr.text.contains(secret), "stderr shows a secret")
+            #expect(!history.contains(secret), "history holds a secret")
+            #expect(!ledgerText.contains(secret), "the ledger holds a secret")
+        }
+        #expect(history.contains("set client_secret"))
+    }
+}

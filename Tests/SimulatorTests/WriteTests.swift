@@ -119,6 +119,16 @@ import Testing
         let updated = try await sim.query("SELECT COUNT() FROM Lead WHERE Company = 'Updated'")
         #expect(updated.json["totalSize"] == .int(2))
 
+        let partly = try await sim.call("PATCH", "composite/sobjects", json: .object([
+            ("allOrNone", .bool(true)),
+            ("records", .array([
+                .object([("attributes", .object([("type", .string("Lead"))])), ("Id", .string(ids[0])), ("Company", .string("Again"))]),
+                .object([("attributes", .object([("type", .string("Lead"))])), ("Id", .string(ids[1])), ("LastName", .null)]),
+            ])),
+        ]))
+        #expect(partly.json.arrayValue?.first?["errors"]?.arrayValue?.first?["statusCode"] == .string("ALL_OR_NONE_OPERATION_ROLLED_BACK"))
+        #expect(try await sim.call("GET", "sobjects/Lead/\(ids[0])").json["Company"] == .string("Updated"))
+
         let tooMany = try await sim.call("POST", "composite/sobjects", json: .object([
             ("records", .array((0..<201).map { lead("L\($0)", "l\($0)@x.example") })),
         ]))

@@ -129,6 +129,57 @@ class TerminalTest(unittest.TestCase):
         with open(os.path.join(self.root, "transcript.log")) as log:
             self.assertNotIn("S3cr3t-typed-at-prompt", log.read())
 
+    def test_password_login_echoes_nothing_and_saves_nothing(self):
+        child = pexpect.spawn(SFSH, ["--demo"], env=self.env, encoding="utf-8", timeout=TIMEOUT,
+                              dimensions=(24, 100), cwd=self.root)
+        log = open(os.path.join(self.root, "transcript.log"), "a")
+        self.addCleanup(log.close)
+        child.logfile_read = log
+        self.expect(child, r"logged into demo as \S+ at (http://127\.0\.0\.1:\d+)")
+        url = child.match.group(1)
+        self.expect(child, "sfsh:demo> ")
+        child.send("set client_id sfsim-connected-app\r")
+        self.expect(child, "sfsh:demo> ")
+        child.send("set client_secret\r")
+        self.expect(child, "client_secret: ")
+        child.send("sfsim-consumer-secret\r")
+        self.expect(child, "sfsh:demo> ")
+        child.send(f"login --password --username admin@sfsim.example.com --login-url {url} --alias pw\r")
+        self.expect(child, "password: ")
+        child.send("sfsim-password\r")
+        self.expect(child, "security token")
+        child.send("SFSIMTOKEN\r")
+        self.expect(child, "logged into pw")
+        self.expect(child, "sfsh:pw> ")
+        self.assertEqual(self.quit(child), 0)
+        with open(os.path.join(self.home, "history")) as history:
+            saved = history.read()
+        self.assertIn("login --password", saved)
+        for secret in ("sfsim-password", "SFSIMTOKEN", "sfsim-consumer-secret"):
+            self.assertNotIn(secret, saved)
+        with open(os.path.join(self.root, "transcript.log")) as transcript:
+            shown = transcript.read()
+        for secret in ("sfsim-password", "SFSIMTOKEN", "sfsim-consumer-secret"):
+            self.assertNotIn(secret, shown)
+
+    def test_tab_completes_sobjects_and_fields_from_the_cache(self):
+        child = pexpect.spawn(SFSH, ["--demo"], env=self.env, encoding="utf-8", timeout=TIMEOUT,
+                              dimensions=(24, 100), cwd=self.root)
+        self.expect(child, "sfsh:demo> ")
+        child.send("objects\r")
+        self.expect(child, "9 of 9 objects")
+        self.expect(child, "sfsh:demo> ")
+        child.send("describe Cont\t")
+        self.expect(child, "Contact ")
+        child.send("\r")
+        self.expect(child, "Contact \\(Contact\\): \\d+ fields")
+        self.expect(child, "sfsh:demo> ")
+        child.send("fields Contact Nick\t")
+        self.expect(child, "Nickname__c ")
+        child.send("\r")
+        self.expect(child, "1 of \\d+ fields")
+        self.assertEqual(self.quit(child), 0)
+
     def test_continuation_prompt(self):
         child = self.spawn()
         child.send("echo one \\\r")

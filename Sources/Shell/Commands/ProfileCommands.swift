@@ -27,22 +27,24 @@ enum ProfileCommands {
                     guard let data = FileManager.default.contents(atPath: path) else {
                         throw ShellError(.failure, "cannot read \(path): \(FileManager.default.fileExists(atPath: path) ? "not readable" : "no such file")")
                     }
-                    var rows: [Store.ProfileRow] = []
+                    // A later line with the same id wins, keeping the first line's place.
+                    var rowsByID: [String: Store.ProfileRow] = [:]
+                    var order: [String] = []
                     var bad: [(Int, String)] = []
-                    var ids: [String: Int] = [:]
                     let lines = String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false)
                     for (index, raw) in lines.enumerated() {
                         let line = raw.trimmingCharacters(in: .whitespacesAndNewlines)
                         if line.isEmpty { continue }
                         do throws(Profile.FormatError) {
                             let profile = try Profile.parse(line)
-                            if let earlier = ids[profile.id] { rows.remove(at: earlier) ; ids = Dictionary(uniqueKeysWithValues: rows.enumerated().map { ($1.id, $0) }) }
-                            ids[profile.id] = rows.count
-                            rows.append(Store.ProfileRow(id: profile.id, body: profile.json.serialized(), audiences: profile.audiences))
+                            if rowsByID[profile.id] == nil { order.append(profile.id) }
+                            rowsByID[profile.id] = Store.ProfileRow(id: profile.id, body: profile.json.serialized(),
+                                                                    audiences: profile.audiences)
                         } catch {
                             bad.append((index + 1, error.message))
                         }
                     }
+                    let rows = order.map { rowsByID[$0]! }
                     let created: Int
                     do throws(StoreError) { created = try session.store.upsertProfiles(rows, at: session.clock()) } catch { throw ShellError(error) }
                     for (line, message) in bad.prefix(50) { session.note("\(path):\(line): \(message)") }
