@@ -72,6 +72,7 @@ let package = Package(
         .testTarget(name: "ShellTests", dependencies: ["Shell", "Store", "JSON", "Salesforce", "Simulator"]),
         .testTarget(name: "StoreTests", dependencies: ["Store"]),
         .testTarget(name: "SyncRulesTests", dependencies: ["SyncRules", "JSON", "Salesforce"]),
+        .testTarget(name: "SalesforceTests", dependencies: ["Salesforce", "JSON", "Simulator"]),
         .testTarget(name: "SimulatorTests", dependencies: ["Simulator", "Salesforce", "JSON"]),
     ]
 )

@@ -180,9 +180,17 @@ extension JSONValue {
     struct UnexpectedValue: Error {}
 
     init(foundation any: Any) throws {
+        // Containers first: casting a Swift dictionary or array to NSNumber
+        // would bridge it to Foundation (recursively) just to say no.
         switch any {
         case let string as String:
             self = .string(string)
+        case let dictionary as [String: Any]:
+            self = .object(try dictionary.keys.sorted().map { ($0, try JSONValue(foundation: dictionary[$0]!)) })
+        case let array as [Any]:
+            self = .array(try array.map(JSONValue.init(foundation:)))
+        case is NSNull:
+            self = .null
         case let number as NSNumber:
             if number === JSONValue.trueNumber { self = .bool(true); return }
             if number === JSONValue.falseNumber { self = .bool(false); return }
@@ -194,12 +202,6 @@ extension JSONValue {
             } else {
                 self = .double(number.doubleValue)
             }
-        case is NSNull:
-            self = .null
-        case let array as [Any]:
-            self = .array(try array.map(JSONValue.init(foundation:)))
-        case let dictionary as [String: Any]:
-            self = .object(try dictionary.keys.sorted().map { ($0, try JSONValue(foundation: dictionary[$0]!)) })
         default:
             throw UnexpectedValue()
         }

@@ -18,6 +18,7 @@ import pexpect
 SFSH = os.path.abspath(sys.argv.pop(1) if len(sys.argv) > 1 else ".build/debug/sfsh")
 TIMEOUT = 20
 PROMPT = "sfsh> "
+PROMPT_RE = r"sfsh(:\S+)?> $"
 
 
 class TerminalTest(unittest.TestCase):
@@ -51,6 +52,13 @@ class TerminalTest(unittest.TestCase):
             self.fail(f"waiting for {pattern!r}; saw:\n{child.before!r}\n({type(error).__name__})")
 
     def quit(self, child):
+        # Ctrl-D typed while a command still runs reaches the terminal in cooked
+        # mode and is lost when libedit takes over, as with any line editor:
+        # wait for the prompt (the caller may have consumed it already).
+        try:
+            child.expect(PROMPT_RE, timeout=0.5)
+        except pexpect.TIMEOUT:
+            pass
         child.sendcontrol("d")
         child.expect(pexpect.EOF)
         child.close()
@@ -94,6 +102,7 @@ class TerminalTest(unittest.TestCase):
         self.expect(child, "echo first-session-line")
         child.send("\r")
         self.expect(child, "\r\nfirst-session-line\r\n")
+        self.expect(child, PROMPT)
         self.assertEqual(self.quit(child), 0)
 
     def test_ctrl_c_clears_the_line(self):
@@ -178,6 +187,7 @@ class TerminalTest(unittest.TestCase):
         self.expect(child, "Nickname__c ")
         child.send("\r")
         self.expect(child, "1 of \\d+ fields")
+        self.expect(child, "sfsh:demo> ")
         self.assertEqual(self.quit(child), 0)
 
     def test_continuation_prompt(self):
