@@ -220,15 +220,8 @@ enum OrgCommands {
         arguments: [.orgAlias],
         handler: { invocation, session in
             try invocation.expectArguments(0...1)
-            let org: OrgRecord
-            if let alias = invocation.positionals.first {
-                guard let found = (try? session.store.org(alias)) ?? nil else {
-                    throw ShellError(.usage, "no org called '\(Invocation.excerpt(alias))'", hint: "'orgs' lists them")
-                }
-                org = found
-            } else {
-                org = try session.currentOrg()
-            }
+            let org = try invocation.positionals.first.map { alias throws(ShellError) in try session.org(named: alias) }
+                ?? session.currentOrg()
             let oauth = OAuthClient(loginURL: org.instanceURL, transport: session.transport,
                                     onCall: session.ledgerHook(alias: org.alias))
             var revoked = true
@@ -284,10 +277,7 @@ enum OrgCommands {
         arguments: [.orgAlias],
         handler: { invocation, session in
             try invocation.expectArguments(1...1)
-            let alias = invocation.positionals[0]
-            guard (try? session.store.org(alias)) ?? nil != nil else {
-                throw ShellError(.usage, "no org called '\(Invocation.excerpt(alias))'", hint: "'orgs' lists them")
-            }
+            let alias = try session.org(named: invocation.positionals[0]).alias
             try session.setCurrentOrg(alias)
             session.orgOverride = nil
             try? session.store.touchOrg(alias, at: session.clock())

@@ -28,6 +28,11 @@ extension ShellSession {
             throw ShellError(.auth, "no org selected",
                              hint: "log in first: login (device flow), login --password, login --token … --instance …, or login --demo")
         }
+        return try org(named: alias)
+    }
+
+    /// The stored org called `alias`, or a usage error saying so.
+    func org(named alias: String) throws(ShellError) -> OrgRecord {
         let found: OrgRecord?
         do { found = try store.org(alias) } catch { throw ShellError(error) }
         guard let org = found else {
