@@ -1,6 +1,7 @@
 import Foundation
 import JSON
 import Salesforce
+import Store
 import SyncRules
 
 /// `estimate allotment`, `estimate import`, `estimate export` (SPEC §7).
@@ -194,4 +195,61 @@ enum EstimateCommands {
             try invocation.expectArguments(0...0)
             return try await ExportEstimate.run(invocation, session)
         })
+}
+
+/// `estimate export`: members, creates, updates, skips, calls and days, offline.
+enum ExportEstimate {
+    static func run(_ invocation: Invocation, _ session: ShellSession) async throws(ShellError) -> CommandOutcome {
+        let settings = session.lyticsSettings()
+        guard !settings.audiences.isEmpty else {
+            throw ShellError.usage("no audiences selected: set lytics.audiences A,B first", usage: invocation.usage)
+        }
+        let budget = try EstimateCommands.number(invocation, "calls", required: false)
+            ?? session.setting("lytics.max_daily_calls").flatMap(Int.init)
+        guard let budget else {
+            throw ShellError.usage("--calls is required (or set lytics.max_daily_calls)", usage: invocation.usage)
+        }
+        guard budget > 0 else { throw ShellError.usage("--calls must be at least 1", usage: invocation.usage) }
+        let describe = try await session.describeForRules("Lead", file: invocation.value("describe"))
+        let bodies: [String]
+        do throws(StoreError) { bodies = try session.store.profileBodies(inAny: settings.audiences) } catch { throw ShellError(error) }
+        var creates = 0, updates = 0, skips = 0
+        var reasons: [String: Int] = [:]
+        for body in bodies {
+            guard let profile = try? Profile.parse(body) else { continue }
+            let remembered = session.currentOrgAlias.flatMap { (try? session.store.exportedLead(org: $0, profileID: profile.id)) ?? nil }
+            let result: LeadPayload.Result
+            do throws(RuleError) { result = try LeadPayload.build(profile: profile, describe: describe, settings: settings, existingLeadID: remembered) } catch {
+                throw ShellError(.failure, error.message, hint: "fix the setting (set \(error.setting) …)")
+            }
+            switch result.action {
+            case .create: creates += 1
+            case .update: updates += 1
+            case .skip:
+                skips += 1
+                reasons[result.reason ?? "?", default: 0] += 1
+            }
+        }
+        // Members without a remembered Lead are looked up by email first (200 a query).
+        let calls = Estimates.exportCalls(lookups: creates, creates: creates, updates: updates)
+        let simulation: Estimates.Simulation
+        do throws(Estimates.InputError) { simulation = try Estimates.simulate(calls, budget: budget, latency: 1) } catch {
+            throw EstimateCommands.usageError(error, invocation)
+        }
+        // Elapsed days by the pause rule (1 s a call), like the import's engine figure.
+        let document: JSONValue = .object([
+            ("members", .int(bodies.count)), ("create", .int(creates)), ("update", .int(updates)), ("skip", .int(skips)),
+            ("calls", .int(calls.count)), ("days", .double(simulation.days)),
+            ("skip_reasons", .object(reasons.keys.sorted().map { ($0, .int(reasons[$0]!)) })),
+        ])
+        var human = "\(bodies.count) unique members of \(settings.audiences.joined(separator: ", ")) (overlap counted once)\n"
+        human += "create \(creates), update \(updates), skip \(skips)\n"
+        for reason in reasons.keys.sorted() { human += "  skipped: \(reason) × \(reasons[reason]!)\n" }
+        human += "\(calls.count) calls (email lookups and creates in batches of 200, updates in collections of 200)"
+        human += " at \(budget) a day: \(EstimateCommands.format(simulation.days)) days"
+        human += simulation.pauses == 0 ? " (within one day's budget)\n" : " (\(simulation.pauses) pause\(simulation.pauses == 1 ? "" : "s") of 24 h)\n"
+        human += "creates are counted before lookups: a lookup that finds a Lead turns a create into an update"
+        session.emit(document, human: human, for: invocation)
+        return .done
+    }
 }
