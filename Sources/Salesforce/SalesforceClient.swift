@@ -66,6 +66,8 @@ public final class SalesforceClient: @unchecked Sendable {
     public let apiVersion: String
     public let transport: any HTTPTransport
     public let retry: RetryPolicy
+    /// Seconds one request may take before it counts as a (retryable) timeout.
+    public let timeout: TimeInterval
     private let lock = NSLock()
     private var current: Credentials
     private var usage: APIUsage?
@@ -73,13 +75,15 @@ public final class SalesforceClient: @unchecked Sendable {
     private let onRefresh: @Sendable (Credentials) -> Void
 
     public init(credentials: Credentials, transport: any HTTPTransport, apiVersion: String = "59.0",
-                retry: RetryPolicy = .standard, onCall: @escaping @Sendable (CallRecord) -> Void = { _ in },
+                retry: RetryPolicy = .standard, timeout: TimeInterval = 120,
+                onCall: @escaping @Sendable (CallRecord) -> Void = { _ in },
                 onRefresh: @escaping @Sendable (Credentials) -> Void = { _ in }) throws(SalesforceError) {
         try Self.checkScheme(credentials.instanceURL)
         self.current = credentials
         self.transport = transport
         self.apiVersion = apiVersion
         self.retry = retry
+        self.timeout = timeout
         self.onCall = onCall
         self.onRefresh = onRefresh
     }
@@ -133,7 +137,8 @@ public final class SalesforceClient: @unchecked Sendable {
             attempt += 1
             var all = headers + [("Authorization", "Bearer \(credentials.accessToken)"), ("Accept", "application/json")]
             if body != nil { all.append(("Content-Type", "application/json")) }
-            let request = HTTPRequest(method: method, url: url(path, query: query), headers: all, body: body)
+            let request = HTTPRequest(method: method, url: url(path, query: query), headers: all, body: body,
+                                      timeout: timeout)
             let started = Date()
             let outcome: Result<HTTPResponse, TransportError>
             do { outcome = .success(try await transport.send(request)) } catch { outcome = .failure(error) }

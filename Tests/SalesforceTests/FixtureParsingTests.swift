@@ -151,4 +151,31 @@ import Testing
         #expect(counter.value == 3)
         #expect(client.lastUsage?.used == 3)
     }
+
+    @Test func timeoutsAndRandomFaultsAreRetried() async throws {
+        var configuration = OrgConfiguration()
+        configuration.contacts = 10
+        configuration.inMemory = true
+        configuration.controlEnabled = true
+        let server = try await SimServer.start(org: try Org(configuration: configuration))
+        defer { Task { await server.stop() } }
+        let fast = RetryPolicy(attempts: 3, baseDelay: 0.01, maxDelay: 0.02)
+        let client = try SalesforceClient(credentials: Credentials(instanceURL: server.baseURL, accessToken: server.org.adminAccessToken),
+                                          transport: CurlTransport(), retry: fast, timeout: 0.5)
+        server.org.injectFaults(script: [(.delay(seconds: 2), nil)])
+        let limits = try await client.limits()  // the first attempt times out, the second answers
+        #expect(limits["DailyApiRequests"] != nil)
+        server.org.injectFaults(rate: 1, kinds: [.unavailable])
+        let error = await #expect(throws: SalesforceError.self) { try await client.limits() }
+        #expect(error?.kind == .unavailable && error?.message.contains("after 3 attempts") == true)
+        server.org.injectFaults()
+        #expect(try await client.limits()["DailyApiRequests"] != nil)
+        // A create is not retried on a 5xx (it may have been written).
+        server.org.injectFaults(script: [(.serverError, nil)])
+        let create = await #expect(throws: SalesforceError.self) {
+            try await client.create("Lead", fields: .object([("LastName", .string("X")), ("Company", .string("Y"))]))
+        }
+        #expect(create?.status == 500)
+        #expect(server.org.callLog().filter { $0.method == "POST" }.count == 1)
+    }
 }
