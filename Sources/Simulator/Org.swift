@@ -64,6 +64,7 @@ public final class Org: @unchecked Sendable {
         store = try OrgStore(objects: StandardObjects.all, inMemory: configuration.inMemory)
         queries = QueryEngine(store: store)
         try DataGenerator(org: self).populate()
+        try store.createIndexes()
     }
 
     /// The admin user's access token, minted at start and printed by `sfsim`.

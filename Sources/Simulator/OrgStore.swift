@@ -41,8 +41,16 @@ final class OrgStore: @unchecked Sendable {
                 }
                 if object.name == "UserPermissionAccess" { columns.append("UserId TEXT") }
                 try db.execute(sql: "CREATE TABLE \"\(object.name)\" (\(columns.joined(separator: ", ")))")
+            }
+        }
+    }
+
+    /// Indexes lookups and joins use; made after the bulk load, which is faster than keeping them up to date.
+    func createIndexes() throws {
+        try db.write { db in
+            for object in objects.values {
                 for field in object.fields where field.type == .reference || ["Email", "SystemModstamp"].contains(field.name) {
-                    try db.execute(sql: "CREATE INDEX \"\(object.name)_\(field.name)\" ON \"\(object.name)\"(\"\(field.name)\")")
+                    try db.execute(sql: "CREATE INDEX IF NOT EXISTS \"\(object.name)_\(field.name)\" ON \"\(object.name)\"(\"\(field.name)\")")
                 }
             }
         }
