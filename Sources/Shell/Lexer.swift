@@ -48,7 +48,7 @@ public enum Lexer {
         var index = 0
         while index < scalars.count {
             index = skipBlanks(scalars, from: index)
-            if let (query, next) = rawQuery(scalars, from: index) {
+            if let (query, next) = try rawQuery(scalars, from: index, lenient: lenient) {
                 commands.append(query)
                 index = next
                 continue
@@ -140,7 +140,7 @@ public enum Lexer {
     }
 
     /// Recognises `SELECT …` and `query SELECT …` at `start`.
-    private static func rawQuery(_ s: [Unicode.Scalar], from start: Int) -> ([String], Int)? {
+    private static func rawQuery(_ s: [Unicode.Scalar], from start: Int, lenient: Bool) throws(Error) -> ([String], Int)? {
         var i = start
         if startsWithKeyword(s, at: i, "query") {
             let afterQuery = skipBlanks(s, from: i + 5)
@@ -164,6 +164,10 @@ public enum Lexer {
             end += 1
         }
         end = min(end, s.count)
+        // An open SOQL string would swallow the rest of the line, `;` and all.
+        if inString && !lenient {
+            throw Error(message: "unterminated quote in the SOQL query (a SOQL string is 'text', with \\' for a quote inside)")
+        }
         let text = String(String.UnicodeScalarView(s[i..<end]))
         let (soql, options) = peelOptions(text)
         return (["query", soql] + options, min(end + 1, s.count))

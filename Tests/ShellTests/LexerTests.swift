@@ -44,7 +44,7 @@ import Testing
         #expect(try Lexer.split(row.line) == row.commands)
     }
 
-    @Test(arguments: ["echo 'open", #"echo "open"#, #"echo "a\""#])
+    @Test(arguments: ["echo 'open", #"echo "open"#, #"echo "a\""#, "SELECT Id FROM Lead WHERE Name = 'open; echo x"])
     func unterminatedQuotesAreErrors(line: String) {
         #expect(throws: Lexer.Error.self) { try Lexer.split(line) }
     }
