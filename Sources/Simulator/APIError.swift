@@ -40,15 +40,26 @@ public enum RecordID {
     static let alphabet = Array("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
     static let suffixAlphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZ012345")
 
-    /// The 18-character id for key prefix + pod + a counter.
+    static let alphabetBytes = Array("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz".utf8)
+    static let suffixBytes = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZ012345".utf8)
+
+    /// The 18-character id for key prefix + pod + a counter (bytes, not Characters: it runs per generated row).
     public static func make(prefix: String, number: Int) -> String {
-        var digits: [Character] = []
+        var bytes = Array(prefix.utf8.prefix(3)) + Array("5g".utf8)
+        var digits = [UInt8](repeating: 0, count: 10)
         var n = number
-        for _ in 0..<10 {
-            digits.append(alphabet[n % 62])
+        for index in stride(from: 9, through: 0, by: -1) {
+            digits[index] = alphabetBytes[n % 62]
             n /= 62
         }
-        return withSuffix(prefix + "5g" + String(digits.reversed()))
+        bytes += digits
+        guard bytes.count == 15 else { return withSuffix(String(decoding: bytes, as: UTF8.self)) }
+        for chunk in 0..<3 {
+            var bits = 0
+            for i in 0..<5 where (65...90).contains(bytes[chunk * 5 + i]) { bits |= 1 << i }
+            bytes.append(suffixBytes[bits])
+        }
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     /// Adds the checksum suffix to a 15-character id.

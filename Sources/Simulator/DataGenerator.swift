@@ -186,16 +186,17 @@ final class DataGenerator {
 
     /// Inserts `count` rows through one prepared statement; returns their ids.
     func insertMany(_ object: ObjectDef, count: Int, db: Database,
-                             fill: (inout [String: DatabaseValueConvertible?], Int) -> Void) throws -> [String] {
+                             fill: (inout GeneratedRow, Int) -> Void) throws -> [String] {
         guard count > 0 else { return [] }
         let columns = object.storedFields.map(\.name)
         let statement = try db.makeStatement(sql: "INSERT INTO \"\(object.name)\" (\(columns.map { "\"\($0)\"" }.joined(separator: ", "))) VALUES (\(Array(repeating: "?", count: columns.count).joined(separator: ", ")))")
+        let positions = Dictionary(uniqueKeysWithValues: columns.enumerated().map { ($1, $0) })
         var ids: [String] = []
         ids.reserveCapacity(object.name == "Account" ? count : 0)
         let now = org.clock.now()
         let creator = org.users[0].id
         for index in 0..<count {
-            var row: [String: DatabaseValueConvertible?] = [:]
+            var row = GeneratedRow(positions: positions)
             fill(&row, index)
             let id = org.store.nextID(for: object)
             if object.name == "Account" { ids.append(id) }
@@ -208,7 +209,8 @@ final class DataGenerator {
             row["LastModifiedDate"] = SimDates.format(modified)
             row["LastModifiedById"] = creator
             row["SystemModstamp"] = SimDates.format(modified)
-            try statement.execute(arguments: sqlArguments(columns.map { row[$0] ?? nil }))
+            statement.setUncheckedArguments(StatementArguments(row.values))
+            try statement.execute()
         }
         return ids
     }
@@ -232,5 +234,33 @@ final class DataGenerator {
     func date(yearsBack range: ClosedRange<Int>) -> String {
         let days = random.int(range.lowerBound * 365...range.upperBound * 365 + 364)
         return SimDates.formatDate(org.clock.now().addingTimeInterval(-Double(days) * 86_400))
+    }
+}
+
+/// One row being generated: values by column position, set by field name.
+struct GeneratedRow {
+    let positions: [String: Int]
+    var values: [DatabaseValue]
+
+    init(positions: [String: Int]) {
+        self.positions = positions
+        self.values = Array(repeating: .null, count: positions.count)
+    }
+
+    subscript(name: String) -> DatabaseValueConvertible? {
+        get {
+            guard let position = positions[name] else { return nil }
+            switch values[position].storage {
+            case .null: return nil
+            case let .string(text): return text
+            case let .int64(number): return number
+            case let .double(number): return number
+            case let .blob(data): return data
+            }
+        }
+        set {
+            guard let position = positions[name] else { return }
+            values[position] = newValue?.databaseValue ?? .null
+        }
     }
 }
