@@ -160,14 +160,14 @@ enum SessionCommands {
 
     static func settingsTable(_ session: ShellSession) -> Table {
         Table(columns: ["key", "value", "source", "description"], rows: SettingsRegistry.all.map { spec in
-            let where_ = spec.scope == .org ? (session.currentOrgAlias.map { "org \($0)" } ?? "default scope") : "home"
+            let place = spec.scope == .org ? (session.currentOrgAlias.map { "org \($0)" } ?? "default scope") : "home"
             let value = session.setting(spec.key)
             let shown: JSONValue = switch (value, spec.secret) {
             case (nil, _): .null
             case (.some, true): .string("(redacted)")
             case let (.some(value), false): .string(value)
             }
-            return [.string(spec.key), shown, .string(session.isSettingSet(spec.key) ? "set (\(where_))" : "default"),
+            return [.string(spec.key), shown, .string(session.isSettingSet(spec.key) ? "set (\(place))" : "default"),
                     .string(spec.help)]
         })
     }
