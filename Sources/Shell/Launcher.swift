@@ -85,9 +85,13 @@ public enum Launcher {
             let completer = Completer(table: Commands.table, source: StoreCompletionSource(store: store, currentOrg: {
                 override ?? (try? store.setting("current_org", scope: Store.stateScope)) ?? nil
             }))
-            let limit = session.historyLimit
+            // Read the setting each time, so `set history_size N` applies at once.
+            let historyLimit: @Sendable () -> Int = {
+                Int(((try? store.setting("history_size", scope: Store.defaultScope)) ?? nil) ?? "")
+                    ?? Int(SettingsRegistry.spec("history_size")?.defaultValue ?? "") ?? 1000
+            }
             if let reader = EditLineReader(completer: completer, history: session.history,
-                                           historyLimit: { limit }) {
+                                           historyLimit: historyLimit) {
                 return (await session.run(reader: reader).exitCode, session)
             }
         }
