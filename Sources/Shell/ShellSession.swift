@@ -393,6 +393,15 @@ public final class ShellSession {
         demoServer = nil
     }
 
+    /// The bytes of a file the user named, or an error saying why it cannot be read.
+    func readFile(_ path: String, what: String? = nil) throws(ShellError) -> Data {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            let reason = FileManager.default.fileExists(atPath: path) ? "it is not readable" : "no such file"
+            throw ShellError.failure("cannot read \(what.map { "\($0) " } ?? "")\(path): \(reason)")
+        }
+        return data
+    }
+
     /// Runs a script file (for `source` and `-f`), refusing loops and deep nesting.
     public func runFile(_ path: String) async throws -> RunResult {
         let resolved = URL(fileURLWithPath: path).resolvingSymlinksInPath().path
@@ -404,10 +413,7 @@ public final class ShellSession {
         guard sourceStack.count < Self.sourceDepthLimit else {
             throw ShellError.failure("source nested deeper than \(Self.sourceDepthLimit) files at \(path)")
         }
-        guard let data = FileManager.default.contents(atPath: path) else {
-            let reason = FileManager.default.fileExists(atPath: path) ? "it is not readable" : "no such file"
-            throw ShellError.failure("cannot read \(path): \(reason)")
-        }
+        let data = try readFile(path)
         sourceStack.append(resolved)
         defer { sourceStack.removeLast() }
         return await run(reader: TextLineReader(text: String(decoding: data, as: UTF8.self)), origin: path)

@@ -154,9 +154,7 @@ extension ShellSession {
 
     /// Reads a JSON file given to a command, naming the file when it is not JSON.
     func readJSONFile(_ path: String, what: String) throws(ShellError) -> JSONValue {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw ShellError(.failure, "cannot read \(what) \(path): \(FileManager.default.fileExists(atPath: path) ? "not readable" : "no such file")")
-        }
+        let data = try readFile(path, what: what)
         do { return try JSONValue.parse(data) } catch {
             throw ShellError(.failure, "\(what) \(path) is not valid JSON", hint: "it must hold one JSON \(what == "describe" ? "describe body" : "object")")
         }
@@ -165,9 +163,7 @@ extension ShellSession {
     /// A describe for the rules: from --describe FILE, else the current org (cache or one call).
     func describeForRules(_ object: String, file: String?) async throws(ShellError) -> SObjectDescribe {
         if let file {
-            guard let data = FileManager.default.contents(atPath: file) else {
-                throw ShellError(.failure, "cannot read describe \(file): no such file")
-            }
+            let data = try readFile(file, what: "describe")
             guard (try? JSONValue.parse(data)) != nil else {
                 throw ShellError(.failure, "describe \(file) is not valid JSON", hint: "pass the body of GET /sobjects/\(object)/describe")
             }

@@ -24,9 +24,7 @@ enum ProfileCommands {
                 handler: { invocation, session in
                     try invocation.expectArguments(1...1)
                     let path = invocation.positionals[0]
-                    guard let data = FileManager.default.contents(atPath: path) else {
-                        throw ShellError(.failure, "cannot read \(path): \(FileManager.default.fileExists(atPath: path) ? "not readable" : "no such file")")
-                    }
+                    let data = try session.readFile(path)
                     // A later line with the same id wins, keeping the first line's place.
                     var rowsByID: [String: Store.ProfileRow] = [:]
                     var order: [String] = []
