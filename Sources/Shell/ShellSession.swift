@@ -384,9 +384,9 @@ public final class ShellSession {
         guard let server = demoServer else { return }
         let aliases = ((try? store.orgs()) ?? []).filter { $0.instanceURL == server.baseURL }.map(\.alias)
         for alias in aliases {
-            try? store.removeOrg(alias)
+            _ = try? store.removeOrg(alias)
             if (try? store.setting("current_org", scope: Store.stateScope)) == alias {
-                try? store.removeSetting("current_org", scope: Store.stateScope)
+                _ = try? store.removeSetting("current_org", scope: Store.stateScope)
             }
         }
         await server.stop()

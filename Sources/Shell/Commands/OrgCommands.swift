@@ -234,7 +234,7 @@ enum OrgCommands {
             do throws(StoreError) { try session.store.removeOrg(org.alias) } catch { throw ShellError(error) }
             session.clients[org.alias] = nil
             if session.currentOrgAlias == org.alias {
-                try? session.store.removeSetting("current_org", scope: Store.stateScope)
+                _ = try? session.store.removeSetting("current_org", scope: Store.stateScope)
                 session.orgOverride = nil
             }
             if session.format(for: invocation) == .json {

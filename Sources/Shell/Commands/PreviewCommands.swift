@@ -27,7 +27,7 @@ enum PreviewCommands {
                 throw ShellError.usage("give a Contact ID or --file F (one of them)", usage: invocation.usage)
             }
             let record: JSONValue
-            var describe: SObjectDescribe
+            let describe: SObjectDescribe
             let settings = session.levitateSettings()
             if let file {
                 record = try session.readJSONFile(file, what: "contact")
