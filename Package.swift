@@ -11,6 +11,7 @@ let package = Package(
         .library(name: "Simulator", targets: ["Simulator"]),
         .library(name: "SyncRules", targets: ["SyncRules"]),
         .library(name: "Salesforce", targets: ["Salesforce"]),
+        .library(name: "SyncEngine", targets: ["SyncEngine"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -32,7 +33,9 @@ let package = Package(
         // An ordered JSON value shared by the shell, the client and the simulator.
         .target(name: "JSON"),
         // Pure rules: contact mapping, lead payloads and estimates. Values in, values out; no I/O.
-        .target(name: "SyncRules", dependencies: ["JSON", "Salesforce"]),
+        .target(name: "SyncRules", dependencies: ["JSON", "SalesforceModel"]),
+        // Salesforce's value types (describes, pages, limits, errors) without the transport.
+        .target(name: "SalesforceModel", dependencies: ["JSON"]),
         // The SQLite store: home directory, migrations, settings.
         .target(
             name: "Store",
@@ -41,10 +44,13 @@ let package = Package(
         // The shell core: tokenizer, command table, output, line readers, commands.
         .target(
             name: "Shell",
-            dependencies: ["CEditLine", "Store", "JSON", "Salesforce", "Simulator", "SyncRules"]
+            dependencies: ["CEditLine", "Store", "JSON", "Salesforce", "Simulator", "SyncRules", "SyncEngine"]
         ),
+        // The sync engine: org connections, the ledger as a budget, the describe cache, the typed
+        // sync settings, jobs with runs and checkpoints. Runs without the shell (the daemon).
+        .target(name: "SyncEngine", dependencies: ["Salesforce", "Store", "SyncRules", "JSON"]),
         // The Salesforce REST client over an HTTPTransport; libcurl is the production transport.
-        .target(name: "Salesforce", dependencies: ["CCurl", "JSON"]),
+        .target(name: "Salesforce", dependencies: ["CCurl", "JSON", "SalesforceModel"]),
         // sfsim: a simulated Salesforce org on the real wire protocol.
         .target(
             name: "Simulator",
@@ -71,7 +77,8 @@ let package = Package(
         ),
         .testTarget(name: "ShellTests", dependencies: ["Shell", "Store", "JSON", "Salesforce", "Simulator"]),
         .testTarget(name: "StoreTests", dependencies: ["Store"]),
-        .testTarget(name: "SyncRulesTests", dependencies: ["SyncRules", "JSON", "Salesforce"]),
+        .testTarget(name: "SyncEngineTests", dependencies: ["SyncEngine", "Salesforce", "Store", "JSON", "Simulator"]),
+        .testTarget(name: "SyncRulesTests", dependencies: ["SyncRules", "JSON", "SalesforceModel"]),
         .testTarget(name: "SalesforceTests", dependencies: ["Salesforce", "JSON", "Simulator"]),
         .testTarget(name: "SimulatorTests", dependencies: ["Simulator", "Salesforce", "JSON"]),
     ]

@@ -41,12 +41,12 @@ public struct DeviceAuthorization: Sendable, Equatable {
 public struct OAuthClient: Sendable {
     public let loginURL: String
     let transport: any HTTPTransport
-    let onCall: @Sendable (CallRecord) -> Void
+    let meter: any CallMeter
 
-    public init(loginURL: String, transport: any HTTPTransport, onCall: @escaping @Sendable (CallRecord) -> Void = { _ in }) {
+    public init(loginURL: String, transport: any HTTPTransport, meter: any CallMeter = ObservingMeter()) {
         self.loginURL = loginURL.hasSuffix("/") ? String(loginURL.dropLast()) : loginURL
         self.transport = transport
-        self.onCall = onCall
+        self.meter = meter
     }
 
     func post(_ path: String, form: [(String, String)]) async throws(SalesforceError) -> HTTPResponse {
@@ -55,15 +55,18 @@ public struct OAuthClient: Sendable {
                                   headers: [("Content-Type", "application/x-www-form-urlencoded"),
                                             ("Accept", "application/json")],
                                   body: Data(SalesforceClient.formEncode(form).utf8), timeout: 60)
+        try meter.admit(method: "POST", path: path)
         let started = Date()
-        do {
-            let response = try await transport.send(request)
-            onCall(CallRecord(method: "POST", path: path, status: response.status,
-                              duration: Date().timeIntervalSince(started), usage: nil))
+        let outcome: Result<HTTPResponse, TransportError>
+        do { outcome = .success(try await transport.send(request)) } catch { outcome = .failure(error) }
+        switch outcome {
+        case let .success(response):
+            try meter.record(CallRecord(method: "POST", path: path, status: response.status,
+                                        duration: Date().timeIntervalSince(started), usage: nil))
             return response
-        } catch {
-            onCall(CallRecord(method: "POST", path: path, status: 0, duration: Date().timeIntervalSince(started),
-                              usage: nil))
+        case let .failure(error):
+            try meter.record(CallRecord(method: "POST", path: path, status: 0,
+                                        duration: Date().timeIntervalSince(started), usage: nil))
             throw SalesforceError(kind: .unavailable, message: error.description)
         }
     }

@@ -23,6 +23,14 @@ public struct Credentials: Sendable, Equatable {
 
 /// One HTTP exchange with Salesforce, as the ledger records it. Never holds a token.
 public struct CallRecord: Sendable {
+    public init(method: String, path: String, status: Int, duration: TimeInterval, usage: APIUsage?) {
+        self.method = method
+        self.path = path
+        self.status = status
+        self.duration = duration
+        self.usage = usage
+    }
+
     public var method: String
     /// The path without its query string.
     public var path: String
@@ -30,6 +38,27 @@ public struct CallRecord: Sendable {
     public var status: Int
     public var duration: TimeInterval
     public var usage: APIUsage?
+}
+
+/// Sees every call a client makes: asked before a request goes out (it may
+/// refuse, e.g. a job's budget, and then nothing is sent) and told after it,
+/// answered or not (e.g. to write the ledger; a failure to record fails the call).
+/// Each `admit` is followed by exactly one `record`.
+public protocol CallMeter: Sendable {
+    func admit(method: String, path: String) throws(SalesforceError)
+    func record(_ call: CallRecord) throws(SalesforceError)
+}
+
+/// A meter that refuses nothing and hands each call to a closure.
+public struct ObservingMeter: CallMeter {
+    let onCall: @Sendable (CallRecord) throws(SalesforceError) -> Void
+
+    public init(_ onCall: @escaping @Sendable (CallRecord) throws(SalesforceError) -> Void = { _ in }) {
+        self.onCall = onCall
+    }
+
+    public func admit(method: String, path: String) throws(SalesforceError) {}
+    public func record(_ call: CallRecord) throws(SalesforceError) { try onCall(call) }
 }
 
 /// How transient failures are retried: bounded attempts, exponential backoff
@@ -71,12 +100,12 @@ public final class SalesforceClient: @unchecked Sendable {
     private let lock = NSLock()
     private var current: Credentials
     private var usage: APIUsage?
-    private let onCall: @Sendable (CallRecord) -> Void
+    public let meter: any CallMeter
     private let onRefresh: @Sendable (Credentials) -> Void
 
     public init(credentials: Credentials, transport: any HTTPTransport, apiVersion: String = "59.0",
                 retry: RetryPolicy = .standard, timeout: TimeInterval = 120,
-                onCall: @escaping @Sendable (CallRecord) -> Void = { _ in },
+                meter: any CallMeter = ObservingMeter(),
                 onRefresh: @escaping @Sendable (Credentials) -> Void = { _ in }) throws(SalesforceError) {
         try Self.checkScheme(credentials.instanceURL)
         self.current = credentials
@@ -84,7 +113,7 @@ public final class SalesforceClient: @unchecked Sendable {
         self.apiVersion = apiVersion
         self.retry = retry
         self.timeout = timeout
-        self.onCall = onCall
+        self.meter = meter
         self.onRefresh = onRefresh
     }
 
@@ -105,6 +134,28 @@ public final class SalesforceClient: @unchecked Sendable {
             throw SalesforceError(kind: .refused,
                                   message: "refusing \(scheme)://\(host): only https is allowed (plain http only on loopback)")
         }
+    }
+
+    /// An absolute URL from the server (`nextRecordsUrl`, the identity URL) gets
+    /// the same scheme rule as a typed one, and the bearer token only goes to
+    /// the org's instance host or its login host.
+    func checkAbsolute(_ url: String) throws(SalesforceError) {
+        try Self.checkScheme(url)
+        let credentials = self.credentials
+        let trusted = [credentials.instanceURL, credentials.loginURL].compactMap(Self.origin)
+        guard let origin = Self.origin(url), trusted.contains(origin) else {
+            let host = URLComponents(string: url)?.host ?? url
+            throw SalesforceError(kind: .refused,
+                                  message: "refusing to send the access token to \(host): it is neither the org's instance nor its login host")
+        }
+    }
+
+    /// scheme://host:port, lower-cased, with the default port made explicit.
+    static func origin(_ url: String) -> String? {
+        guard let components = URLComponents(string: url), let scheme = components.scheme?.lowercased(),
+              let host = components.host?.lowercased(), !host.isEmpty else { return nil }
+        let port = components.port ?? (scheme == "https" ? 443 : 80)
+        return "\(scheme)://\(host):\(port)"
     }
 
     /// `services/data/vXX.X/<path>` on the instance, or an absolute server path as given.
@@ -129,7 +180,7 @@ public final class SalesforceClient: @unchecked Sendable {
     public func send(_ method: String, _ path: String, query: [(String, String)] = [], body: Data? = nil,
                      headers: [(String, String)] = [], idempotent: Bool? = nil,
                      accept: Set<Int> = []) async throws(SalesforceError) -> HTTPResponse {
-        if path.hasPrefix("http://") || path.hasPrefix("https://") { try Self.checkScheme(path) }
+        if path.hasPrefix("http://") || path.hasPrefix("https://") { try checkAbsolute(path) }
         let mayRetry = idempotent ?? ["GET", "HEAD", "DELETE"].contains(method)
         var refreshed = false
         var attempt = 0
@@ -139,6 +190,8 @@ public final class SalesforceClient: @unchecked Sendable {
             if body != nil { all.append(("Content-Type", "application/json")) }
             let request = HTTPRequest(method: method, url: url(path, query: query), headers: all, body: body,
                                       timeout: timeout)
+            let recordedPath = Self.pathOnly(request.url)
+            try meter.admit(method: method, path: recordedPath)
             let started = Date()
             let outcome: Result<HTTPResponse, TransportError>
             do { outcome = .success(try await transport.send(request)) } catch { outcome = .failure(error) }
@@ -148,8 +201,8 @@ public final class SalesforceClient: @unchecked Sendable {
             case let .success(response):
                 let seen = APIUsage.parse(response.header("Sforce-Limit-Info"))
                 if let seen { lock.withLock { usage = seen } }
-                onCall(CallRecord(method: method, path: Self.pathOnly(request.url), status: response.status,
-                                  duration: duration, usage: seen))
+                try meter.record(CallRecord(method: method, path: recordedPath, status: response.status,
+                                            duration: duration, usage: seen))
                 if (200..<300).contains(response.status) || accept.contains(response.status) { return response }
                 error = SalesforceError.from(status: response.status, body: response.body)
                 if response.status == 401 && !refreshed && credentials.refreshToken != nil {
@@ -166,8 +219,8 @@ public final class SalesforceClient: @unchecked Sendable {
                                           fields: error.fields, body: error.body)
                 }
             case let .failure(transportError):
-                onCall(CallRecord(method: method, path: Self.pathOnly(request.url), status: 0, duration: duration,
-                                  usage: nil))
+                try meter.record(CallRecord(method: method, path: recordedPath, status: 0, duration: duration,
+                                            usage: nil))
                 error = SalesforceError(kind: .unavailable, message: transportError.description)
             }
             // A locked row was not written, so even a create may be tried again.
@@ -193,9 +246,11 @@ public final class SalesforceClient: @unchecked Sendable {
     func refreshAccessToken() async throws(SalesforceError) {
         let credentials = self.credentials
         guard let refreshToken = credentials.refreshToken else { return }
-        let oauth = OAuthClient(loginURL: credentials.instanceURL, transport: transport, onCall: onCall)
+        let oauth = OAuthClient(loginURL: credentials.instanceURL, transport: transport, meter: meter)
         let token = try await oauth.refresh(refreshToken: refreshToken, clientID: credentials.clientID ?? "",
                                             clientSecret: credentials.clientSecret)
+        // A refreshed instance URL obeys the same rule as a typed one.
+        if let instance = token.instanceURL { try Self.checkScheme(instance) }
         let updated = lock.withLock { () -> Credentials in
             current.accessToken = token.accessToken
             if let instance = token.instanceURL { current.instanceURL = instance }

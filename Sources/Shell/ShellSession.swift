@@ -82,25 +82,31 @@ public final class ShellSession {
     static let sourceDepthLimit = 16
     private var settingsCache: [String: String]
     private let input = InputThread(onStart: { sfsh_mark_reader_thread() })
-    /// The time, injected so tests can move it.
-    public let clock: @Sendable () -> Date
+    /// The time, injected so tests can move it (the engine's clock).
+    public let clock: any EngineClock
     /// `--org ALIAS` for this invocation.
     public var orgOverride: String?
     /// How HTTP goes out (libcurl unless a test says otherwise).
-    public let transport: any HTTPTransport
-    public var retryPolicy: RetryPolicy = .standard
-    var clients: [String: SalesforceClient] = [:]
-    let ledgerSource = LedgerSource()
+    public var transport: any HTTPTransport { connector.transport }
+    /// The engine's connections to orgs: clients, ledger, refreshed tokens.
+    public let connector: OrgConnector
+    /// The engine's describe cache.
+    public let describes: DescribeCache
+    public var retryPolicy: RetryPolicy {
+        get { connector.retry }
+        set { connector.retry = newValue }
+    }
     /// The in-process simulated org behind `--demo`, once started.
     var demoServer: SimServer?
 
-    public init(table: CommandTable, store: Store, io: ShellIO, clock: @escaping @Sendable () -> Date = { Date() },
+    public init(table: CommandTable, store: Store, io: ShellIO, clock: any EngineClock = SystemClock(),
                 transport: any HTTPTransport = CurlTransport()) throws(StoreError) {
         self.table = table
         self.store = store
         self.io = io
         self.clock = clock
-        self.transport = transport
+        self.connector = OrgConnector(store: store, transport: transport, clock: clock)
+        self.describes = DescribeCache(store: store, clock: clock)
         self.history = HistoryFile(path: store.home.historyPath)
         self.settingsCache = try store.settings(scope: Store.defaultScope)
     }
@@ -147,6 +153,11 @@ public final class ShellSession {
             if scope == Store.defaultScope { settingsCache[key] = nil }
             return removed
         } catch { throw .failure(error.description) }
+    }
+
+    /// A value checked by its setting's rules (and the describe), as a shell error when refused.
+    func normalized(_ spec: SettingSpec, _ raw: String, describe: SObjectDescribe?) throws(ShellError) -> String {
+        do { return try spec.normalize(raw, describe: describe) } catch { throw ShellError(error) }
     }
 
     /// The field-valued settings under `prefix` that are set: (key, field, allowed types), one per field.
@@ -368,14 +379,14 @@ public final class ShellSession {
             io.stdout.write(HelpText.command(invocation.spec, path: invocation.path))
             return .done
         }
-        ledgerSource.current = invocation.path
-        defer { ledgerSource.current = "shell" }
         guard let handler = invocation.spec.handler else {
             let names = invocation.spec.subcommands.map(\.name).joined(separator: ", ")
             throw ShellError.usage("\(invocation.path): missing subcommand (one of: \(names))",
                                    usage: invocation.spec.usage)
         }
-        return try await handler(invocation, self)
+        return try await Self.$commandSource.withValue(invocation.path) {
+            try await handler(invocation, self)
+        }
     }
 
     /// Ends the session: the in-process demo org stops with it, so its alias is

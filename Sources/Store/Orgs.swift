@@ -108,6 +108,10 @@ extension Store {
             let removed = db.changesCount > 0
             try db.execute(sql: "DELETE FROM describe_cache WHERE org = ?", arguments: [alias])
             try db.execute(sql: "DELETE FROM setting WHERE scope = ?", arguments: [alias])
+            // What was imported from this org belongs to it: another org under the alias starts afresh.
+            for table in ["import_object", "local_record", "sync_job"] {
+                try db.execute(sql: "DELETE FROM \(table) WHERE org = ?", arguments: [alias])
+            }
             return removed
         }
     }
@@ -134,9 +138,11 @@ public struct LedgerEntry: Sendable, Equatable {
     public var durationMS: Double
     public var usageUsed: Int?
     public var usageMax: Int?
+    /// The sync run the call belongs to, if any.
+    public var runID: Int64?
 
     public init(at: Date, org: String, source: String, method: String, path: String, status: Int, durationMS: Double,
-                usageUsed: Int? = nil, usageMax: Int? = nil) {
+                usageUsed: Int? = nil, usageMax: Int? = nil, runID: Int64? = nil) {
         self.at = at
         self.org = org
         self.source = source
@@ -146,6 +152,7 @@ public struct LedgerEntry: Sendable, Equatable {
         self.durationMS = durationMS
         self.usageUsed = usageUsed
         self.usageMax = usageMax
+        self.runID = runID
     }
 }
 
@@ -153,10 +160,10 @@ extension Store {
     public func record(_ entry: LedgerEntry) throws(StoreError) {
         try write { db in
             try db.execute(sql: """
-                INSERT INTO ledger (at, org, source, method, path, status, duration_ms, usage_used, usage_max)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                INSERT INTO ledger (at, org, source, method, path, status, duration_ms, usage_used, usage_max, run_id)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """, arguments: [entry.at.timeIntervalSince1970, entry.org, entry.source, entry.method, entry.path,
-                                 entry.status, entry.durationMS, entry.usageUsed, entry.usageMax])
+                                 entry.status, entry.durationMS, entry.usageUsed, entry.usageMax, entry.runID])
         }
     }
 
@@ -170,14 +177,21 @@ extension Store {
             return try Row.fetchAll(db, sql: sql + " ORDER BY at, id", arguments: StatementArguments(arguments)).map { row in
                 LedgerEntry(at: Date(timeIntervalSince1970: row["at"]), org: row["org"], source: row["source"],
                             method: row["method"], path: row["path"], status: row["status"],
-                            durationMS: row["duration_ms"], usageUsed: row["usage_used"], usageMax: row["usage_max"])
+                            durationMS: row["duration_ms"], usageUsed: row["usage_used"], usageMax: row["usage_max"],
+                            runID: row["run_id"])
             }
         }
     }
 
     /// How many calls since `since`, optionally for one org and source.
     public func ledgerCount(since: Date, org: String? = nil, source: String? = nil) throws(StoreError) -> Int {
-        try ledger(since: since, org: org, source: source).count
+        try read { db in
+            var sql = "SELECT COUNT(*) FROM ledger WHERE at >= ?"
+            var arguments: [DatabaseValueConvertible] = [since.timeIntervalSince1970]
+            if let org { sql += " AND org = ?"; arguments.append(org) }
+            if let source { sql += " AND source = ?"; arguments.append(source) }
+            return try Int.fetchOne(db, sql: sql, arguments: StatementArguments(arguments)) ?? 0
+        }
     }
 }
 

@@ -102,6 +102,7 @@ public final class Store: Sendable {
                 t.primaryKey(["org", "profile_id"])
             }
         }
+        registerSyncMigrations(&migrator)
         return migrator
     }
 

@@ -1,10 +1,17 @@
 import Foundation
 import JSON
-import Salesforce
+import SalesforceModel
 
 /// The levitate rules (SPEC §6.1): one Salesforce Contact becomes one
 /// relationship-marketing contact, with a trace entry for every output.
 public enum ContactMapping {
+    /// The Contact field types each setting accepts (SPEC §6.1); `set` checks them against these.
+    public static let nicknameTypes = ["string"]
+    public static let keyDateTypes = ["date"]
+    public static let tagTypes = ["picklist", "multipicklist", "boolean", "string"]
+    /// The opt-out and deceased fields: a checkbox, or a date that means "yes" when present.
+    public static let flagTypes = ["boolean", "date"]
+
     /// The `levitate.*` settings and the owner map.
     public struct Settings: Sendable, Equatable {
         public var nicknameField: String?
@@ -218,7 +225,7 @@ public enum ContactMapping {
             trace("key_facts", "Birthdate", "Birthdate becomes the key fact \"Birthday\"", .string(birthday))
         }
         for name in settings.keyDates {
-            let field = try configured(name, setting: "levitate.key_dates", types: ["date"], in: describe)
+            let field = try configured(name, setting: "levitate.key_dates", types: keyDateTypes, in: describe)
             if field.calculated { contact.warnings.append(formulaWarning(field, "levitate.key_dates")) }
             guard let date = text(value(record, field.name)) else {
                 trace("key_facts", field.name, "a key date field without a value: no key fact", .null)
@@ -243,7 +250,7 @@ public enum ContactMapping {
         }
         for name in settings.tagFields {
             let field = try configured(name, setting: "levitate.tag_fields",
-                                       types: ["picklist", "multipicklist", "boolean", "string"], in: describe)
+                                       types: tagTypes, in: describe)
             if field.calculated { contact.warnings.append(formulaWarning(field, "levitate.tag_fields")) }
             let raw = value(record, field.name)
             switch field.type {
@@ -273,7 +280,7 @@ public enum ContactMapping {
 
         // Unsubscribe.
         if let name = settings.optoutField {
-            let field = try configured(name, setting: "levitate.optout_field", types: ["boolean", "date"], in: describe)
+            let field = try configured(name, setting: "levitate.optout_field", types: flagTypes, in: describe)
             if field.calculated { contact.warnings.append(formulaWarning(field, "levitate.optout_field")) }
             let raw = value(record, field.name)
             if isSet(raw) {
@@ -309,7 +316,7 @@ public enum ContactMapping {
 
         // Deceased.
         if let name = settings.deceasedField {
-            let field = try configured(name, setting: "levitate.deceased_field", types: ["boolean", "date"], in: describe)
+            let field = try configured(name, setting: "levitate.deceased_field", types: flagTypes, in: describe)
             if field.calculated { contact.warnings.append(formulaWarning(field, "levitate.deceased_field")) }
             let raw = value(record, field.name)
             if isSet(raw) {

@@ -1,6 +1,6 @@
 import Foundation
 import JSON
-import Salesforce
+import SalesforceModel
 
 /// The lytics rules (SPEC §6.2): one profile becomes a Lead to create, an
 /// existing Lead to update, or a skip with the reason, plus a trace.
@@ -64,15 +64,17 @@ public enum LeadPayload {
         public func value(of field: String) -> JSONValue? { payload.first { $0.0 == field }?.1 }
     }
 
-    /// The Lead field types `more_fields` may target.
-    public static let supportedTypes: Set<String> = ["boolean", "double", "currency", "percent", "int", "string", "textarea",
-                                                     "email", "phone", "url", "picklist", "date", "datetime"]
+    /// The Lead field types that take text (`audiences_field`, `affinity_field`, `scores_field`).
+    public static let textTypes = ["string", "textarea", "email", "phone", "url", "picklist"]
+    /// The Lead field types `more_fields` may target, in the order they are listed to users.
+    public static let targetTypes = ["boolean", "double", "currency", "percent", "int"] + textTypes + ["date", "datetime"]
+    public static let supportedTypes = Set(targetTypes)
 
     static func textField(_ name: String, setting: String, in describe: SObjectDescribe) throws(RuleError) -> FieldDescribe {
         guard let field = describe.field(name) else {
             throw RuleError(setting: setting, field: name, message: "\(setting): the Lead describe has no field \(name)")
         }
-        guard ["string", "textarea", "email", "phone", "url", "picklist"].contains(field.type) else {
+        guard textTypes.contains(field.type) else {
             throw RuleError(setting: setting, field: field.name,
                             message: "\(setting): Lead.\(field.name) is a \(field.type) field, not a text field")
         }
@@ -247,7 +249,7 @@ public enum LeadPayload {
                     : .double(Double(text) ?? NSDecimalNumber(decimal: rounded).doubleValue)
                 set(field, json)
                 trace(field.name, attribute, isInt ? "number rounded down to a whole number" : "number rounded down to 2 decimals", json)
-            case let (type, .string(text)) where ["string", "textarea", "email", "phone", "url", "picklist"].contains(type):
+            case let (type, .string(text)) where textTypes.contains(type):
                 let (value, wasCut) = cut(text, field)
                 set(field, .string(value))
                 trace(field.name, attribute, wasCut ? "text cut at \(field.length) characters" : "text", .string(value))

@@ -142,7 +142,7 @@ import Testing
         }
         let counter = Counter()
         let client = try SalesforceClient(credentials: Credentials(instanceURL: server.baseURL, accessToken: server.org.adminAccessToken),
-                                          transport: CurlTransport(), onCall: { _ in counter.add() })
+                                          transport: CurlTransport(), meter: ObservingMeter { _ in counter.add() })
         var ids = Set<String>()
         for try await record in client.records("SELECT Id FROM Contact", batchSize: 200) {
             ids.insert(record["Id"]?.stringValue ?? "")

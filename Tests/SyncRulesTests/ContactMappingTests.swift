@@ -1,5 +1,5 @@
 import JSON
-import Salesforce
+import SalesforceModel
 import Testing
 @testable import SyncRules
 

@@ -1,6 +1,6 @@
 import Foundation
 import JSON
-import Salesforce
+import SalesforceModel
 import Testing
 @testable import SyncRules
 

@@ -175,7 +175,9 @@ enum CheckCommand {
 
     /// The configured daily budget (per direction) against DailyApiRequests.
     static func budget(_ session: ShellSession, _ client: SalesforceClient, scope: String?) async throws(ShellError) -> Item {
-        let configured = session.orgSetting("lytics.max_daily_calls").flatMap(Int.init)
+        let settings = try session.syncSettings()
+        let importBudget = settings.importBudget
+        let exportBudget = settings.exportBudget
         let limits: OrgLimits
         do { limits = try await client.limits() } catch {
             return Item(name: "daily API budget", status: .unknown, detail: error.description, fix: "run 'limits'")
@@ -183,14 +185,17 @@ enum CheckCommand {
         guard let daily = limits["DailyApiRequests"] else {
             return Item(name: "daily API budget", status: .unknown, detail: "the org reports no DailyApiRequests", fix: "")
         }
-        guard let configured else {
+        guard let importBudget, let exportBudget else {
             return Item(name: "daily API budget", status: .unknown,
-                        detail: "DailyApiRequests max \(daily.max); no budget configured",
-                        fix: "see 'estimate allotment --total \(daily.max) --other N', then set lytics.max_daily_calls")
+                        detail: "DailyApiRequests max \(daily.max); no budget configured for "
+                            + [importBudget == nil ? "the import" : nil, exportBudget == nil ? "the export" : nil]
+                                .compactMap { $0 }.joined(separator: " and "),
+                        fix: "see 'estimate allotment --total \(daily.max) --other N', then set "
+                            + "lytics.import_max_daily_calls and lytics.export_max_daily_calls")
         }
-        let fits = configured * 2 <= daily.max
+        let fits = importBudget + exportBudget <= daily.max
         return Item(name: "daily API budget", status: fits ? .pass : .fail,
-                    detail: "\(configured) a day per direction (import + export = \(configured * 2)) of \(daily.max)",
-                    fix: fits ? "" : "lower lytics.max_daily_calls to at most \(daily.max / 2)")
+                    detail: "import \(importBudget) + export \(exportBudget) = \(importBudget + exportBudget) a day of \(daily.max)",
+                    fix: fits ? "" : "lower lytics.import_max_daily_calls and lytics.export_max_daily_calls so they sum to at most \(daily.max)")
     }
 }

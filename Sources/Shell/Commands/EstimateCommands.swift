@@ -187,9 +187,9 @@ enum EstimateCommands {
     static let export = CommandSpec(
         "export", group: "estimate", usage: "estimate export [--calls K]",
         summary: "the unique members of lytics.audiences, how many Leads would be created/updated/skipped, and the calls and days",
-        details: "Reads the local profiles (profiles import) and applies the export rules offline. --calls defaults to lytics.max_daily_calls.",
+        details: "Reads the local profiles (profiles import) and applies the export rules offline. --calls defaults to lytics.export_max_daily_calls.",
         examples: ["estimate export", "estimate export --calls 20000 --json"],
-        options: [.value("calls", "K", "daily API calls for the export (default: lytics.max_daily_calls)"),
+        options: [.value("calls", "K", "daily API calls for the export (default: lytics.export_max_daily_calls)"),
                   .value("describe", "FILE", "a Lead describe (JSON), when no org is selected", completion: .file)],
         handler: { invocation, session in
             try invocation.expectArguments(0...0)
@@ -200,14 +200,15 @@ enum EstimateCommands {
 /// `estimate export`: members, creates, updates, skips, calls and days, offline.
 enum ExportEstimate {
     static func run(_ invocation: Invocation, _ session: ShellSession) async throws(ShellError) -> CommandOutcome {
-        let settings = session.lyticsSettings()
+        let sync = try session.syncSettings()
+        let settings = sync.lytics
         guard !settings.audiences.isEmpty else {
             throw ShellError.usage("no audiences selected: set lytics.audiences A,B first", usage: invocation.usage)
         }
         let budget = try EstimateCommands.number(invocation, "calls", required: false)
-            ?? session.setting("lytics.max_daily_calls").flatMap(Int.init)
+            ?? sync.exportBudget
         guard let budget else {
-            throw ShellError.usage("--calls is required (or set lytics.max_daily_calls)", usage: invocation.usage)
+            throw ShellError.usage("--calls is required (or set lytics.export_max_daily_calls)", usage: invocation.usage)
         }
         guard budget > 0 else { throw ShellError.usage("--calls must be at least 1", usage: invocation.usage) }
         let describe = try await session.describeForRules("Lead", file: invocation.value("describe"))

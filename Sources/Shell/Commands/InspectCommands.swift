@@ -325,7 +325,7 @@ enum InspectCommands {
         handler: { invocation, session in
             try invocation.expectArguments(0...0)
             let hours = try invocation.integer("hours", in: 1...24 * 365) ?? 24
-            let now = session.clock()
+            let now = session.clock.now()
             let entries: [LedgerEntry]
             do throws(StoreError) { entries = try session.store.ledger(since: now.addingTimeInterval(-Double(hours) * 3600)) } catch {
                 throw ShellError(error)

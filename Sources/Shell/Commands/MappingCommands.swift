@@ -6,7 +6,7 @@ import SyncRules
 
 /// `map`, `unmap`, `show mapping`, and reading the rule settings of the current scope.
 enum MappingCommands {
-    static let ownerPrefix = "owner_map:"
+    static let ownerPrefix = SyncSettings.ownerPrefix
 
     static let map = CommandSpec(
         "map", group: "settings", usage: "map owner \"SALESFORCE USER\" LOCAL_USER | map lead ATTRIBUTE FIELD",
@@ -46,7 +46,7 @@ enum MappingCommands {
                             if describe == nil {
                                 session.note("not checked now (no Lead describe: no org selected or unreachable); it is checked when used")
                             }
-                            let value = try spec.normalize(pairs.joined(separator: ","), describe: describe)
+                            let value = try session.normalized(spec, pairs.joined(separator: ","), describe: describe)
                             try session.storeSetting(spec.key, value)
                             return .done
                         }),
@@ -95,10 +95,10 @@ enum MappingCommands {
         handler: { invocation, session in
             try invocation.expectArguments(0...0)
             var rows: [[JSONValue]] = []
-            for (salesforce, local) in session.ownerMap().sorted(by: { $0.key < $1.key }) {
+            for (salesforce, local) in try session.levitateSettings().ownerMap.sorted(by: { $0.key < $1.key }) {
                 rows.append([.string("owner"), .string(salesforce), .string(local)])
             }
-            for pair in session.lyticsSettings().moreFields {
+            for pair in try session.lyticsSettings().moreFields {
                 rows.append([.string("lead"), .string(pair.attribute), .string(pair.field)])
             }
             for spec in SettingsRegistry.all where spec.scope == .org && spec.key != "lytics.more_fields" {
@@ -118,39 +118,14 @@ extension ShellSession {
     /// Where mappings are kept: the current org, else the default scope.
     var mappingScope: String { currentOrgAlias ?? Store.defaultScope }
 
-    func ownerMap() -> [String: String] {
-        let pairs = (try? store.settings(scope: mappingScope, prefix: MappingCommands.ownerPrefix)) ?? []
-        return Dictionary(pairs.map { (String($0.0.dropFirst(MappingCommands.ownerPrefix.count)), $0.1) },
-                          uniquingKeysWith: { _, last in last })
+    /// The typed sync settings of the current org (or the default scope), as the engine reads them.
+    func syncSettings() throws(ShellError) -> SyncSettings {
+        do { return try SyncSettings.load(from: store, scope: mappingScope) } catch { throw ShellError(error) }
     }
 
-    func levitateSettings() -> ContactMapping.Settings {
-        func list(_ key: String) -> [String] { SettingSpec.listItems(setting(key) ?? "") }
-        return ContactMapping.Settings(
-            nicknameField: setting("levitate.nickname_field"), keyDates: list("levitate.key_dates"),
-            tagFields: list("levitate.tag_fields"), optoutField: setting("levitate.optout_field"),
-            deceasedField: setting("levitate.deceased_field"), removeDeceased: setting("levitate.remove_deceased") == "on",
-            ownerMap: ownerMap())
-    }
+    func levitateSettings() throws(ShellError) -> ContactMapping.Settings { try syncSettings().levitate }
 
-    func lyticsSettings() -> LeadPayload.Settings {
-        var settings = LeadPayload.Settings()
-        settings.audiences = SettingSpec.listItems(setting("lytics.audiences") ?? "")
-        settings.audiencesField = setting("lytics.audiences_field") ?? settings.audiencesField
-        settings.affinityField = setting("lytics.affinity_field")
-        settings.scoresField = setting("lytics.scores_field")
-        settings.unknownCompanyOK = setting("lytics.unknown_company_ok") == "on"
-        settings.unknownLastNameOK = setting("lytics.unknown_last_name_ok") == "on"
-        settings.emailAttribute = setting("lytics.email_field") ?? settings.emailAttribute
-        settings.firstNameAttribute = setting("lytics.first_name_field") ?? settings.firstNameAttribute
-        settings.lastNameAttribute = setting("lytics.last_name_field") ?? settings.lastNameAttribute
-        settings.companyAttribute = setting("lytics.company_field") ?? settings.companyAttribute
-        settings.moreFields = SettingSpec.listItems(setting("lytics.more_fields") ?? "").compactMap { pair in
-            let parts = pair.split(separator: "=", maxSplits: 1).map(String.init)
-            return parts.count == 2 ? (attribute: parts[0], field: parts[1]) : nil
-        }
-        return settings
-    }
+    func lyticsSettings() throws(ShellError) -> LeadPayload.Settings { try syncSettings().lytics }
 
     /// Reads a JSON file given to a command, naming the file when it is not JSON.
     func readJSONFile(_ path: String, what: String) throws(ShellError) -> JSONValue {

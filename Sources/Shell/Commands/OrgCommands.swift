@@ -55,7 +55,7 @@ enum OrgCommands {
             }
             let clientSecret = invocation.value("client-secret") ?? session.setting("client_secret")
             let oauth = OAuthClient(loginURL: loginURL, transport: session.transport,
-                                    onCall: session.ledgerHook(alias: invocation.value("alias") ?? "(login)"))
+                                    meter: session.ledgerMeter(alias: invocation.value("alias") ?? "(login)"))
             let token: TokenResponse
             if invocation.has("password") {
                 token = try await passwordFlow(invocation, session, oauth: oauth, clientID: clientID, clientSecret: clientSecret)
@@ -102,8 +102,8 @@ enum OrgCommands {
         session.note("To log in, open \(device.verificationURI) and enter the code \(device.userCode)")
         session.note("waiting for approval (Ctrl-C to give up)…")
         var interval = max(1, device.interval)
-        let deadline = session.clock().addingTimeInterval(600)
-        while session.clock() < deadline {
+        let deadline = session.clock.now().addingTimeInterval(600)
+        while session.clock.now() < deadline {
             try await session.pause(seconds: interval)
             let poll = try await session.salesforce("login") { () async throws(SalesforceError) in
                 try await oauth.pollDevice(clientID: clientID, deviceCode: device.deviceCode)
@@ -148,7 +148,7 @@ enum OrgCommands {
         }
         let configuration = server.org.configuration
         let oauth = OAuthClient(loginURL: server.baseURL, transport: session.transport,
-                                onCall: session.ledgerHook(alias: "demo"))
+                                meter: session.ledgerMeter(alias: "demo"))
         let device = try await session.salesforce("login") { () async throws(SalesforceError) in
             try await oauth.startDevice(clientID: configuration.clientID)
         }
@@ -174,9 +174,9 @@ enum OrgCommands {
         let probeAlias = requested ?? "(login)"
         let client: SalesforceClient
         do {
-            client = try SalesforceClient(credentials: Credentials(instanceURL: instance, accessToken: token.accessToken),
+            client = try SalesforceClient(credentials: Credentials(instanceURL: instance, accessToken: token.accessToken, loginURL: loginURL),
                                           transport: session.transport, retry: session.retryPolicy,
-                                          onCall: session.ledgerHook(alias: probeAlias))
+                                          meter: session.ledgerMeter(alias: probeAlias))
         } catch { throw ShellError(error, doing: "login") }
         let identity = try await session.salesforce("login (who am I)") { () async throws(SalesforceError) in
             try await client.json("GET", token.identityURL ?? "/services/oauth2/userinfo")
@@ -190,8 +190,8 @@ enum OrgCommands {
         let record = OrgRecord(alias: alias, instanceURL: instance, loginURL: loginURL,
                                orgID: identity["organization_id"]?.stringValue, userID: identity["user_id"]?.stringValue,
                                username: username, accessToken: token.accessToken, refreshToken: token.refreshToken,
-                               clientID: clientID, clientSecret: clientSecret, createdAt: session.clock(),
-                               lastUsedAt: session.clock())
+                               clientID: clientID, clientSecret: clientSecret, createdAt: session.clock.now(),
+                               lastUsedAt: session.clock.now())
         do throws(StoreError) { try session.store.saveOrg(record) } catch { throw ShellError(error) }
         try session.setCurrentOrg(alias)
         let refresh = token.refreshToken == nil ? "no refresh token: log in again when the session expires"
@@ -223,7 +223,7 @@ enum OrgCommands {
             let org = try invocation.positionals.first.map { alias throws(ShellError) in try session.org(named: alias) }
                 ?? session.currentOrg()
             let oauth = OAuthClient(loginURL: org.instanceURL, transport: session.transport,
-                                    onCall: session.ledgerHook(alias: org.alias))
+                                    meter: session.ledgerMeter(alias: org.alias))
             var revoked = true
             do throws(SalesforceError) {
                 try await oauth.revoke(token: org.refreshToken ?? org.accessToken)
@@ -232,7 +232,6 @@ enum OrgCommands {
                 session.note("warning: Salesforce did not confirm the revocation (\(error.description)); the token is forgotten here anyway")
             }
             do throws(StoreError) { try session.store.removeOrg(org.alias) } catch { throw ShellError(error) }
-            session.clients[org.alias] = nil
             if session.currentOrgAlias == org.alias {
                 _ = try? session.store.removeSetting("current_org", scope: Store.stateScope)
                 session.orgOverride = nil
@@ -280,7 +279,7 @@ enum OrgCommands {
             let alias = try session.org(named: invocation.positionals[0]).alias
             try session.setCurrentOrg(alias)
             session.orgOverride = nil
-            try? session.store.touchOrg(alias, at: session.clock())
+            try? session.store.touchOrg(alias, at: session.clock.now())
             session.note("now using \(alias)")
             return .done
         })

@@ -28,7 +28,7 @@ enum PreviewCommands {
             }
             let record: JSONValue
             let describe: SObjectDescribe
-            let settings = session.levitateSettings()
+            let settings = try session.levitateSettings()
             if let file {
                 record = try session.readJSONFile(file, what: "contact")
                 guard case .object = record else { throw ShellError(.failure, "contact \(file) must hold one JSON object (a Contact record)") }
@@ -100,7 +100,7 @@ enum PreviewCommands {
                 profile = parsed
             }
             let describe = try await session.describeForRules("Lead", file: invocation.value("describe"))
-            let settings = session.lyticsSettings()
+            let settings = try session.lyticsSettings()
             var existing: String?
             if let alias = session.currentOrgAlias {
                 existing = (try? session.store.exportedLead(org: alias, profileID: profile.id)) ?? nil

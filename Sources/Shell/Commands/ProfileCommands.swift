@@ -44,7 +44,7 @@ enum ProfileCommands {
                     }
                     let rows = order.map { rowsByID[$0]! }
                     let created: Int
-                    do throws(StoreError) { created = try session.store.upsertProfiles(rows, at: session.clock()) } catch { throw ShellError(error) }
+                    do throws(StoreError) { created = try session.store.upsertProfiles(rows, at: session.clock.now()) } catch { throw ShellError(error) }
                     for (line, message) in bad.prefix(50) { session.note("\(path):\(line): \(message)") }
                     if bad.count > 50 { session.note("… and \(bad.count - 50) more bad lines") }
                     session.emit(.object([("imported", .int(rows.count)), ("created", .int(created)),

@@ -121,7 +121,7 @@ enum SessionCommands {
                     session.note("\(spec.key): not checked now (no describe of \(object): no org selected or it is unreachable); it is checked when used")
                 }
             }
-            let value = try spec.normalize(raw, describe: describe)
+            let value = try session.normalized(spec, raw, describe: describe)
             try session.storeSetting(spec.key, value)
             return .done
         })

@@ -1,22 +1,14 @@
 import Foundation
 import JSON
 import Salesforce
-import Simulator
 import Store
-
-/// The command or job the ledger attributes calls to. Shared with the
-/// client's call hook, which may run on another thread.
-final class LedgerSource: @unchecked Sendable {
-    private let lock = NSLock()
-    private var name = "shell"
-
-    var current: String {
-        get { lock.withLock { name } }
-        set { lock.withLock { name = newValue } }
-    }
-}
+import SyncEngine
 
 extension ShellSession {
+    /// The command running in this task: the ledger attributes the calls of the
+    /// clients it makes to it. Bound per command (a task-local), not session-wide.
+    @TaskLocal static var commandSource = "shell"
+
     /// The alias of the org commands act on: `--org`, else the one chosen with `use`.
     public var currentOrgAlias: String? {
         orgOverride ?? (try? store.setting("current_org", scope: Store.stateScope)) ?? nil
@@ -33,47 +25,16 @@ extension ShellSession {
 
     /// The stored org called `alias`, or a usage error saying so.
     func org(named alias: String) throws(ShellError) -> OrgRecord {
-        let found: OrgRecord?
-        do { found = try store.org(alias) } catch { throw ShellError(error) }
-        guard let org = found else {
-            throw ShellError(.usage, "no org called '\(Invocation.excerpt(alias))'", hint: "'orgs' lists the orgs you logged into")
-        }
-        return org
+        do { return try connector.org(named: alias) } catch { throw ShellError(error) }
     }
 
     func setCurrentOrg(_ alias: String) throws(ShellError) {
         do { try store.setSetting("current_org", to: alias, scope: Store.stateScope) } catch { throw ShellError(error) }
-        clients[alias] = nil
     }
 
-    /// A client for an org: calls go to the ledger, refreshed tokens back to the store.
+    /// A client for an org whose calls the ledger attributes to the running command.
     func client(for org: OrgRecord) throws(ShellError) -> SalesforceClient {
-        if let cached = clients[org.alias], cached.credentials.accessToken == org.accessToken { return cached }
-        let store = self.store
-        let source = ledgerSource
-        let clock = self.clock
-        let alias = org.alias
-        let credentials = Credentials(instanceURL: org.instanceURL, accessToken: org.accessToken,
-                                      refreshToken: org.refreshToken, loginURL: org.loginURL,
-                                      clientID: org.clientID, clientSecret: org.clientSecret)
-        do {
-            let client = try SalesforceClient(
-                credentials: credentials, transport: transport, apiVersion: org.apiVersion, retry: retryPolicy,
-                onCall: { call in
-                    try? store.record(LedgerEntry(at: clock(), org: alias, source: source.current, method: call.method,
-                                                  path: call.path, status: call.status,
-                                                  durationMS: call.duration * 1000, usageUsed: call.usage?.used,
-                                                  usageMax: call.usage?.max))
-                },
-                onRefresh: { updated in
-                    try? store.updateTokens(alias: alias, accessToken: updated.accessToken,
-                                            instanceURL: updated.instanceURL)
-                })
-            clients[org.alias] = client
-            return client
-        } catch {
-            throw ShellError(error, doing: "connecting to \(org.alias)")
-        }
+        do { return try connector.client(for: org, source: Self.commandSource) } catch { throw ShellError(error) }
     }
 
     /// The client of the current org.
@@ -87,16 +48,9 @@ extension ShellSession {
         do { return try await body() } catch { throw ShellError(error, doing: action) }
     }
 
-    /// A ledger hook for calls made outside an org's client (login, logout).
-    func ledgerHook(alias: String) -> @Sendable (CallRecord) -> Void {
-        let store = self.store
-        let source = ledgerSource
-        let clock = self.clock
-        return { call in
-            try? store.record(LedgerEntry(at: clock(), org: alias, source: source.current, method: call.method,
-                                          path: call.path, status: call.status, durationMS: call.duration * 1000,
-                                          usageUsed: call.usage?.used, usageMax: call.usage?.max))
-        }
+    /// A ledger meter for calls made outside an org's client (login, logout).
+    func ledgerMeter(alias: String) -> LedgerMeter {
+        connector.ledgerMeter(org: alias, source: Self.commandSource)
     }
 
     // MARK: Describe cache
@@ -105,29 +59,8 @@ extension ShellSession {
     /// revalidated with If-Modified-Since when `revalidate` or stale.
     func describe(_ object: String, revalidate: Bool = false) async throws(ShellError) -> SObjectDescribe {
         let (org, client) = try currentClient()
-        let cached: CachedDescribe?
-        do { cached = try store.cachedDescribe(org: org.alias, object: object) } catch { throw ShellError(error) }
-        let now = clock()
-        if let cached, !revalidate, now.timeIntervalSince(cached.fetchedAt) < Self.describeFreshness,
-           let parsed = try? SObjectDescribe.parse(cached.body) {
-            return parsed
-        }
-        let result = try await salesforce("describe \(object)") { () async throws(SalesforceError) in
-            try await client.describe(object, ifModifiedSince: cached?.lastModified)
-        }
-        switch result {
-        case .notModified:
-            guard let cached, let parsed = try? SObjectDescribe.parse(cached.body) else {
-                throw ShellError(.failure, "Salesforce answered 304 for \(object) but the cached describe is unreadable")
-            }
-            try? store.touchDescribe(org: org.alias, object: object, at: now)
-            return parsed
-        case let .fresh(describe, raw, lastModified):
-            do {
-                try store.cacheDescribe(org: org.alias, object: describe.name, body: raw, fetchedAt: now,
-                                        lastModified: lastModified)
-            } catch { throw ShellError(error) }
-            return describe
+        do { return try await describes.describe(object, org: org.alias, client: client, revalidate: revalidate) } catch {
+            throw ShellError(error)
         }
     }
 
@@ -138,30 +71,18 @@ extension ShellSession {
         return try? await describe(object)
     }
 
-    /// How long a cached describe is used without asking Salesforce.
-    static let describeFreshness: TimeInterval = 3600
-
     /// The raw cached describe body (for `describe --json`).
     func cachedDescribeBody(_ object: String) -> Data? {
         guard let alias = currentOrgAlias else { return nil }
-        return (try? store.cachedDescribe(org: alias, object: object))??.body
+        return describes.cachedBody(object, org: alias)
     }
 
     /// The global describe: cached, fetched when missing or when `refresh`.
     func globalDescribe(refresh: Bool = false) async throws(ShellError) -> GlobalDescribe {
         let (org, client) = try currentClient()
-        if !refresh, let cached = (try? store.cachedDescribe(org: org.alias, object: Store.globalDescribeKey)) ?? nil,
-           let parsed = try? JSONDecoder().decode(GlobalDescribe.self, from: cached.body) {
-            return parsed
+        do { return try await describes.globalDescribe(org: org.alias, client: client, refresh: refresh) } catch {
+            throw ShellError(error)
         }
-        let global = try await salesforce("describe global") { () async throws(SalesforceError) in
-            try await client.describeGlobal()
-        }
-        if let body = try? JSONEncoder().encode(global) {
-            try? store.cacheDescribe(org: org.alias, object: Store.globalDescribeKey, body: body, fetchedAt: clock(),
-                                     lastModified: nil)
-        }
-        return global
     }
 }
 

@@ -16,6 +16,10 @@ public struct SalesforceError: Error, Sendable, Equatable, CustomStringConvertib
         case protocolViolation
         /// The client refused to send (e.g. a plain-http URL off loopback).
         case refused
+        /// The caller's budget refused the call before it was sent (nothing went out).
+        case budgetExhausted
+        /// The call was made but could not be recorded in the ledger.
+        case ledger
     }
 
     public var kind: Kind
