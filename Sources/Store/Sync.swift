@@ -75,6 +75,7 @@ extension Store {
                 t.column("deleted", .integer).notNull().defaults(to: 0)
                 t.column("total", .integer)
                 t.column("planned_calls", .integer)
+                t.column("calls", .integer)
                 t.column("schema_changes", .text)
                 t.column("done", .boolean).notNull().defaults(to: false)
                 t.primaryKey(["run_id", "object"])
@@ -84,6 +85,7 @@ extension Store {
                 t.column("object", .text).notNull()
                 t.column("watermark", .double)
                 t.column("pass_started_at", .double)
+                t.column("pass_run", .integer)
                 t.column("pass_lower", .double)
                 t.column("pass_full", .boolean).notNull().defaults(to: false)
                 t.column("phase", .text)
@@ -219,6 +221,8 @@ public struct RunObjectRecord: Sendable, Equatable {
     /// The `totalSize` of the object's first page in this run.
     public var total: Int?
     public var plannedCalls: Int?
+    /// Calls this run made for the object.
+    public var calls: Int?
     /// Describe changes since the previous run (JSON).
     public var schemaChanges: String?
     public var done: Bool
@@ -232,6 +236,7 @@ public struct RunObjectRecord: Sendable, Equatable {
         deleted = row["deleted"]
         total = row["total"]
         plannedCalls = row["planned_calls"]
+        calls = row["calls"]
         schemaChanges = row["schema_changes"]
         done = row["done"]
     }
@@ -323,12 +328,24 @@ extension StoreTransaction {
     }
 
     public func updateRunObject(run: Int64, object: String, total: Int? = nil, plannedCalls: Int? = nil,
-                                schemaChanges: String? = nil, done: Bool? = nil) throws {
+                                calls: Int? = nil, schemaChanges: String? = nil, done: Bool? = nil) throws {
         try db.execute(sql: """
             UPDATE sync_run_object SET total = COALESCE(?, total), planned_calls = COALESCE(?, planned_calls),
-                schema_changes = COALESCE(?, schema_changes), done = COALESCE(?, done)
+                calls = COALESCE(?, calls), schema_changes = COALESCE(?, schema_changes), done = COALESCE(?, done)
             WHERE run_id = ? AND object = ?
-            """, arguments: [total, plannedCalls, schemaChanges, done, run, object])
+            """, arguments: [total, plannedCalls, calls, schemaChanges, done, run, object])
+        // The run's plan is the sum of its objects' plans so far.
+        if plannedCalls != nil {
+            try db.execute(sql: """
+                UPDATE sync_run SET planned_calls = (SELECT SUM(planned_calls) FROM sync_run_object WHERE run_id = ?)
+                WHERE id = ?
+                """, arguments: [run, run])
+        }
+    }
+
+    /// Adds a failure to the run's count.
+    public func addFailed(run: Int64, _ count: Int) throws {
+        try db.execute(sql: "UPDATE sync_run SET failed = failed + ? WHERE id = ?", arguments: [count, run])
     }
 
     /// Adds to one object's counts and to the run's.
@@ -354,6 +371,8 @@ public struct ImportObjectState: Sendable, Equatable {
     public var watermark: Date?
     /// The start of the run that began the pass in progress; it becomes the watermark when the pass completes.
     public var passStartedAt: Date?
+    /// The run that began the pass in progress: records read in the pass are marked seen by it.
+    public var passRun: Int64?
     /// The lower bound of the pass in progress (nil: a full read).
     public var passLower: Date?
     public var passFull: Bool
@@ -378,6 +397,7 @@ public struct ImportObjectState: Sendable, Equatable {
         object = row["object"]
         watermark = (row["watermark"] as Double?).map(Date.init(timeIntervalSince1970:))
         passStartedAt = (row["pass_started_at"] as Double?).map(Date.init(timeIntervalSince1970:))
+        passRun = row["pass_run"]
         passLower = (row["pass_lower"] as Double?).map(Date.init(timeIntervalSince1970:))
         passFull = row["pass_full"]
         phase = row["phase"]
@@ -407,15 +427,15 @@ extension Store {
 extension StoreTransaction {
     public func saveImportState(_ state: ImportObjectState) throws {
         try db.execute(sql: """
-            INSERT INTO import_object (org, object, watermark, pass_started_at, pass_lower, pass_full, phase,
+            INSERT INTO import_object (org, object, watermark, pass_started_at, pass_run, pass_lower, pass_full, phase,
                                        cursor_stamp, cursor_id, field_types, last_run)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT(org, object) DO UPDATE SET watermark = excluded.watermark,
-                pass_started_at = excluded.pass_started_at, pass_lower = excluded.pass_lower,
+                pass_started_at = excluded.pass_started_at, pass_run = excluded.pass_run, pass_lower = excluded.pass_lower,
                 pass_full = excluded.pass_full, phase = excluded.phase, cursor_stamp = excluded.cursor_stamp,
                 cursor_id = excluded.cursor_id, field_types = excluded.field_types, last_run = excluded.last_run
             """, arguments: [state.org, state.object, state.watermark?.timeIntervalSince1970,
-                             state.passStartedAt?.timeIntervalSince1970, state.passLower?.timeIntervalSince1970,
+                             state.passStartedAt?.timeIntervalSince1970, state.passRun, state.passLower?.timeIntervalSince1970,
                              state.passFull, state.phase, state.cursorStamp, state.cursorID, state.fieldTypes,
                              state.lastRun])
     }
@@ -464,12 +484,17 @@ public struct UpsertCounts: Sendable, Equatable {
 public struct LocalObjectCounts: Sendable, Equatable {
     public var records: Int
     public var deleted: Int
+
+    public init(records: Int, deleted: Int) {
+        self.records = records
+        self.deleted = deleted
+    }
 }
 
 extension StoreTransaction {
     /// Stores records read from the org: new ones are created, changed ones
     /// (another SystemModstamp, or deleted before) replaced.
-    public func upsert(_ records: [LocalRecord], org: String, run: Int64) throws -> UpsertCounts {
+    public func upsert(_ records: [LocalRecord], org: String, run: Int64, pass: Int64) throws -> UpsertCounts {
         var counts = UpsertCounts()
         let select = try db.cachedStatement(sql: """
             SELECT system_modstamp, is_deleted FROM local_record WHERE org = ? AND object = ? AND id = ?
@@ -487,12 +512,12 @@ extension StoreTransaction {
             if let existing, (existing["system_modstamp"] as String) == record.systemModstamp,
                !(existing["is_deleted"] as Bool) {
                 counts.unchanged += 1
-                try touch.execute(arguments: [run, org, record.object, record.id])
+                try touch.execute(arguments: [pass, org, record.object, record.id])
                 continue
             }
             if existing == nil { counts.created += 1 } else { counts.updated += 1 }
             try upsert.execute(arguments: [org, record.object, record.id, record.systemModstamp, record.accountID,
-                                           record.body, run, run])
+                                           record.body, run, pass])
         }
         return counts
     }
@@ -511,12 +536,13 @@ extension StoreTransaction {
         return count
     }
 
-    /// After a full read: records not seen in it are gone from the org (purged), so they are marked deleted.
-    public func markUnseenDeleted(object: String, org: String, run: Int64) throws -> Int {
+    /// After a full pass: records it did not see are gone from the org (purged
+    /// from the recycle bin, or no longer visible), so they are marked deleted.
+    public func markUnseenDeleted(object: String, org: String, run: Int64, pass: Int64) throws -> Int {
         try db.execute(sql: """
             UPDATE local_record SET is_deleted = 1, run_id = ?
             WHERE org = ? AND object = ? AND is_deleted = 0 AND (seen_run IS NULL OR seen_run != ?)
-            """, arguments: [run, org, object, run])
+            """, arguments: [run, org, object, pass])
         return db.changesCount
     }
 }

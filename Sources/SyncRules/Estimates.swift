@@ -42,15 +42,17 @@ public enum Estimates {
 
     /// One API call the engine will make, with the records it brings back.
     public struct PlannedCall: Equatable, Sendable {
-        public enum Kind: String, Sendable { case describe, count, page, lookup, create, update }
+        public enum Kind: String, Sendable { case describe, count, page, deletes, lookup, create, update }
         public let object: String
         public let kind: Kind
         public let records: Int
     }
 
-    /// The calls of an initial import, in order: for each object a describe, a
-    /// count, then ⌈records / page size⌉ query pages (at least one).
-    public static func importCalls(counts: [(object: String, records: Int)], pageSize: Int = 2000)
+    /// The calls of an import, in order: for each object a describe, a count
+    /// (when `countCalls`), ⌈records / page size⌉ query pages (at least one),
+    /// and for an incremental run one `queryAll` page for the deletes.
+    public static func importCalls(counts: [(object: String, records: Int)], pageSize: Int = 2000,
+                                   countCalls: Bool = true, deleteQueries: Bool = false)
         throws(InputError) -> [PlannedCall]
     {
         guard (1...2000).contains(pageSize) else {
@@ -62,13 +64,20 @@ public enum Estimates {
                 throw InputError(option: object.lowercased(), message: "the count of \(object) must not be negative")
             }
             calls.append(PlannedCall(object: object, kind: .describe, records: 0))
-            calls.append(PlannedCall(object: object, kind: .count, records: 0))
-            let pages = max(1, (records + pageSize - 1) / pageSize)
+            if countCalls { calls.append(PlannedCall(object: object, kind: .count, records: 0)) }
+            let pages = pageCount(records: records, pageSize: pageSize)
             for page in 0..<pages {
-                calls.append(PlannedCall(object: object, kind: .page, records: min(pageSize, records - page * pageSize)))
+                calls.append(PlannedCall(object: object, kind: .page, records: max(0, min(pageSize, records - page * pageSize))))
             }
+            if deleteQueries { calls.append(PlannedCall(object: object, kind: .deletes, records: 0)) }
         }
         return calls
+    }
+
+    /// Query pages for `records` rows: ⌈records / page size⌉, at least one (an empty answer is a call too).
+    public static func pageCount(records: Int, pageSize: Int) -> Int {
+        guard records > 0, pageSize > 0 else { return 1 }
+        return records / pageSize + (records % pageSize == 0 ? 0 : 1)
     }
 
     /// One day of a simulated run.

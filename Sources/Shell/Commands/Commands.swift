@@ -3,5 +3,5 @@ public enum Commands {
     public static let table = CommandTable(
         SessionCommands.all + [MappingCommands.map, MappingCommands.unmap] + OrgCommands.all + [CheckCommand.spec]
             + InspectCommands.all + [PreviewCommands.spec, EstimateCommands.spec]
-            + [ProfileCommands.profiles, ProfileCommands.audiences])
+            + SyncCommands.all + [ProfileCommands.profiles, ProfileCommands.audiences])
 }

@@ -1,0 +1,425 @@
+import CEditLine
+import Foundation
+import JSON
+import Salesforce
+import Store
+import SyncEngine
+import SyncRules
+
+/// `sync import|status`, `runs`, `imported`, `local`: the shell's side of the
+/// engine. Each handler turns options into an engine call and its answer into output.
+enum SyncCommands {
+    static let group = "sync"
+    static let all: [CommandSpec] = [sync, runs, imported, local]
+
+    static let objectList = ImportJob.defaultObjects.joined(separator: ",")
+
+    static let sync = CommandSpec(
+        "sync", group: group, usage: "sync import|status",
+        summary: "run a sync job through the engine, or show where each job stands",
+        examples: ["sync import", "sync import --dry-run", "sync status"],
+        subcommands: [importCommand, status])
+
+    static let importCommand = CommandSpec(
+        "import", group: group, usage: "sync import [--full] [--dry-run] [--objects Lead,Contact,…] [--force] [--batch-size N]",
+        summary: "import Lead, Contact, Opportunity and Account into the local store (incremental after the first run)",
+        details: """
+            Reads every field the user can read (compound address and geolocation fields through their components)
+            and stores the records locally. After the first run only what changed since the last one is read
+            (SystemModstamp, with a (SystemModstamp, Id) cursor so no record is lost on ties); deletes come
+            through queryAll and are kept as deleted. Every page is checkpointed: a run that is stopped or killed
+            resumes from its last page. --full reads everything again. --dry-run counts the records (one COUNT()
+            call per object, nothing else) and prints the calls a run would make.
+            The budget is lytics.import_max_daily_calls: at it, or at the org's limit, the run pauses, the job waits
+            24 h (exit 4), and a new run before then is refused unless --force.
+            Exit codes: 0 succeeded, 4 paused, 1 failed, 5 Salesforce unreachable after retries.
+            """,
+        examples: ["sync import", "sync import --dry-run", "sync import --objects Contact,Account --json", "sync import --full"],
+        options: [.flag("full", "read everything again"), .flag("dry-run", "count and plan; only COUNT() calls"),
+                  .value("objects", "O,O…", "only these of \(objectList)", completion: .choices(ImportJob.defaultObjects)),
+                  .flag("force", "run although the job is paused"),
+                  .value("batch-size", "N", "rows per page, 200–2000 (Sforce-Query-Options)")],
+        handler: { invocation, session in
+            try invocation.expectArguments(0...0)
+            var options = ImportOptions()
+            options.full = invocation.has("full")
+            options.force = invocation.has("force")
+            options.batchSize = try invocation.integer("batch-size", in: 200...2000)
+            if let objects = invocation.value("objects") {
+                options.objects = try objects.split(separator: ",").map { name throws(ShellError) in
+                    let trimmed = name.trimmingCharacters(in: .whitespaces)
+                    guard let match = ImportJob.defaultObjects.first(where: { $0.lowercased() == trimmed.lowercased() }) else {
+                        throw ShellError.usage("--objects: '\(Invocation.excerpt(trimmed))' is not one of \(objectList)",
+                                               usage: invocation.usage)
+                    }
+                    return match
+                }
+            }
+            let org = try session.currentOrg()
+            let settings = try session.syncSettings()
+            let json = session.format(for: invocation) == .json
+            let progress = ProgressLine(session: session, enabled: !json && session.io.stderrIsTerminal)
+            let job = ImportJob(connector: session.connector, org: org, settings: settings, options: options,
+                                events: { event in
+                                    switch event {
+                                    case let .note(text): progress.note(text)
+                                    case let .progress(state): progress.show(state)
+                                    }
+                                },
+                                shouldStop: { sfsh_take_sigint() != 0 })
+            if invocation.has("dry-run") {
+                let plan: ImportPlan
+                do throws(EngineError) { plan = try await job.plan() } catch { throw ShellError(error) }
+                session.emit(plan.json, human: human(plan), for: invocation)
+                return .done
+            }
+            let report: ImportReport
+            do throws(EngineError) { report = try await job.run() } catch { throw ShellError(error) }
+            progress.finish()
+            session.emit(report.json, human: human(report), for: invocation)
+            switch report.status {
+            case .succeeded:
+                return .done
+            case .paused:
+                throw ShellError(.limit, "the import of \(report.org) paused until \(report.pausedUntil.map(RunControl.format) ?? "?"): \(report.message ?? "")",
+                                 hint: "it resumes from its checkpoint on the next 'sync import' after that (or now with --force)")
+            case .interrupted:
+                throw ShellError(.failure, "the import of \(report.org) was interrupted",
+                                 hint: "the next 'sync import' resumes from the last page stored")
+            case .failed, .running:
+                if let failure = report.failure {
+                    var error = ShellError(failure)
+                    error.hint = [failure.hint, "the next 'sync import' resumes from the last page stored"].compactMap { $0 }.joined(separator: "\n")
+                    throw error
+                }
+                throw ShellError(.failure, "the import of \(report.org) failed: \(report.message ?? "")")
+            }
+        })
+
+    static func human(_ report: ImportReport) -> String {
+        let rows = report.objects.map { object -> [JSONValue] in
+            [.string(object.object), .int(object.read), .int(object.created), .int(object.updated), .int(object.deleted),
+             object.plannedCalls.map(JSONValue.int) ?? .null, object.calls.map(JSONValue.int) ?? .null]
+        }
+        let table = Table(columns: ["object", "read", "created", "updated", "deleted", "planned", "calls"], rows: rows)
+        var text = table.rendered(width: nil)
+        text += "run \(report.runID) \(report.status.rawValue): \(report.calls) call\(report.calls == 1 ? "" : "s") (planned \(report.plannedCalls))"
+        if let until = report.pausedUntil { text += "; paused until \(RunControl.format(until))" }
+        return text + "\n"
+    }
+
+    static func human(_ plan: ImportPlan) -> String {
+        let rows = plan.objects.map { object -> [JSONValue] in
+            func count(_ kind: Estimates.PlannedCall.Kind) -> Int { object.calls.filter { $0.kind == kind }.count }
+            return [.string(object.object), .int(object.records),
+                    .string(object.since.map { (object.resumes ? "resumes, since " : "since ") + RunControl.format($0) } ?? (object.resumes ? "resumes, everything" : "everything")),
+                    .int(count(.describe)), .int(count(.page)), .int(count(.deletes)), .int(object.calls.count)]
+        }
+        var text = Table(columns: ["object", "records", "reads", "describes", "pages", "deletes", "calls"], rows: rows).rendered(width: nil)
+        text += "a run would make about \(plan.plannedCalls) call\(plan.plannedCalls == 1 ? "" : "s"); this dry run made \(plan.countCalls) (COUNT() per object)\n"
+        return text
+    }
+
+    static let status = CommandSpec(
+        "status", group: group, usage: "sync status",
+        summary: "each job of the current org: idle, running or paused until when; last run; calls in the rolling 24 h vs its budget",
+        examples: ["sync status", "sync status --json"],
+        tabular: true,
+        handler: { invocation, session in
+            try invocation.expectArguments(0...0)
+            let org = try session.currentOrg()
+            let statuses: [JobStatus]
+            do {
+                statuses = try JobStatus.all(org: org.alias, store: session.store, clock: session.clock,
+                                             settings: try session.syncSettings())
+            } catch let error as EngineError { throw ShellError(error) }
+            if session.format(for: invocation) == .json {
+                session.io.stdout.write(JSONValue.array(statuses.map(\.json)).prettyPrinted() + "\n")
+                return .done
+            }
+            let rows = statuses.map { status -> [JSONValue] in
+                [.string(status.job.rawValue), .string(status.org),
+                 .string(status.state + (status.pausedUntil.map { " until " + RunControl.format($0) } ?? "")),
+                 status.lastRun.map { .string("\($0.id) \($0.status.rawValue) \(RunControl.format($0.finishedAt ?? $0.startedAt))") } ?? .null,
+                 .int(status.calls24h), status.budget.map(JSONValue.int) ?? .string("none (\(status.budgetKey))")]
+            }
+            session.emit(Table(columns: ["job", "org", "state", "last_run", "calls_24h", "budget"], rows: rows), for: invocation)
+            for status in statuses { if let reason = status.pauseReason { session.note("\(status.job.rawValue): \(reason)") } }
+            return .done
+        })
+
+    static let runs = CommandSpec(
+        "runs", group: group, usage: "runs [N] [--all] | runs show ID",
+        summary: "the last N runs (default 20) of the current org's jobs with their counts and calls (--all: every org)",
+        examples: ["runs", "runs 5 --json", "runs show 12"],
+        options: [.flag("all", "runs of every org")],
+        arguments: [.none],
+        tabular: true,
+        handler: { invocation, session in
+            if invocation.positionals.first == "show" {
+                try invocation.expectArguments(2...2)
+                guard let id = Int64(invocation.positionals[1]), id > 0 else {
+                    throw ShellError.usage("runs show: '\(Invocation.excerpt(invocation.positionals[1]))' is not a run id", usage: "runs show ID")
+                }
+                return try showRun(id, invocation: invocation, session: session)
+            }
+            try invocation.expectArguments(0...1)
+            var limit = 20
+            if let word = invocation.positionals.first {
+                guard let number = Int(word), (1...100_000).contains(number) else {
+                    throw ShellError.usage("runs: '\(Invocation.excerpt(word))' is not a number of runs (1–100000)", usage: invocation.usage)
+                }
+                limit = number
+            }
+            let org = invocation.has("all") ? nil : session.currentOrgAlias
+            let runs: [RunRecord]
+            var calls: [Int64: Int] = [:]
+            do throws(StoreError) {
+                runs = try session.store.runs(org: org, limit: limit)
+                for run in runs { calls[run.id] = try session.store.callCount(run: run.id) }
+            } catch { throw ShellError(error) }
+            if session.format(for: invocation) == .json {
+                session.io.stdout.write(JSONValue.array(runs.map { RunSummary.json($0, calls: calls[$0.id] ?? 0) }).prettyPrinted() + "\n")
+                return .done
+            }
+            let rows = runs.map { run -> [JSONValue] in
+                let skipped = (try? JSONValue.parse(Data(run.skipped.utf8)))?.objectValue ?? []
+                return [.int(Int(run.id)), .string(run.job), .string(run.org), .string(run.status.rawValue),
+                        .string(RunControl.format(run.startedAt)), run.finishedAt.map { .string(RunControl.format($0)) } ?? .null,
+                        .int(run.read), .int(run.created), .int(run.updated), .int(run.deleted),
+                        .int(skipped.reduce(0) { $0 + ($1.1.intValue ?? 0) }), .int(run.failed),
+                        .int(calls[run.id] ?? 0), run.plannedCalls.map(JSONValue.int) ?? .null]
+            }
+            session.emit(Table(columns: ["id", "job", "org", "status", "started", "finished", "read", "created", "updated",
+                                         "deleted", "skipped", "failed", "calls", "planned"], rows: rows, keep: [0, 3]),
+                         for: invocation)
+            return .done
+        })
+
+    static func showRun(_ id: Int64, invocation: Invocation, session: ShellSession) throws(ShellError) -> CommandOutcome {
+        let run: RunRecord
+        let objects: [RunObjectRecord]
+        let calls: Int
+        do throws(StoreError) {
+            guard let found = try session.store.run(id) else {
+                throw StoreError.database("no run \(id)")
+            }
+            run = found
+            objects = try session.store.runObjects(run: id)
+            calls = try session.store.callCount(run: id)
+        } catch {
+            if case .database("no run \(id)") = error {
+                throw ShellError(.usage, "no run \(id)", hint: "'runs' lists the runs")
+            }
+            throw ShellError(error)
+        }
+        func changes(_ text: String?) -> JSONValue { text.flatMap { try? JSONValue.parse(Data($0.utf8)) } ?? .null }
+        if session.format(for: invocation) == .json {
+            guard case var .object(fields) = RunSummary.json(run, calls: calls) else { return .done }
+            fields += [("full", .bool(run.full)), ("resumed_from", run.resumedFrom.map { .int(Int($0)) } ?? .null),
+                       ("message", run.message.map(JSONValue.string) ?? .null),
+                       ("objects", .array(objects.map { object in
+                           .object([("object", .string(object.object)), ("read", .int(object.read)),
+                                    ("created", .int(object.created)), ("updated", .int(object.updated)),
+                                    ("deleted", .int(object.deleted)), ("total", object.total.map(JSONValue.int) ?? .null),
+                                    ("planned_calls", object.plannedCalls.map(JSONValue.int) ?? .null),
+                                    ("calls", object.calls.map(JSONValue.int) ?? .null), ("done", .bool(object.done)),
+                                    ("schema_changes", changes(object.schemaChanges))])
+                       }))]
+            session.io.stdout.write(JSONValue.object(fields).prettyPrinted() + "\n")
+            return .done
+        }
+        var text = "run \(run.id): \(run.job) of \(run.org), \(run.status.rawValue)\(run.full ? " (full)" : "")\n"
+        text += "started \(RunControl.format(run.startedAt))"
+        text += run.finishedAt.map { ", finished \(RunControl.format($0)) (\(Int($0.timeIntervalSince(run.startedAt).rounded())) s)" } ?? ""
+        text += "\n"
+        if let from = run.resumedFrom { text += "resumed the checkpoints of run \(from)\n" }
+        if let message = run.message { text += "\(message)\n" }
+        text += "calls: \(calls) made, \(run.plannedCalls.map(String.init) ?? "?") planned\n"
+        let rows = objects.map { object -> [JSONValue] in
+            [.string(object.object), .int(object.read), .int(object.created), .int(object.updated), .int(object.deleted),
+             object.plannedCalls.map(JSONValue.int) ?? .null, object.calls.map(JSONValue.int) ?? .null,
+             .string(object.done ? "yes" : "no")]
+        }
+        text += Table(columns: ["object", "read", "created", "updated", "deleted", "planned", "calls", "done"], rows: rows)
+            .rendered(width: session.io.terminalWidth())
+        for object in objects {
+            let change = changes(object.schemaChanges)
+            if change != .null { text += "\(object.object) describe changes: \(ImportJob.describeChanges(change))\n" }
+        }
+        session.io.stdout.write(text)
+        return .done
+    }
+
+    static let imported = CommandSpec(
+        "imported", group: group, usage: "imported [OBJECT ID]",
+        summary: "what the import stored: per object records, deleted, last run and cursor; or one record in its combined view",
+        details: """
+            The combined view of a lead or contact carries its account's fields (Account); an opportunity's also the
+            account's contacts (Account.Contacts); an account lists its contacts and opportunities.
+            """,
+        examples: ["imported", "imported Contact 0035g0000000S4dAAE --json"],
+        arguments: [.choices(ImportJob.defaultObjects), .none],
+        tabular: true,
+        handler: { invocation, session in
+            try invocation.expectArguments(0...2)
+            let org = try session.currentOrg()
+            if invocation.positionals.count == 1 {
+                throw ShellError.usage("imported: name the object and the record id", usage: invocation.usage)
+            }
+            if invocation.positionals.count == 2 {
+                let object = invocation.positionals[0]
+                guard let name = ImportJob.defaultObjects.first(where: { $0.lowercased() == object.lowercased() }) else {
+                    throw ShellError.usage("imported: '\(Invocation.excerpt(object))' is not one of \(objectList)", usage: invocation.usage)
+                }
+                let id = invocation.positionals[1]
+                let record: JSONValue?
+                do throws(EngineError) { record = try LocalViews.combined(org: org.alias, id: id, object: name, store: session.store) } catch {
+                    throw ShellError(error)
+                }
+                guard let record else {
+                    throw ShellError(.failure, "no \(name) \(Invocation.excerpt(id)) in the local store of \(org.alias)",
+                                     hint: "'sync import' fetches the org's records; 'local \"SELECT Id FROM \(name) LIMIT 5\"' lists some")
+                }
+                switch session.format(for: invocation) {
+                case .json: session.io.stdout.write(record.prettyPrinted() + "\n")
+                case .csv, .table:
+                    let pairs = RecordFlattening.flatten(record)
+                    let table = Table(columns: ["field", "value"], rows: pairs.map { [.string($0.0), $0.1] })
+                    session.io.stdout.write(session.format(for: invocation) == .csv ? table.csv() : table.rendered(width: session.io.terminalWidth()))
+                }
+                return .done
+            }
+            let counts: [String: LocalObjectCounts]
+            let states: [ImportObjectState]
+            do throws(StoreError) {
+                counts = try session.store.localCounts(org: org.alias)
+                states = try session.store.importStates(org: org.alias)
+            } catch { throw ShellError(error) }
+            var entries: [(String, JSONValue)] = []
+            var rows: [[JSONValue]] = []
+            for object in ImportJob.defaultObjects {
+                let state = states.first { $0.object == object }
+                let last = state?.lastRun.flatMap { (try? session.store.run($0)) ?? nil }
+                let count = counts[object] ?? LocalObjectCounts(records: 0, deleted: 0)
+                let cursor: JSONValue = state.map { state in
+                    .object([("since", RunControl.json(state.phase != nil ? state.passLower : state.watermark)),
+                             ("phase", state.phase.map(JSONValue.string) ?? .null),
+                             ("system_modstamp", state.cursorStamp.map(JSONValue.string) ?? .null),
+                             ("id", state.cursorID.map(JSONValue.string) ?? .null)])
+                } ?? .null
+                entries.append((object, .object([("records", .int(count.records)), ("deleted", .int(count.deleted)),
+                                                 ("last_run", last.map(RunSummary.brief) ?? .null), ("cursor", cursor)])))
+                let cursorText: String
+                if let state, let phase = state.phase {
+                    cursorText = "\(phase) after \(state.cursorStamp ?? "the start") \(state.cursorID ?? "")"
+                } else if let since = state?.watermark {
+                    cursorText = "next run from \(RunControl.format(since))"
+                } else {
+                    cursorText = "never imported"
+                }
+                rows.append([.string(object), .int(count.records), .int(count.deleted),
+                             last.map { .string("\($0.id) \(RunControl.format($0.finishedAt ?? $0.startedAt))") } ?? .null,
+                             .string(cursorText.trimmingCharacters(in: .whitespaces))])
+            }
+            if session.format(for: invocation) == .json {
+                session.io.stdout.write(JSONValue.object(entries).prettyPrinted() + "\n")
+                return .done
+            }
+            session.emit(Table(columns: ["object", "records", "deleted", "last_run", "cursor"], rows: rows), for: invocation)
+            return .done
+        })
+
+    static let local = CommandSpec(
+        "local", group: group, usage: "local SQL [--limit N]",
+        summary: "read-only SQL over the imported records of the current org",
+        details: """
+            Views: \(LocalViews.viewNames.joined(separator: ", ")), one column per field (combined views add
+            "Account.Field" columns, opportunity_combined also "Account.Contacts"). Deleted records are left out.
+            Only one read-only statement runs (SELECT or WITH); the connection refuses changes. At most --limit
+            rows are printed (default 10000).
+            """,
+        examples: ["local 'SELECT Name, Email FROM Contact LIMIT 5'",
+                   "local 'SELECT \"Account.Name\", COUNT(*) FROM contact_combined GROUP BY 1 ORDER BY 2 DESC' --csv"],
+        options: [.value("limit", "N", "print at most N rows (default 10000)")],
+        arguments: [.none],
+        tabular: true,
+        handler: { invocation, session in
+            guard !invocation.positionals.isEmpty else {
+                throw ShellError.usage("local: missing SQL", usage: invocation.usage)
+            }
+            let sql = invocation.positionals.joined(separator: " ")
+            let limit = try invocation.integer("limit", in: 1...10_000_000) ?? 10_000
+            let org = try session.currentOrg()
+            let prelude: [String]
+            do throws(EngineError) { prelude = try LocalViews.prelude(org: org.alias, store: session.store) } catch { throw ShellError(error) }
+            let result: LocalQueryResult
+            let truncated: Bool
+            do throws(StoreError) {
+                (result, truncated) = try session.store.readOnlyQuery(sql, prelude: prelude, limit: limit)
+            } catch {
+                throw ShellError(.usage, "local: \(error.description.replacingOccurrences(of: "the sfsh database failed: ", with: ""))",
+                                 hint: "views: \(LocalViews.viewNames.joined(separator: ", ")); only SELECT/WITH")
+            }
+            let rows = result.rows.map { row in
+                row.map { value -> JSONValue in
+                    switch value {
+                    case .null: .null
+                    case let .integer(number): .int(Int(number))
+                    case let .real(number): .double(number)
+                    case let .text(text): .string(text)
+                    case let .blob(data): .string(data.base64EncodedString())
+                    }
+                }
+            }
+            session.emit(Table(columns: result.columns, rows: rows), for: invocation)
+            if truncated { session.note("only the first \(limit) rows; --limit N for more") }
+            return .done
+        })
+}
+
+/// The progress line of a running job: rewritten in place on a terminal's
+/// stderr, absent in scripts and with --json.
+final class ProgressLine: @unchecked Sendable {
+    let session: ShellSession
+    let enabled: Bool
+    private let lock = NSLock()
+    private var shown = false
+
+    init(session: ShellSession, enabled: Bool) {
+        self.session = session
+        self.enabled = enabled
+    }
+
+    func show(_ progress: SyncProgress) {
+        guard enabled else { return }
+        var text = "\(progress.object): \(progress.done)"
+        if let total = progress.total { text += "/\(total)" }
+        text += " records, \(progress.calls) calls, \(Int(progress.rate.rounded())) rec/s"
+        if let eta = progress.eta { text += ", ETA \(Self.duration(eta))" }
+        lock.withLock {
+            session.io.stderr.write("\r\u{1B}[K" + text)
+            shown = true
+        }
+    }
+
+    func note(_ text: String) {
+        lock.withLock {
+            if shown { session.io.stderr.write("\r\u{1B}[K"); shown = false }
+            session.io.stderr.write("note: " + TerminalText.sanitize(text) + "\n")
+        }
+    }
+
+    func finish() {
+        lock.withLock {
+            if shown { session.io.stderr.write("\r\u{1B}[K"); shown = false }
+        }
+    }
+
+    static func duration(_ seconds: Double) -> String {
+        let total = Int(seconds.rounded())
+        if total < 60 { return "\(total)s" }
+        if total < 3600 { return "\(total / 60)m\(String(format: "%02d", total % 60))s" }
+        return "\(total / 3600)h\(String(format: "%02d", total / 60 % 60))m"
+    }
+}

@@ -1,0 +1,93 @@
+import Foundation
+import JSON
+import Store
+
+/// The local records as SQL and as combined documents (SPEC §6.3): one view
+/// per object with a column per field (from the last describe, so fields added
+/// later simply appear), and the combined views: leads and contacts with their
+/// account's fields, opportunities with their account and the account's contacts.
+public enum LocalViews {
+    /// The statements that create the temporary views of `org` on a private connection.
+    public static func prelude(org: String, store: Store) throws(EngineError) -> [String] {
+        let states: [ImportObjectState]
+        do { states = try store.importStates(org: org) } catch { throw EngineError(error) }
+        var fieldsByObject: [String: [String]] = [:]
+        for state in states {
+            guard let text = state.fieldTypes, case let .object(pairs)? = try? JSONValue.parse(Data(text.utf8)) else { continue }
+            fieldsByObject[state.object] = pairs.map(\.0)
+        }
+        let orgLiteral = quote(org)
+        var statements: [String] = []
+        for object in ImportJob.defaultObjects {
+            let fields = fieldsByObject[object] ?? ["Id", "SystemModstamp"]
+            let columns = fields.map { "json_extract(r.body, '$.\($0)') AS \(identifier($0))" }.joined(separator: ", ")
+            statements.append("""
+                CREATE TEMP VIEW \(identifier(object)) AS SELECT \(columns) FROM main.local_record r
+                WHERE r.org = \(orgLiteral) AND r.object = \(quote(object)) AND r.is_deleted = 0
+                """)
+        }
+        let accountFields = fieldsByObject["Account"] ?? ["Id"]
+        let accountColumns = accountFields.map { "a.\(identifier($0)) AS \(identifier("Account." + $0))" }.joined(separator: ", ")
+        for (view, object, key) in [("lead_combined", "Lead", "ConvertedAccountId"), ("contact_combined", "Contact", "AccountId"),
+                                    ("opportunity_combined", "Opportunity", "AccountId")] {
+            var select = "SELECT o.*, \(accountColumns)"
+            if object == "Opportunity" {
+                select += """
+                    , (SELECT json_group_array(json_object('Id', c.Id, 'Name', c.Name, 'Email', c.Email))
+                       FROM \(identifier("Contact")) c WHERE c.AccountId = o.AccountId) AS "Account.Contacts"
+                    """
+            }
+            statements.append("""
+                CREATE TEMP VIEW \(identifier(view)) AS \(select)
+                FROM \(identifier(object)) o LEFT JOIN \(identifier("Account")) a ON a.Id = o.\(identifier(key))
+                """)
+        }
+        return statements
+    }
+
+    /// The names `local` offers, for help and errors.
+    public static let viewNames = ImportJob.defaultObjects + ["lead_combined", "contact_combined", "opportunity_combined"]
+
+    /// One local record in its combined view: its fields, its account's (as
+    /// `Account`), and for an opportunity the account's contacts; an account
+    /// lists its contacts and opportunities.
+    public static func combined(org: String, id: String, object: String?, store: Store) throws(EngineError) -> JSONValue? {
+        do {
+            let found = try object.map { try store.localRecord(org: org, object: $0, id: id) } ?? store.localRecord(org: org, id: id)
+            guard let record = found, case var .object(fields) = parse(record.body) else { return nil }
+            fields.append(("IsDeleted", .bool(record.isDeleted)))
+            func brief(_ record: LocalRecord) -> JSONValue {
+                let body = parse(record.body)
+                return .object(["Id", "Name", "Email", "StageName", "Amount"].compactMap { key in body[key].map { (key, $0) } })
+            }
+            switch record.object {
+            case "Account":
+                fields.append(("Contacts", .array(try store.localRecords(org: org, object: "Contact", accountID: record.id).map(brief))))
+                fields.append(("Opportunities",
+                               .array(try store.localRecords(org: org, object: "Opportunity", accountID: record.id).map(brief))))
+            default:
+                if let accountID = record.accountID,
+                   let account = try store.localRecord(org: org, object: "Account", id: accountID), !account.isDeleted,
+                   case var .object(accountFields) = parse(account.body) {
+                    if record.object == "Opportunity" {
+                        accountFields.append(("Contacts", .array(try store.localRecords(org: org, object: "Contact", accountID: accountID).map(brief))))
+                    }
+                    fields.append(("Account", .object(accountFields)))
+                } else {
+                    fields.append(("Account", .null))
+                }
+            }
+            return .object(fields)
+        } catch let error as StoreError {
+            throw EngineError(error)
+        } catch {
+            throw EngineError(.failure, "\(error)")
+        }
+    }
+
+    static func parse(_ body: String) -> JSONValue { (try? JSONValue.parse(Data(body.utf8))) ?? .object([]) }
+
+    static func identifier(_ name: String) -> String { "\"" + name.replacingOccurrences(of: "\"", with: "\"\"") + "\"" }
+
+    static func quote(_ text: String) -> String { "'" + text.replacingOccurrences(of: "'", with: "''") + "'" }
+}
