@@ -88,7 +88,7 @@ import Testing
 
     @Test func completesTheCommonPrefixOfSeveral() {
         let result = completer.complete("s")
-        #expect(result.candidates == ["set", "show", "source"])
+        #expect(result.candidates == ["set", "show", "source", "sync"])
         #expect(result.insertion == "")
     }
 

@@ -112,7 +112,9 @@ struct SOQLCompiler {
         for item in query.orderBy {
             let output = try resolve(item.path, from: object)
             let column = "\(output.prefix.dropLast()).\"\(output.field.name)\""
-            let collate = output.field.type.isText ? " COLLATE NOCASE" : ""
+            // Ids sort as they compare (case-sensitively), so `ORDER BY Id` and `Id > '…'` agree, as in Salesforce.
+            let collate = output.field.type.isText && output.field.type != .id && output.field.type != .reference
+                ? " COLLATE NOCASE" : ""
             orders.append("\(column)\(collate) \(item.descending ? "DESC" : "ASC") NULLS \(item.nullsLast ? "LAST" : "FIRST")")
         }
         compiled.joins = joinOrder

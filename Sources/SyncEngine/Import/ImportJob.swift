@@ -155,14 +155,33 @@ public final class ImportJob: Sendable {
         do { states = try options.objects.map { object throws(StoreError) in try store.importState(org: org.alias, object: object) } } catch {
             throw EngineError(error)
         }
-        let resuming = !options.full && states.contains { $0.phase != nil }
+        // A run either starts a cycle (a pass per object, all begun before the first call, so a pause or a
+        // kill anywhere leaves every unfinished object resumable) or resumes the unfinished cycle.
+        let inProgress = states.filter { $0.phase != nil }
+        let resuming = !options.full && !inProgress.isEmpty
+        let cycleStart = resuming ? (inProgress.compactMap(\.passStartedAt).min() ?? started) : started
         let runID: Int64
         do {
             runID = try store.startRun(org: org.alias, job: JobKind.import.rawValue, full: options.full, at: started,
                                        resumedFrom: resuming ? previous?.id : nil)
             try store.transaction { tx in
-                for (position, object) in options.objects.enumerated() {
-                    try tx.addRunObject(run: runID, object: object, position: position)
+                for (position, state) in states.enumerated() {
+                    try tx.addRunObject(run: runID, object: state.object, position: position)
+                    if resuming && state.phase == nil && state.passStartedAt == cycleStart {
+                        // Finished earlier in this cycle: nothing to do until the next one.
+                        try tx.updateRunObject(run: runID, object: state.object, plannedCalls: 0, calls: 0, done: true)
+                        continue
+                    }
+                    if state.phase != nil && !options.full { continue }
+                    var begun = state
+                    begun.passStartedAt = cycleStart
+                    begun.passRun = runID
+                    begun.passLower = options.full ? nil : state.watermark
+                    begun.passFull = begun.passLower == nil
+                    begun.phase = "records"
+                    begun.cursorStamp = nil
+                    begun.cursorID = nil
+                    try tx.saveImportState(begun)
                 }
             }
         } catch { throw RunControl.storeFailure(error) }
@@ -272,6 +291,7 @@ public final class ImportJob: Sendable {
     // MARK: One object
 
     func importObject(_ object: String, context: RunContext) async throws {
+        guard try store.importState(org: org.alias, object: object).phase != nil else { return }
         let callsBefore = try store.callCount(run: context.runID)
         let describe: SObjectDescribe
         do {
@@ -284,17 +304,9 @@ public final class ImportJob: Sendable {
                                           hint: "check the user's field-level security"))
         }
         var state = try store.importState(org: org.alias, object: object)
+        guard state.phase != nil else { return }  // finished earlier in this cycle
         let types = describe.fields.map { ($0.name, $0.type) }
         let changes = Self.schemaChanges(from: state.fieldTypes, to: types)
-        if options.full || state.phase == nil {
-            state.passStartedAt = context.started
-            state.passRun = context.runID
-            state.passLower = options.full ? nil : state.watermark
-            state.passFull = state.passLower == nil
-            state.phase = "records"
-            state.cursorStamp = nil
-            state.cursorID = nil
-        }
         state.fieldTypes = JSONValue.object(types.map { ($0.0, .string($0.1)) }).serialized()
         let start = state
         try store.transaction { tx in
