@@ -1,0 +1,137 @@
+"""SIGKILL the real sfsh process at random points of `sync import`, 20 times.
+
+A standalone sfsim (with its test control) slows every call with its delay
+fault so the kills land inside the run; the org changes between some kills.
+Afterwards one more `sync import` must finish with exactly the org's records
+(every Id with its SystemModstamp, deletes included), spend fewer calls than
+starting over, and leave no run marked running.
+
+Run: python Tests/sync/test_import_kill.py PATH_TO_SFSH PATH_TO_SFSIM
+"""
+
+import csv
+import io
+import json
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+
+import requests
+
+SFSH = sys.argv.pop(1) if len(sys.argv) > 1 else ".build/debug/sfsh"
+SFSIM = sys.argv.pop(1) if len(sys.argv) > 1 else ".build/debug/sfsim"
+OBJECTS = ["Lead", "Contact", "Opportunity", "Account"]
+KILLS = 20
+
+
+class ImportSurvivesKills(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.sim = subprocess.Popen(
+            [SFSIM, "--control", "--quiet", "--seed", "11", "--contacts", "2400", "--leads", "1600",
+             "--accounts", "300", "--opportunities", "1000"],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        line = cls.sim.stdout.readline()
+        if not line:
+            raise RuntimeError("sfsim did not start: " + cls.sim.stderr.read())
+        cls.info = json.loads(line)
+        cls.url = cls.info["instance_url"]
+        cls.home = tempfile.mkdtemp(prefix="sfsh-kill-")
+        os.chmod(cls.home, 0o700)
+        cls.http = requests.Session()
+        cls.http.headers["Authorization"] = "Bearer " + cls.info["access_token"]
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.sim.terminate()
+        cls.sim.wait(timeout=10)
+
+    def sfsh(self, commands, check=True):
+        result = subprocess.run([SFSH, "--home", self.home, "-c", commands], capture_output=True, text=True, timeout=300)
+        if check and result.returncode != 0:
+            self.fail(f"sfsh -c {commands!r} exited {result.returncode}:\n{result.stdout}\n{result.stderr}")
+        return result
+
+    def control(self, method, path, body=None):
+        response = self.http.request(method, self.url + "/_sfsim/" + path, json=body, timeout=30)
+        self.assertLess(response.status_code, 300, response.text)
+        return response
+
+    def rest(self, method, path, body=None):
+        response = self.http.request(method, self.url + "/services/data/v59.0/" + path, json=body, timeout=30)
+        self.assertLess(response.status_code, 300, response.text)
+        return response.json() if response.content else None
+
+    def org_records(self, obj):
+        records = {}
+        page = self.rest("GET", f"query?q=SELECT+Id,SystemModstamp+FROM+{obj}")
+        while True:
+            for record in page["records"]:
+                records[record["Id"]] = record["SystemModstamp"]
+            if page["done"]:
+                return records
+            page = requests.get(self.url + page["nextRecordsUrl"], headers=self.http.headers, timeout=30).json()
+
+    def local_records(self, obj):
+        out = self.sfsh(f"local 'SELECT Id, SystemModstamp FROM {obj}' --csv --limit 10000000").stdout
+        return {row["Id"]: row["SystemModstamp"] for row in csv.DictReader(io.StringIO(out))}
+
+    def change_the_org(self, rng, step):
+        """A few creates, updates and deletes, so resumed runs meet a moving org."""
+        for n in range(3):
+            self.rest("POST", "sobjects/Contact", {"LastName": f"Kill{step}-{n}", "Email": f"kill{step}.{n}@example.com"})
+        leads = self.rest("GET", "query?q=SELECT+Id+FROM+Lead+ORDER+BY+Id+LIMIT+50")["records"]
+        self.rest("PATCH", f"sobjects/Lead/{rng.choice(leads)['Id']}", {"Title": f"Changed at step {step}"})
+        opportunities = self.rest("GET", "query?q=SELECT+Id+FROM+Opportunity+ORDER+BY+Id+LIMIT+50")["records"]
+        self.rest("DELETE", f"sobjects/Opportunity/{rng.choice(opportunities)['Id']}")
+
+    def test_kills_at_random_points_lose_and_double_nothing(self):
+        self.sfsh(f"login --token {self.info['access_token']} --instance {self.url} --alias sim")
+        full = json.loads(self.sfsh("sync import --dry-run --full --batch-size 200 --json").stdout)
+        # Every call waits a little, so a run takes long enough to be killed inside.
+        self.control("POST", "faults", {"rate": 1.0, "kinds": [{"kind": "delay", "seconds": 0.08}]})
+        rng = random.Random(20261122)
+        killed_mid_run = 0
+        for step in range(KILLS):
+            if step % 4 == 3:
+                self.change_the_org(rng, step)
+            process = subprocess.Popen([SFSH, "--home", self.home, "-c", "sync import --batch-size 200"],
+                                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            time.sleep(rng.uniform(0.05, 1.2))
+            if process.poll() is None:
+                killed_mid_run += 1
+            process.kill()
+            process.wait()
+        self.assertGreaterEqual(killed_mid_run, KILLS // 2, "most kills should land inside a run")
+        # The last killed run must have stored something, so the final run resumes.
+        process = subprocess.Popen([SFSH, "--home", self.home, "-c", "sync import --batch-size 200"],
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(0.6)
+        process.kill()
+        process.wait()
+
+        final = json.loads(self.sfsh("sync import --batch-size 200 --json").stdout)
+        self.control("DELETE", "faults")
+        self.assertEqual(final["status"], "succeeded")
+        self.assertLess(final["calls"], full["planned_calls"], "resuming costs less than starting over")
+
+        for obj in OBJECTS:
+            remote = self.org_records(obj)
+            local = self.local_records(obj)
+            self.assertEqual(len(local), len(remote), obj)
+            self.assertEqual(local, remote, f"{obj}: local records differ from the org's")
+
+        runs = json.loads(self.sfsh("runs 100 --json").stdout)
+        self.assertEqual(len(runs), KILLS + 2)
+        self.assertNotIn("running", {run["status"] for run in runs})
+        self.assertIn("interrupted", {run["status"] for run in runs})
+        print(f"{killed_mid_run + 1} kills inside a run; final run {final['calls']} calls "
+              f"vs {full['planned_calls']} for a full import", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
