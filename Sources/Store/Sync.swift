@@ -613,6 +613,23 @@ public enum LocalValue: Sendable, Equatable {
 }
 
 extension Store {
+    /// The first word of a statement, upper-cased, after blanks and comments.
+    static func firstKeyword(_ sql: String) -> String {
+        var rest = Substring(sql)
+        while true {
+            rest = rest.drop(while: { $0.isWhitespace })
+            if rest.hasPrefix("--") {
+                rest = rest.drop(while: { $0 != "\n" })
+            } else if rest.hasPrefix("/*") {
+                guard let end = rest.range(of: "*/") else { return "" }
+                rest = rest[end.upperBound...]
+            } else {
+                break
+            }
+        }
+        return String(rest.prefix(while: { $0.isLetter })).uppercased()
+    }
+
     /// Runs one read-only statement after `prelude` (temporary views) on a private
     /// connection that refuses changes (`query_only`), returning at most `limit` rows.
     public func readOnlyQuery(_ sql: String, prelude: [String], limit: Int) throws(StoreError) -> (LocalQueryResult, truncated: Bool) {
@@ -624,7 +641,8 @@ extension Store {
                 for statement in prelude { try db.execute(sql: statement) }
                 try db.execute(sql: "PRAGMA query_only = ON")
                 let statement = try db.makeStatement(sql: sql)
-                guard statement.isReadonly else {
+                // Read-only in SQLite's eyes is not enough: a PRAGMA may read, or switch the guard off.
+                guard ["SELECT", "WITH", "VALUES"].contains(Self.firstKeyword(sql)), statement.isReadonly else {
                     throw StoreError.database("only read-only statements (SELECT, WITH …) may run here")
                 }
                 let columns = statement.columnNames

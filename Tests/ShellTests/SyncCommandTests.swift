@@ -1,0 +1,143 @@
+import Foundation
+import JSON
+import Salesforce
+import Simulator
+import Store
+import Testing
+@testable import Shell
+
+/// `sync import`, `sync status`, `runs`, `imported`, `local` through the shell, against the demo org.
+@Suite(.serialized) struct SyncCommandTests {
+    /// The keys of a parsed JSON object, sorted (parsing does not keep their order).
+    func keys(_ value: JSONValue?) -> [String] { (value?.objectValue?.map(\.0) ?? []).sorted() }
+
+    @Test func importPrintsTheDocumentedShapesAndStatusFollows() async throws {
+        let shell = try await OrgHarness.demo()
+        let server = shell.session.demoServer!
+        defer { Task { await server.stop() } }
+        let report = try await shell.json("sync import --json")
+        #expect(keys(report) == ["calls", "job", "objects", "org", "paused_until", "planned_calls", "run", "status"])
+        #expect(report["job"] == .string("import") && report["org"] == .string("demo") && report["status"] == .string("succeeded"))
+        #expect(report["paused_until"] == .null)
+        #expect(keys(report["objects"]) == ["Account", "Contact", "Lead", "Opportunity"])
+        #expect(keys(report["objects"]?["Contact"]) == ["created", "deleted", "read", "updated"])
+        #expect(report["objects"]?["Contact"]?["created"] == .int(200))
+        #expect(report["calls"] == report["planned_calls"])
+
+        let status = try await shell.json("sync status --json")
+        let importStatus = try #require(status.arrayValue?.first)
+        #expect(keys(importStatus) == ["budget", "calls_24h", "job", "last_run", "next_run_at", "org", "paused_until", "state"])
+        #expect(importStatus["state"] == .string("idle"))
+        #expect(importStatus["calls_24h"] == report["calls"])
+        #expect(importStatus["budget"] == .null)
+        #expect(importStatus["last_run"]?["id"] == report["run"])
+
+        let runs = try await shell.json("runs --json")
+        let run = try #require(runs.arrayValue?.first)
+        #expect(keys(run) == ["calls", "created", "deleted", "failed", "finished_at", "id", "job", "org", "planned_calls", "read", "skipped", "started_at", "status", "updated"])
+        #expect(run["id"] == report["run"] && run["read"] == .int(550) && run["skipped"] == .object([]))
+
+        let imported = try await shell.json("imported --json")
+        #expect(keys(imported) == ["Account", "Contact", "Lead", "Opportunity"])
+        #expect(keys(imported["Lead"]) == ["cursor", "deleted", "last_run", "records"])
+        #expect(imported["Account"]?["records"] == .int(50))
+
+        let shown = await shell.run("runs show \(report["run"]!.intValue!)")
+        #expect(shown.code == 0)
+        #expect(shown.out.contains("calls: 8 made, 8 planned"))
+
+        // One record in its combined view, and SQL over the local views.
+        let contactID = try #require(try await shell.json("local 'SELECT Id FROM contact_combined WHERE \"Account.Name\" IS NOT NULL LIMIT 1' --json")
+            .arrayValue?.first?["Id"]?.stringValue)
+        let record = try await shell.json("imported Contact \(contactID) --json")
+        #expect(record["Id"] == .string(contactID))
+        #expect(record["Account"]?["Name"]?.stringValue?.isEmpty == false)
+        let count = await shell.run("local 'SELECT COUNT(*) AS n FROM Lead' --csv")
+        #expect(count.out == "n\n200\n")
+        let opportunity = try await shell.json("local 'SELECT \"Account.Contacts\" AS c FROM opportunity_combined WHERE AccountId IS NOT NULL LIMIT 1' --json")
+        #expect(opportunity.arrayValue?.first?["c"]?.stringValue?.hasPrefix("[") == true)
+
+        // No progress line in scripts.
+        let quiet = await shell.run("sync import")
+        #expect(!quiet.err.contains("\r"))
+        #expect(quiet.out.contains("run 2 succeeded"))
+    }
+
+    @Test func localRefusesWrites() async throws {
+        let shell = try await OrgHarness.demo()
+        let server = shell.session.demoServer!
+        defer { Task { await server.stop() } }
+        _ = await shell.run("sync import")
+        for statement in ["DELETE FROM local_record", "SELECT 1; DELETE FROM local_record", "DROP VIEW Contact",
+                          "PRAGMA query_only = OFF", "INSERT INTO setting VALUES ('a', 'b', 'c')"] {
+            let result = await shell.run("local \"\(statement)\"")
+            #expect(result.code == 2, "\(statement): \(result.err)")
+        }
+        #expect(try await shell.json("local 'SELECT COUNT(*) AS n FROM Contact' --json").arrayValue?.first?["n"] == .int(200))
+        let bad = await shell.run("local 'SELEC nonsense'")
+        #expect(bad.code == 2 && bad.err.contains("syntax error"))
+    }
+
+    @Test func aBudgetPauseExitsFourAndRefusesUntilForced() async throws {
+        let shell = try await OrgHarness.demo()
+        let server = shell.session.demoServer!
+        defer { Task { await server.stop() } }
+        _ = await shell.run("set lytics.import_max_daily_calls 3")
+        let paused = await shell.run("sync import --json")
+        #expect(paused.code == 4)
+        let report = try JSONValue.parse(paused.out)
+        #expect(report["status"] == .string("paused"))
+        #expect(report["calls"] == .int(3))
+        #expect(report["paused_until"]?.stringValue != nil)
+        #expect(paused.err.contains("paused until"))
+        #expect(paused.err.contains("lytics.import_max_daily_calls"))
+
+        let again = await shell.run("sync import")
+        #expect(again.code == 4)
+        #expect(again.err.contains("paused until") && again.err.contains("--force"))
+        let status = try await shell.json("sync status --json")
+        #expect(status.arrayValue?.first?["state"] == .string("paused"))
+        #expect(status.arrayValue?.first?["budget"] == .int(3))
+        #expect(status.arrayValue?.first?["calls_24h"] == .int(3))
+
+        // Raising the budget and forcing resumes from the checkpoints.
+        _ = await shell.run("set lytics.import_max_daily_calls 100")
+        let forced = await shell.run("sync import --force --json")
+        #expect(forced.code == 0, "\(forced.err)")
+        let done = try JSONValue.parse(forced.out)
+        #expect(done["status"] == .string("succeeded"))
+        let imported = try await shell.json("imported --json")
+        #expect(imported["Contact"]?["records"] == .int(200) && imported["Lead"]?["records"] == .int(200))
+    }
+
+    @Test func theRetiredBudgetKeyIsTheDefaultOfBothAndSaidOnce() async throws {
+        let shell = try await OrgHarness.demo()
+        let server = shell.session.demoServer!
+        defer { Task { await server.stop() } }
+        _ = await shell.run("set lytics.max_daily_calls 5000")
+        let first = await shell.run("sync import")
+        #expect(first.code == 0)
+        #expect(first.err.contains("lytics.max_daily_calls (5000) is the default of both"))
+        let status = try await shell.json("sync status --json")
+        #expect(status.arrayValue?.first?["budget"] == .int(5000))
+        let second = await shell.run("sync import")
+        #expect(!second.err.contains("is the default of both"))
+    }
+
+    @Test func dryRunAndUsageErrors() async throws {
+        let shell = try await OrgHarness.demo()
+        let server = shell.session.demoServer!
+        defer { Task { await server.stop() } }
+        let plan = try await shell.json("sync import --dry-run --json")
+        #expect(plan["dry_run"] == .bool(true) && plan["calls"] == .int(4) && plan["planned_calls"] == .int(8))
+        #expect(plan["objects"]?["Contact"]?["records"] == .int(200))
+        #expect(try await shell.json("imported --json")["Contact"]?["records"] == .int(0))
+        #expect(await shell.run("sync import --objects Case").code == 2)
+        #expect(await shell.run("sync import --batch-size 10").code == 2)
+        #expect(await shell.run("runs show 999").code == 2)
+        #expect(await shell.run("runs abc").code == 2)
+        #expect(await shell.run("imported Contact").code == 2)
+        #expect(await shell.run("imported Contact 003000000000000AAA").code == 1)
+        #expect(await shell.run("sync nothing").code == 2)
+    }
+}
