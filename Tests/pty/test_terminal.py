@@ -190,6 +190,24 @@ class TerminalTest(unittest.TestCase):
         self.expect(child, "sfsh:demo> ")
         self.assertEqual(self.quit(child), 0)
 
+    def test_sync_import_shows_a_progress_line_on_the_terminal_only(self):
+        child = pexpect.spawn(SFSH, ["--demo"], env=self.env, encoding="utf-8", timeout=TIMEOUT,
+                              dimensions=(24, 120), cwd=self.root)
+        log = open(os.path.join(self.root, "transcript.log"), "a")
+        self.addCleanup(log.close)
+        child.logfile_read = log
+        self.expect(child, "sfsh:demo> ")
+        child.send("sync import\r")
+        # Rewritten in place on stderr: "\r\x1b[K<object>: done/total records, N calls, R rec/s, ETA …".
+        self.expect(child, r"\r\x1b\[KContact: 200/200 records, \d+ calls, \d+ rec/s, ETA")
+        self.expect(child, r"run 1 succeeded: 8 calls \(planned 8\)")
+        self.expect(child, "sfsh:demo> ")
+        child.send("sync import --json\r")
+        self.expect(child, r'"status" : "succeeded"|"status": "succeeded"')
+        self.expect(child, "sfsh:demo> ")
+        self.assertNotIn("rec/s", child.before)
+        self.assertEqual(self.quit(child), 0)
+
     def test_continuation_prompt(self):
         child = self.spawn()
         child.send("echo one \\\r")
