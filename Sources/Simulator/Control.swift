@@ -21,7 +21,9 @@ extension Org {
         case ("GET", "/_sfsim/clock"):
             return .json(.object([("now", .string(SimDates.format(clock.now())))]))
         case ("POST", "/_sfsim/clock/advance"):
-            guard let seconds = body["seconds"]?.doubleValue else { return Self.controlError("seconds is required") }
+            guard let seconds = body["seconds"]?.doubleValue, seconds.isFinite, abs(seconds) <= 1e10 else {
+                return Self.controlError("seconds (a number of at most 1e10) is required")
+            }
             clock.advance(by: seconds)
             return .json(.object([("now", .string(SimDates.format(clock.now())))]))
         case ("GET", "/_sfsim/limits"):
@@ -40,15 +42,22 @@ extension Org {
         case ("POST", "/_sfsim/faults"):
             var plan = FaultPlan()
             for step in body["script"]?.arrayValue ?? [] {
-                guard let fault = Fault(json: step) else { return Self.controlError("unknown fault kind in \(step.serialized())") }
-                for _ in 0..<(step["count"]?.intValue ?? 1) {
+                guard let fault = Fault(json: step) else {
+                    return Self.controlError("unknown fault kind, or a delay outside 0…\(Int(Fault.longestDelay)) seconds, in \(step.serialized())")
+                }
+                let count = step["count"].map { $0.intValue ?? -1 } ?? 1
+                guard (0...10_000).contains(count) else {
+                    return Self.controlError("count must be a whole number from 0 to 10000 in \(step.serialized())")
+                }
+                for _ in 0..<count {
                     plan.script.append(.init(fault: fault, pathContains: step["path"]?.stringValue))
                 }
             }
             plan.rate = body["rate"]?.doubleValue ?? 0
+            guard plan.rate.isFinite, (0...1).contains(plan.rate) else { return Self.controlError("rate must be from 0 to 1") }
             for kind in body["kinds"]?.arrayValue ?? [] {
                 guard let fault = Fault(json: kind.stringValue.map { .object([("kind", .string($0))]) } ?? kind) else {
-                    return Self.controlError("unknown fault kind \(kind.serialized())")
+                    return Self.controlError("unknown fault kind, or a delay outside 0…\(Int(Fault.longestDelay)) seconds: \(kind.serialized())")
                 }
                 plan.kinds.append(fault)
             }

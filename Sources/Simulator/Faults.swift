@@ -16,13 +16,20 @@ public enum Fault: Sendable, Equatable {
     /// Expire the caller's session: 401 INVALID_SESSION_ID now and after.
     case expireSession
 
-    /// Parses `{"kind": "delay", "seconds": 2}` and the like.
+    /// The longest delay the control accepts, in seconds.
+    public static let longestDelay = 600.0
+
+    /// Parses `{"kind": "delay", "seconds": 2}` and the like; nil for an unknown kind or a bad delay.
     init?(json: JSONValue) {
         switch json["kind"]?.stringValue {
         case "server_error", "500": self = .serverError
         case "unavailable", "503": self = .unavailable
         case "lock_row", "UNABLE_TO_LOCK_ROW": self = .lockRow
-        case "delay", "timeout": self = .delay(seconds: json["seconds"]?.doubleValue ?? 30)
+        case "delay", "timeout":
+            let seconds = json["seconds"]?.doubleValue ?? 30
+            // A delay is a pause before answering: finite, and short enough that a test still ends.
+            guard seconds.isFinite, (0...Fault.longestDelay).contains(seconds) else { return nil }
+            self = .delay(seconds: seconds)
         case "drop": self = .drop
         case "expire_session", "expired_session": self = .expireSession
         default: return nil

@@ -140,6 +140,8 @@ public enum SimDates {
 
     /// The start of the UTC day of `date`, moved by `days`.
     static func day(_ date: Date, plus days: Int) -> Date {
-        calendar.date(byAdding: .day, value: days, to: calendar.startOfDay(for: date))!
+        // UTC has no daylight saving: a day is always 86,400 s, so this is plain arithmetic.
+        let start = (date.timeIntervalSince1970 / 86_400).rounded(.down) * 86_400
+        return Date(timeIntervalSince1970: start + Double(days) * 86_400)
     }
 }

@@ -266,17 +266,22 @@ struct SOQLCompiler {
         let calendar = SimDates.calendar
         let start: Date
         let end: Date
-        func month(_ delta: Int) -> Date {
-            let first = calendar.date(from: calendar.dateComponents([.year, .month], from: today))!
-            return calendar.date(byAdding: .month, value: delta, to: first)!
+        // The parser bounds N, so these dates exist; a calendar that still says no is a bad literal, not a crash.
+        let outOfRange = APIError.malformedQuery("\(name)\(n.map { ":\($0)" } ?? "") is out of range")
+        func month(_ delta: Int) throws(APIError) -> Date {
+            guard let first = calendar.date(from: calendar.dateComponents([.year, .month], from: today)),
+                  let date = calendar.date(byAdding: .month, value: delta, to: first) else { throw outOfRange }
+            return date
         }
-        func year(_ delta: Int) -> Date {
-            let first = calendar.date(from: calendar.dateComponents([.year], from: today))!
-            return calendar.date(byAdding: .year, value: delta, to: first)!
+        func year(_ delta: Int) throws(APIError) -> Date {
+            guard let first = calendar.date(from: calendar.dateComponents([.year], from: today)),
+                  let date = calendar.date(byAdding: .year, value: delta, to: first) else { throw outOfRange }
+            return date
         }
-        func week(_ delta: Int) -> Date {
-            let first = calendar.date(from: calendar.dateComponents([.yearForWeekOfYear, .weekOfYear], from: today))!
-            return calendar.date(byAdding: .day, value: 7 * delta, to: first)!
+        func week(_ delta: Int) throws(APIError) -> Date {
+            guard let first = calendar.date(from: calendar.dateComponents([.yearForWeekOfYear, .weekOfYear], from: today)),
+                  let date = calendar.date(byAdding: .day, value: 7 * delta, to: first) else { throw outOfRange }
+            return date
         }
         switch name {
         case "TODAY": (start, end) = (today, SimDates.day(today, plus: 1))
@@ -285,17 +290,17 @@ struct SOQLCompiler {
         case "LAST_N_DAYS": (start, end) = (SimDates.day(today, plus: -(n ?? 0)), SimDates.day(today, plus: 1))
         case "NEXT_N_DAYS": (start, end) = (SimDates.day(today, plus: 1), SimDates.day(today, plus: (n ?? 0) + 1))
         case "N_DAYS_AGO": (start, end) = (SimDates.day(today, plus: -(n ?? 0)), SimDates.day(today, plus: -(n ?? 0) + 1))
-        case "THIS_WEEK": (start, end) = (week(0), week(1))
-        case "LAST_WEEK": (start, end) = (week(-1), week(0))
-        case "NEXT_WEEK": (start, end) = (week(1), week(2))
-        case "THIS_MONTH": (start, end) = (month(0), month(1))
-        case "LAST_MONTH": (start, end) = (month(-1), month(0))
-        case "NEXT_MONTH": (start, end) = (month(1), month(2))
-        case "LAST_N_MONTHS": (start, end) = (month(-(n ?? 0)), month(0))
-        case "NEXT_N_MONTHS": (start, end) = (month(1), month((n ?? 0) + 1))
-        case "THIS_YEAR": (start, end) = (year(0), year(1))
-        case "LAST_YEAR": (start, end) = (year(-1), year(0))
-        case "NEXT_YEAR": (start, end) = (year(1), year(2))
+        case "THIS_WEEK": (start, end) = (try week(0), try week(1))
+        case "LAST_WEEK": (start, end) = (try week(-1), try week(0))
+        case "NEXT_WEEK": (start, end) = (try week(1), try week(2))
+        case "THIS_MONTH": (start, end) = (try month(0), try month(1))
+        case "LAST_MONTH": (start, end) = (try month(-1), try month(0))
+        case "NEXT_MONTH": (start, end) = (try month(1), try month(2))
+        case "LAST_N_MONTHS": (start, end) = (try month(-(n ?? 0)), try month(0))
+        case "NEXT_N_MONTHS": (start, end) = (try month(1), try month((n ?? 0) + 1))
+        case "THIS_YEAR": (start, end) = (try year(0), try year(1))
+        case "LAST_YEAR": (start, end) = (try year(-1), try year(0))
+        case "NEXT_YEAR": (start, end) = (try year(1), try year(2))
         default: throw APIError.malformedQuery("unexpected token: \(name)")
         }
         if field.type == .date { return (SimDates.formatDate(start), SimDates.formatDate(end)) }

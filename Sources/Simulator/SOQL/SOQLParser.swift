@@ -19,8 +19,18 @@ public struct SOQLParser {
     let source: String
     var tokens: [Token] = []
     var index = 0
+    var depth = 0
+
+    /// Salesforce's limit on the length of a SOQL statement.
+    public static let longestStatement = 100_000
+    /// How deep parentheses and NOT may nest (each level is a level of recursion here and in the compiler).
+    static let deepestNesting = 100
 
     public static func parse(_ text: String) throws(SOQLError) -> SOQLQuery {
+        guard text.utf8.count <= longestStatement else {
+            throw SOQLError(code: "MALFORMED_QUERY",
+                            message: "SOQL statements can not be longer than \(longestStatement) characters")
+        }
         var parser = SOQLParser(source: text)
         try parser.tokenize()
         return try parser.query()
@@ -235,24 +245,40 @@ public struct SOQLParser {
     }
 
     mutating func orExpression() throws(SOQLError) -> SOQLCondition {
-        var left = try andExpression()
+        var terms = [try andExpression()]
         while isKeyword("OR") {
             _ = advance()
-            left = .or(left, try andExpression())
+            terms.append(try andExpression())
         }
-        return left
+        return Self.balanced(terms[...], SOQLCondition.or)
     }
 
     mutating func andExpression() throws(SOQLError) -> SOQLCondition {
-        var left = try notExpression()
+        var terms = [try notExpression()]
         while isKeyword("AND") {
             _ = advance()
-            left = .and(left, try notExpression())
+            terms.append(try notExpression())
         }
-        return left
+        return Self.balanced(terms[...], SOQLCondition.and)
+    }
+
+    /// A chain `a AND b AND c …` as a balanced tree: the same meaning (AND and OR
+    /// associate), but logarithmic depth, so long chains cannot exhaust the stack.
+    static func balanced(_ terms: ArraySlice<SOQLCondition>, _ join: (SOQLCondition, SOQLCondition) -> SOQLCondition) -> SOQLCondition {
+        if terms.count == 1 { return terms[terms.startIndex] }
+        let middle = terms.startIndex + terms.count / 2
+        return join(balanced(terms[..<middle], join), balanced(terms[middle...], join))
     }
 
     mutating func notExpression() throws(SOQLError) -> SOQLCondition {
+        let nested = isKeyword("NOT") || (current.text == "(" && current.kind == .symbol)
+        if nested {
+            depth += 1
+            guard depth <= Self.deepestNesting else {
+                throw SOQLError(code: "MALFORMED_QUERY", message: "line \(current.row):\(current.column) conditions nest deeper than \(Self.deepestNesting) levels")
+            }
+        }
+        defer { if nested { depth -= 1 } }
         if isKeyword("NOT") {
             _ = advance()
             return .not(try notExpression())
@@ -314,6 +340,10 @@ public struct SOQLParser {
     static let dateLiterals: Set<String> = ["TODAY", "YESTERDAY", "TOMORROW", "LAST_WEEK", "THIS_WEEK", "NEXT_WEEK",
                                             "LAST_MONTH", "THIS_MONTH", "NEXT_MONTH", "LAST_YEAR", "THIS_YEAR",
                                             "NEXT_YEAR"]
+    /// The largest N of the `_N_DAYS` and `_N_MONTHS` literals: about the 2,300 years Salesforce's dates span.
+    static let longestDaySpan = 840_000
+    static let longestMonthSpan = 27_600
+
     static let dateLiteralsWithN: Set<String> = ["LAST_N_DAYS", "NEXT_N_DAYS", "N_DAYS_AGO", "LAST_N_MONTHS",
                                                  "NEXT_N_MONTHS"]
 
@@ -336,7 +366,14 @@ public struct SOQLParser {
             case _ where Self.dateLiterals.contains(token.upper): return .dateLiteral(token.upper, nil)
             case _ where Self.dateLiteralsWithN.contains(token.upper):
                 try expectSymbol(":")
+                let number = current
                 let n = try wholeNumber()
+                // Salesforce's dates run from 1700 to 4000: an N beyond that span names no date.
+                let limit = token.upper.hasSuffix("MONTHS") ? Self.longestMonthSpan : Self.longestDaySpan
+                guard n <= limit else {
+                    throw SOQLError(code: "MALFORMED_QUERY",
+                                    message: "line \(number.row):\(number.column) \(token.upper):\(number.text) is out of range (at most \(limit))")
+                }
                 return .dateLiteral(token.upper, n)
             default: throw unexpected(token)
             }

@@ -1,0 +1,85 @@
+import Foundation
+import JSON
+import Testing
+@testable import Simulator
+
+/// Input that once crashed sfsim (and `sfsh --demo`, which runs it in process):
+/// each is now Salesforce's error, or a usage error of the control.
+@Suite struct HostileInputTests {
+    @Test(arguments: [
+        "SELECT Id FROM Contact WHERE CreatedDate = NEXT_N_DAYS:9223372036854775807",
+        "SELECT Id FROM Contact WHERE CreatedDate = LAST_N_DAYS:840001",
+        "SELECT Id FROM Contact WHERE CreatedDate = NEXT_N_MONTHS:9999999",
+        "SELECT Id FROM Contact WHERE CreatedDate = N_DAYS_AGO:99999999999999999999",
+    ])
+    func hugeDateLiteralsAreMalformedQueries(soql: String) {
+        let error = #expect(throws: SOQLError.self) { try SOQLParser.parse(soql) }
+        #expect(error?.code == "MALFORMED_QUERY")
+    }
+
+    @Test func theLargestDateLiteralsStillWork() async throws {
+        let sim = try await SimHarness.start()
+        defer { Task { await sim.server.stop() } }
+        for literal in ["LAST_N_DAYS:840000", "NEXT_N_DAYS:840000", "N_DAYS_AGO:840000", "NEXT_N_MONTHS:27600", "LAST_N_MONTHS:27600"] {
+            let answer = try await sim.call("GET", "query?q=" + "SELECT COUNT() FROM Contact WHERE CreatedDate = \(literal)"
+                .addingPercentEncoding(withAllowedCharacters: .alphanumerics)!)
+            #expect(answer.status == 200, "\(literal): \(answer.json.serialized())")
+        }
+    }
+
+    @Test func deepNestingAndLongStatementsAreRefusedNotRecursedInto() {
+        let deep = "SELECT Id FROM Lead WHERE " + String(repeating: "(", count: 50_000) + "Name = 'x'" + String(repeating: ")", count: 50_000)
+        let error = #expect(throws: SOQLError.self) { try SOQLParser.parse(deep) }
+        #expect(error?.message == "SOQL statements can not be longer than 100000 characters")
+        let nested = "SELECT Id FROM Lead WHERE " + String(repeating: "NOT (", count: 200) + "Name = 'x'" + String(repeating: ")", count: 200)
+        let nestedError = #expect(throws: SOQLError.self) { try SOQLParser.parse(nested) }
+        #expect(nestedError?.code == "MALFORMED_QUERY")
+        #expect(nestedError?.message.contains("nest deeper than 100 levels") == true)
+    }
+
+    @Test func longChainsParseIntoShallowTrees() async throws {
+        let chain = (0..<3000).map { "Name != 'n\($0)'" }.joined(separator: " AND ")
+        let query = try SOQLParser.parse("SELECT Id FROM Lead WHERE \(chain)")
+        func depth(_ condition: SOQLCondition?) -> Int {
+            switch condition {
+            case let .and(a, b)?, let .or(a, b)?: 1 + max(depth(a), depth(b))
+            case let .not(inner)?: 1 + depth(inner)
+            default: 0
+            }
+        }
+        #expect(depth(query.condition) <= 13)
+        // And the org answers it (the SQL is as shallow).
+        let sim = try await SimHarness.start()
+        defer { Task { await sim.server.stop() } }
+        let short = (0..<600).map { "Name != 'n\($0)'" }.joined(separator: " AND ")
+        let answer = try await sim.call("GET", "query?q=" + "SELECT COUNT() FROM Lead WHERE \(short)"
+            .addingPercentEncoding(withAllowedCharacters: .alphanumerics)!)
+        #expect(answer.status == 200)
+        #expect(answer.json["totalSize"] == .int(60))
+    }
+
+    @Test(arguments: [
+        #"{"script": [{"kind": "500", "count": -1}]}"#,
+        #"{"script": [{"kind": "500", "count": 99999999999}]}"#,
+        #"{"script": [{"kind": "delay", "seconds": 1e30}]}"#,
+        #"{"script": [{"kind": "delay", "seconds": -5}]}"#,
+        #"{"rate": 0.5, "kinds": [{"kind": "delay", "seconds": 1e300}]}"#,
+        #"{"rate": -1, "kinds": ["500"]}"#,
+    ])
+    func controlRefusesBadFaults(body: String) async throws {
+        let sim = try await SimHarness.start()
+        defer { Task { await sim.server.stop() } }
+        let answer = try await sim.call("POST", "/_sfsim/faults", json: try JSONValue.parse(Data(body.utf8)))
+        #expect(answer.status == 400)
+        #expect(answer.json["error"]?.stringValue?.isEmpty == false)
+        // The org still answers.
+        #expect(try await sim.call("GET", "limits").status == 200)
+    }
+
+    @Test func controlRefusesAnAbsurdClockMove() async throws {
+        let sim = try await SimHarness.start()
+        defer { Task { await sim.server.stop() } }
+        #expect(try await sim.call("POST", "/_sfsim/clock/advance", json: .object([("seconds", .double(1e300))])).status == 400)
+        #expect(try await sim.call("POST", "/_sfsim/clock/advance", json: .object([("seconds", .int(60))])).status == 200)
+    }
+}
