@@ -217,7 +217,9 @@ public final class ShellSession {
 
     /// A remark for the user (progress, notes): always stderr.
     public func note(_ text: String) {
-        io.stderr.write(text.hasSuffix("\n") ? text : text + "\n")
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        let body = (text.hasSuffix("\n") ? lines.dropLast() : lines[...]).map { TerminalText.sanitize(String($0)) }
+        io.stderr.write(body.joined(separator: "\n") + "\n")
     }
 
     /// Whether to colour what goes to stderr.
@@ -235,10 +237,13 @@ public final class ShellSession {
             io.stderr.write(error.json.serialized() + "\n")
             return
         }
-        let place = location.map { "\($0): " } ?? ""
+        let place = location.map { "\(TerminalText.sanitize($0)): " } ?? ""
         let label = colorsStderr ? "\u{1B}[1;31merror:\u{1B}[0m" : "error:"
-        var text = "sfsh: \(place)\(label) \(error.message)\n"
-        if let hint = error.hint { text += hint.split(separator: "\n", omittingEmptySubsequences: false).map { "  \($0)\n" }.joined() }
+        // Messages carry text from servers and users: control characters are shown, never obeyed.
+        var text = "sfsh: \(place)\(label) \(TerminalText.sanitize(error.message))\n"
+        if let hint = error.hint {
+            text += hint.split(separator: "\n", omittingEmptySubsequences: false).map { "  \(TerminalText.sanitize(String($0)))\n" }.joined()
+        }
         io.stderr.write(text)
     }
 
@@ -328,7 +333,7 @@ public final class ShellSession {
         do {
             commands = try Lexer.split(line)
         } catch {
-            let failure = ShellError.usage(error.message)
+            let failure = ShellError.usage(error.message).redacting(SecretWords.values(inLine: line))
             report(failure, location: location, json: setting("format") == "json")
             return .failure(failure.status)
         }
@@ -338,13 +343,13 @@ public final class ShellSession {
                 if case let .exit(code) = try await execute(words: words) { return .exit(code) }
                 continue
             } catch let error as ShellError {
-                report(error, location: location, json: wantsJSON(words))
+                report(error.redacting(SecretWords.values(in: words)), location: location, json: wantsJSON(words))
                 failure = error.status
             } catch let reported as ReportedFailure {
                 if let text = reported.note { self.note(text) }
                 failure = reported.status
             } catch {
-                let unexpected = ShellError.failure(String(describing: error))
+                let unexpected = ShellError.failure(String(describing: error)).redacting(SecretWords.values(in: words))
                 report(unexpected, location: location, json: wantsJSON(words))
                 failure = unexpected.status
             }
@@ -357,9 +362,11 @@ public final class ShellSession {
         words.contains("--json") || (setting("format") == "json" && !words.contains("--csv"))
     }
 
-    /// Whether any command of a line carries a secret (so it stays out of history).
+    /// Whether any command of a line carries a secret (so it stays out of history):
+    /// a secret option's or setting's value, or what the command's own spec calls secret.
     func isSecretLine(_ line: String) -> Bool {
         Lexer.splitLenient(line).contains { words in
+            if !SecretWords.values(in: words).isEmpty { return true }
             guard let name = words.first, let spec = table.lookup(name) else { return false }
             return spec.isSecret(words)
         }

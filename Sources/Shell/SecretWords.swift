@@ -1,0 +1,51 @@
+/// Which words of a command line carry a secret (SPEC §4.2), judged from the
+/// lexed words whatever the command is (a typo of it included), so a line that
+/// carries one is never saved to history and its secret never echoed in an error.
+enum SecretWords {
+    /// Options whose value is a secret. `--password` is a flag of `login` (the
+    /// password is prompted for), but a word typed after it is taken as one.
+    static let options: Set<String> = ["--token", "--password", "--client-secret", "--secret", "--refresh-token"]
+
+    /// The secret values in one command's words.
+    static func values(in words: [String]) -> [String] {
+        var secrets: [String] = []
+        let secretSettings = Set(SettingsRegistry.all.filter(\.secret).map(\.key))
+        for (index, word) in words.enumerated() {
+            let lowered = word.lowercased()
+            if let equals = lowered.firstIndex(of: "="), options.contains(String(lowered[..<equals])) {
+                let value = String(word[word.index(after: equals)...])
+                if !value.isEmpty { secrets.append(value) }
+                continue
+            }
+            let takesValue = options.contains(lowered) || (index > 0 && secretSettings.contains(lowered))
+            guard takesValue, index + 1 < words.count else { continue }
+            let next = words[index + 1]
+            if !next.hasPrefix("--") || next.count > 2 && !next.dropFirst(2).allSatisfy({ $0.isLetter || $0 == "-" }) {
+                secrets.append(next)
+            }
+        }
+        return secrets.filter { !$0.isEmpty }
+    }
+
+    /// The secret values anywhere on a line (every command of it), lexed leniently.
+    static func values(inLine line: String) -> [String] {
+        Lexer.splitLenient(line).flatMap(values(in:))
+    }
+}
+
+extension ShellError {
+    /// The error with every secret value replaced, so no message repeats one.
+    func redacting(_ secrets: [String]) -> ShellError {
+        guard !secrets.isEmpty else { return self }
+        func clean(_ text: String) -> String {
+            secrets.sorted { $0.count > $1.count }.reduce(text) { text, secret in
+                text.replacingOccurrences(of: secret, with: "(redacted)")
+                    .replacingOccurrences(of: Invocation.excerpt(secret), with: "(redacted)")
+            }
+        }
+        var copy = self
+        copy.message = clean(message)
+        copy.hint = hint.map(clean)
+        return copy
+    }
+}
