@@ -6,7 +6,10 @@ import JSON
 ///
 /// Pages follow the real shapes: `totalSize` (the whole count) on every page,
 /// `done`, `nextRecordsUrl` only while more remain, then `records`. Without
-/// ORDER BY, pages continue from the last rowid, so deep pages stay fast.
+/// ORDER BY, pages continue from the last rowid, so deep pages stay fast. With
+/// ORDER BY, the first page orders the result once and keeps its rowids (as
+/// Salesforce's query locator is a snapshot of the result): later pages read
+/// their rows by position instead of sorting again past a growing OFFSET.
 final class QueryEngine: @unchecked Sendable {
     struct Cursor {
         let compiled: CompiledQuery
@@ -16,6 +19,8 @@ final class QueryEngine: @unchecked Sendable {
         var delivered: Int
         var lastRowID: Int64
         var touched: Date
+        /// The ordered result's rowids (ORDER BY queries), taken with the first page.
+        var snapshot: [Int64]?
     }
 
     private let store: OrgStore
@@ -101,9 +106,16 @@ final class QueryEngine: @unchecked Sendable {
                 sql += " OFFSET ?"
                 arguments.append(offset)
             }
-            rows = try Row.fetchAll(db, sql: sql, arguments: sqlArguments(arguments))
+            if keyset {
+                rows = try Row.fetchAll(db, sql: sql, arguments: sqlArguments(arguments))
+                cursor.delivered += rows.count
+            } else {
+                // By position: a row deleted since the snapshot leaves a gap, not a shift.
+                let (found, consumed) = try snapshotPage(&cursor, take: take, db: db)
+                rows = found
+                cursor.delivered += consumed
+            }
         }
-        cursor.delivered += rows.count
         if let last = rows.last { cursor.lastRowID = last["_rowid"] }
         cursor.touched = now
         let records = rows.map { record($0, compiled, version: cursor.version) }
@@ -124,6 +136,29 @@ final class QueryEngine: @unchecked Sendable {
         }
         pairs.append(("records", .array(records)))
         return .object(pairs)
+    }
+
+    /// The next `take` rows of an ordered result, by position in its snapshot.
+    private func snapshotPage(_ cursor: inout Cursor, take: Int, db: Database) throws -> (rows: [Row], consumed: Int) {
+        let compiled = cursor.compiled
+        if cursor.snapshot == nil {
+            var arguments = compiled.arguments
+            var sql = "SELECT t.rowid \(compiled.fromSQL) \(compiled.whereSQL) ORDER BY \(compiled.orderSQL), t.rowid LIMIT ?"
+            arguments.append(cursor.total)
+            if let offset = compiled.offset, offset > 0 {
+                sql += " OFFSET ?"
+                arguments.append(offset)
+            }
+            cursor.snapshot = try Int64.fetchAll(db, sql: sql, arguments: sqlArguments(arguments))
+        }
+        let ids = Array(cursor.snapshot![min(cursor.delivered, cursor.snapshot!.count)..<min(cursor.delivered + take, cursor.snapshot!.count)])
+        guard !ids.isEmpty else { return ([], 0) }
+        let marks = Array(repeating: "?", count: ids.count).joined(separator: ", ")
+        let sql = "SELECT \(compiled.selectColumns.joined(separator: ", ")) \(compiled.fromSQL) WHERE t.rowid IN (\(marks))"
+        let fetched = try Row.fetchAll(db, sql: sql, arguments: StatementArguments(ids))
+        var byRowID: [Int64: Row] = [:]
+        for row in fetched { byRowID[row["_rowid"]] = row }
+        return (ids.compactMap { byRowID[$0] }, ids.count)
     }
 
     /// One result row as a Salesforce record, parents nested with their own attributes.
