@@ -11,6 +11,8 @@ public enum CompletionKind: Sendable, Equatable {
     case sObject
     /// Fields of the sObject named by the positional argument at that index.
     case field(sObjectArgument: Int)
+    /// Fields of the objects described so far, the last described first (a SELECT list before its FROM).
+    case describedFields
     case choices([String])
 }
 

@@ -6,6 +6,12 @@ public protocol CompletionSource: Sendable {
     func orgAliases() -> [String]
     func sObjectNames() -> [String]
     func fieldNames(of sObject: String) -> [String]
+    /// Fields of every described object, the most recently described first.
+    func describedFieldNames() -> [String]
+}
+
+extension CompletionSource {
+    public func describedFieldNames() -> [String] { [] }
 }
 
 /// A source with nothing in it, until an org is connected.
@@ -75,6 +81,9 @@ public final class Completer: Sendable {
         case let .field(index):
             guard index < request.positionals.count else { return [] }
             return source.fieldNames(of: request.positionals[index])
+        case .describedFields:
+            var seen = Set<String>()
+            return source.describedFieldNames().filter { seen.insert($0).inserted }
         }
     }
 
@@ -123,11 +132,17 @@ public final class Completer: Sendable {
     /// SOQL: sObjects after FROM, fields of the FROM object elsewhere.
     static func soqlRequest(words: [String], current: String) -> CompletionRequest {
         let lowered = words.map { $0.lowercased() }
+        // In `Id,Na` the field being typed is what follows the last comma.
+        let current = current.split(separator: ",", omittingEmptySubsequences: false).last.map(String.init) ?? current
         if lowered.last == "from" { return CompletionRequest(kind: .sObject, prefix: current) }
         if let from = lowered.firstIndex(of: "from"), from + 1 < words.count {
             let object = words[from + 1]
             return CompletionRequest(kind: .field(sObjectArgument: 0), prefix: current.trimmingCharacters(in: [","]),
                                      positionals: [object])
+        }
+        if !lowered.contains("from") {
+            // The SELECT list comes before FROM names the object: offer what was described.
+            return CompletionRequest(kind: .describedFields, prefix: current.trimmingCharacters(in: [","]))
         }
         return CompletionRequest(kind: .none, prefix: current)
     }

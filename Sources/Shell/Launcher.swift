@@ -82,8 +82,13 @@ public enum Launcher {
         if isatty(STDIN_FILENO) == 1 && isatty(STDOUT_FILENO) == 1 {
             let store = session.store
             let override = options.org
+            let environment = session.io.environment
             let completer = Completer(table: Commands.table, source: StoreCompletionSource(store: store, currentOrg: {
-                override ?? (try? store.setting("current_org", scope: Store.stateScope)) ?? nil
+                if let override { return override }
+                if environment["SF_ACCESS_TOKEN"]?.isEmpty == false, environment["SF_INSTANCE_URL"]?.isEmpty == false {
+                    return ShellSession.environmentAlias
+                }
+                return (try? store.setting("current_org", scope: Store.stateScope)) ?? nil
             }))
             // Read the setting each time, so `set history_size N` applies at once.
             let historyLimit: @Sendable () -> Int = {

@@ -238,6 +238,15 @@ extension Store {
         }
     }
 
+    /// Objects whose describe is cached for an org, the most recently fetched first.
+    public func describedObjects(org: String) throws(StoreError) -> [String] {
+        try read { db in
+            try String.fetchAll(db, sql: """
+                SELECT object FROM describe_cache WHERE org = ? AND object != ? ORDER BY fetched_at DESC, object
+                """, arguments: [org, Store.globalDescribeKey])
+        }
+    }
+
     /// Objects whose describe is cached for an org.
     public func cachedObjects(org: String) throws(StoreError) -> [String] {
         try read { db in

@@ -66,6 +66,8 @@ import Testing
     @Test(arguments: [
         ("", CompletionKind.command, ""),
         ("his", .command, "his"),
+        ("SELECT Id, Na", .describedFields, "Na"),
+        ("select Id,Na", .describedFields, "Na"),
         ("echo a; hel", .command, "hel"),
         ("set ", .settingKey, ""),
         ("set form", .settingKey, "form"),

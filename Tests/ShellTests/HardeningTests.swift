@@ -48,3 +48,47 @@ import Testing
         #expect(err.contains("\\x1B[2J"))
     }
 }
+
+/// Issue 9: scripted sessions and the first run.
+@Suite(.serialized) struct ScriptedSessionTests {
+    @Test func theEnvironmentsTokenIsUsedWithoutLoginAndNeverStored() async throws {
+        let demo = try await OrgHarness.demo()
+        let server = demo.session.demoServer!
+        defer { Task { await server.stop() } }
+        let token = demo.org.adminAccessToken
+        let harness = try Harness(environment: ["SF_ACCESS_TOKEN": token, "SF_INSTANCE_URL": server.baseURL])
+        let (out, err, code) = await harness.run("count Contact --csv\nwhoami --json")
+        #expect(code == 0, "\(err)")
+        #expect(out.hasPrefix("object,count\nContact,200\n"))
+        #expect(harness.session.currentOrgAlias == "env")
+        #expect(try harness.session.store.orgs().isEmpty)
+        let database = try Data(contentsOf: URL(fileURLWithPath: harness.session.store.home.databasePath))
+        #expect(database.range(of: Data(token.utf8)) == nil)
+        let usage = await harness.run("usage --json")
+        #expect(usage.out.contains("\"env\""))
+    }
+
+    @Test func anEnvironmentInstanceObeysTheSameURLRule() async throws {
+        let harness = try Harness(environment: ["SF_ACCESS_TOKEN": "00Dx!abc", "SF_INSTANCE_URL": "http://evil.example.com"])
+        let (_, err, code) = await harness.run("count Contact")
+        #expect(code == 2)
+        #expect(err.contains("only https is allowed"))
+        #expect(!err.contains("00Dx!abc"))
+    }
+
+    @Test func loginFetchesTheObjectListSoCompletionWorksAtOnce() async throws {
+        let shell = try await OrgHarness.demo()
+        let server = shell.session.demoServer!
+        defer { Task { await server.stop() } }
+        let source = StoreCompletionSource(store: shell.session.store, currentOrg: { "demo" })
+        #expect(source.sObjectNames().contains("Contact"))
+        let usage = try await shell.json("usage --json")
+        let loginCalls = usage["calls"]?.arrayValue?.first { $0["command"] == .string("login") }
+        #expect(loginCalls?["calls"]?.intValue ?? 0 >= 1)
+        // Before FROM, a SELECT list completes with the fields of what was described.
+        _ = await shell.run("describe Lead")
+        let completer = Completer(table: Commands.table, source: source)
+        #expect(completer.complete("SELECT Id, Emai").candidates.contains("Email"))
+        #expect(completer.complete("SELECT Id, Compan").insertion == "y ")
+    }
+}

@@ -201,6 +201,14 @@ enum OrgCommands {
                                         ("instance_url", .string(instance)), ("refresh_token", .bool(token.refreshToken != nil))])
         if session.format(for: invocation) == .json { session.emit(facts, human: "", for: invocation) }
         session.note("logged into \(alias) as \(username ?? "?") at \(instance) (\(refresh))")
+        // One call now so TAB completes sObject names from the first prompt (the ledger shows it under login).
+        do {
+            let client = try session.client(for: record)
+            _ = try await session.describes.globalDescribe(org: alias, client: client, refresh: true)
+        } catch {
+            let reason = (error as? ShellError)?.message ?? (error as? EngineError)?.message ?? "\(error)"
+            session.note("warning: the list of sObjects could not be fetched (\(reason)); 'objects' tries again")
+        }
     }
 
     static func alias(from username: String?) -> String {

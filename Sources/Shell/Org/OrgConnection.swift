@@ -9,9 +9,23 @@ extension ShellSession {
     /// clients it makes to it. Bound per command (a task-local), not session-wide.
     @TaskLocal static var commandSource = "shell"
 
-    /// The alias of the org commands act on: `--org`, else the one chosen with `use`.
+    /// The alias of the org given by the environment for this invocation.
+    public static let environmentAlias = "env"
+
+    /// The org of `SF_ACCESS_TOKEN` + `SF_INSTANCE_URL` (as the `sf` CLI reads them): used
+    /// for this invocation when both are set and no `--org` is given, never written to the store.
+    var environmentOrg: OrgRecord? {
+        guard let token = io.environment["SF_ACCESS_TOKEN"], !token.isEmpty,
+              let instance = io.environment["SF_INSTANCE_URL"], !instance.isEmpty else { return nil }
+        return OrgRecord(alias: Self.environmentAlias, instanceURL: instance, loginURL: instance, accessToken: token,
+                         createdAt: clock.now())
+    }
+
+    /// The alias of the org commands act on: `--org`, else the environment's token, else the one chosen with `use`.
     public var currentOrgAlias: String? {
-        orgOverride ?? (try? store.setting("current_org", scope: Store.stateScope)) ?? nil
+        if let orgOverride { return orgOverride }
+        if environmentOrg != nil { return Self.environmentAlias }
+        return (try? store.setting("current_org", scope: Store.stateScope)) ?? nil
     }
 
     /// The org record commands act on, or a usage error saying how to get one.
@@ -25,6 +39,7 @@ extension ShellSession {
 
     /// The stored org called `alias`, or a usage error saying so.
     func org(named alias: String) throws(ShellError) -> OrgRecord {
+        if alias == Self.environmentAlias, orgOverride == nil, let environmentOrg { return environmentOrg }
         do { return try connector.org(named: alias) } catch { throw ShellError(error) }
     }
 
@@ -106,6 +121,11 @@ final class StoreCompletionSource: CompletionSource, @unchecked Sendable {
             return global.sobjects.map(\.name)
         }
         return (try? store.cachedObjects(org: alias)) ?? []
+    }
+
+    func describedFieldNames() -> [String] {
+        guard let alias = currentOrg() else { return [] }
+        return ((try? store.describedObjects(org: alias)) ?? []).flatMap(fieldNames(of:))
     }
 
     func fieldNames(of sObject: String) -> [String] {
