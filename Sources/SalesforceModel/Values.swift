@@ -145,9 +145,57 @@ public struct SObjectDescribe: Sendable, Equatable, Codable {
         self.fields = fields
     }
 
-    /// Parses a describe body (the JSON Salesforce sends).
-    public static func parse(_ data: Data) throws -> SObjectDescribe {
-        try JSONDecoder().decode(SObjectDescribe.self, from: data)
+    enum CodingKeys: String, CodingKey {
+        case name, label, labelPlural, keyPrefix, custom, queryable, createable, updateable, fields
+    }
+
+    /// Only `name` and `fields` are needed; keys the rules do not use default when missing.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        name = try c.decode(String.self, forKey: .name)
+        fields = try c.decode([FieldDescribe].self, forKey: .fields)
+        label = try c.decodeIfPresent(String.self, forKey: .label) ?? name
+        labelPlural = try c.decodeIfPresent(String.self, forKey: .labelPlural)
+        keyPrefix = try c.decodeIfPresent(String.self, forKey: .keyPrefix)
+        custom = try c.decodeIfPresent(Bool.self, forKey: .custom) ?? name.hasSuffix("__c")
+        queryable = try c.decodeIfPresent(Bool.self, forKey: .queryable) ?? true
+        createable = try c.decodeIfPresent(Bool.self, forKey: .createable) ?? true
+        updateable = try c.decodeIfPresent(Bool.self, forKey: .updateable) ?? true
+    }
+
+    /// Why a body is not a describe, naming the key at fault.
+    public struct FormatError: Error, Sendable, Equatable, CustomStringConvertible {
+        public let message: String
+        public var description: String { message }
+    }
+
+    /// Parses a describe body (the JSON Salesforce sends). Errors name the missing or mistyped key.
+    public static func parse(_ data: Data) throws(FormatError) -> SObjectDescribe {
+        do {
+            return try JSONDecoder().decode(SObjectDescribe.self, from: data)
+        } catch let DecodingError.keyNotFound(key, context) {
+            throw FormatError(message: "it has no '\(path(context.codingPath + [key]))'")
+        } catch let DecodingError.typeMismatch(type, context) {
+            if context.codingPath.isEmpty { throw FormatError(message: "it is not a JSON object") }
+            throw FormatError(message: "'\(path(context.codingPath))' is not \(describe(type))")
+        } catch let DecodingError.valueNotFound(type, context) {
+            throw FormatError(message: "'\(path(context.codingPath))' is null, not \(describe(type))")
+        } catch {
+            throw FormatError(message: "it is not a JSON object")
+        }
+    }
+
+    static func path(_ keys: [any CodingKey]) -> String {
+        keys.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined().drop { $0 == "." }.description
+    }
+
+    static func describe(_ type: Any.Type) -> String {
+        switch type {
+        case is String.Type: "a string"
+        case is Bool.Type: "true or false"
+        case is Int.Type: "a whole number"
+        default: "a list or an object of the right shape"
+        }
     }
 }
 

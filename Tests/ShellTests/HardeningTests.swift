@@ -1,4 +1,5 @@
 import Foundation
+import Salesforce
 import JSON
 import Testing
 @testable import Shell
@@ -90,5 +91,35 @@ import Testing
         let completer = Completer(table: Commands.table, source: source)
         #expect(completer.complete("SELECT Id, Emai").candidates.contains("Email"))
         #expect(completer.complete("SELECT Id, Compan").insertion == "y ")
+    }
+}
+
+@Suite struct LenientDescribeTests {
+    @Test(arguments: [
+        (#"{"name":"Contact","fields":[{"name":"Id","type":"id"}]}"#, nil as String?),
+        (#"{"name":"Contact","label":"Contact","fields":[]}"#, nil),
+        (#"{"label":"Contact","fields":[]}"#, "it has no 'name'"),
+        (#"{"name":"Contact"}"#, "it has no 'fields'"),
+        (#"{"name":"Contact","fields":[{"name":"Id"}]}"#, "it has no 'fields[0].type'"),
+        (#"{"name":"Contact","fields":[{"name":"Id","type":"id","nillable":"yes"}]}"#, "'fields[0].nillable' is not true or false"),
+        (#"["not", "an", "object"]"#, "it is not a JSON object"),
+    ])
+    func onlyTheKeysTheRulesUseAreNeeded(body: String, error expected: String?) {
+        do {
+            let describe = try SObjectDescribe.parse(Data(body.utf8))
+            #expect(expected == nil, "parsed \(describe.name)")
+            #expect(describe.updateable && describe.queryable)
+        } catch {
+            #expect(error.message == expected)
+        }
+    }
+
+    @Test func previewNamesTheMissingKey() async throws {
+        let harness = try Harness()
+        let describe = try harness.write("d.json", #"{"name":"Contact","fields":[{"name":"Id"}]}"#)
+        let record = try harness.write("r.json", #"{"Id":"003000000000001AAA","LastName":"X"}"#)
+        let (_, err, code) = await harness.run("preview contact --file \(record) --describe \(describe)")
+        #expect(code == 1)
+        #expect(err.contains("is not a describe: it has no 'fields[0].type'"))
     }
 }

@@ -144,8 +144,8 @@ extension ShellSession {
             }
             let parsed: SObjectDescribe
             do { parsed = try SObjectDescribe.parse(data) } catch {
-                throw ShellError(.failure, "describe \(file) is not a describe (it needs name and fields)",
-                                 hint: "pass the body of GET /sobjects/\(object)/describe")
+                throw ShellError(.failure, "describe \(file) is not a describe: \(error.message)",
+                                 hint: "pass the body of GET /sobjects/\(object)/describe (name and fields are needed)")
             }
             guard parsed.name.lowercased() == object.lowercased() else {
                 throw ShellError(.failure, "describe \(file) describes \(parsed.name), not \(object)")
