@@ -48,30 +48,74 @@ public enum Estimates {
         public let records: Int
     }
 
-    /// The calls of an import, in order: for each object a describe, a count
+    /// A run of identical calls: `calls` calls of one kind for one object, each
+    /// bringing `recordsPerCall` records except the last, which brings `lastRecords`.
+    /// The plan of a big import is a few segments, however many pages it has.
+    public struct Segment: Equatable, Sendable {
+        public let object: String
+        public let kind: PlannedCall.Kind
+        public let calls: Int
+        public let recordsPerCall: Int
+        public let lastRecords: Int
+
+        public init(object: String, kind: PlannedCall.Kind, calls: Int, recordsPerCall: Int = 0, lastRecords: Int = 0) {
+            self.object = object
+            self.kind = kind
+            self.calls = calls
+            self.recordsPerCall = recordsPerCall
+            self.lastRecords = lastRecords
+        }
+
+        /// Records brought by the first `count` calls of the segment.
+        func records(first count: Int) -> Int {
+            guard count > 0 else { return 0 }
+            return count >= calls ? (calls - 1) * recordsPerCall + lastRecords : count * recordsPerCall
+        }
+
+        var records: Int { records(first: calls) }
+    }
+
+    /// The largest record count an estimate takes (far above any org), so sums cannot overflow.
+    public static let largestCount = 1_000_000_000_000
+
+    /// The plan of an import, in order: for each object a describe, a count
     /// (when `countCalls`), ⌈records / page size⌉ query pages (at least one),
     /// and for an incremental run one `queryAll` page for the deletes.
-    public static func importCalls(counts: [(object: String, records: Int)], pageSize: Int = 2000,
-                                   countCalls: Bool = true, deleteQueries: Bool = false)
-        throws(InputError) -> [PlannedCall]
-    {
+    public static func importPlan(counts: [(object: String, records: Int)], pageSize: Int = 2000,
+                                  countCalls: Bool = true, deleteQueries: Bool = false) throws(InputError) -> [Segment] {
         guard (1...2000).contains(pageSize) else {
             throw InputError(option: "page-size", message: "--page-size must be from 1 to 2000 (Salesforce's maximum)")
         }
-        var calls: [PlannedCall] = []
+        var segments: [Segment] = []
         for (object, records) in counts {
             guard records >= 0 else {
                 throw InputError(option: object.lowercased(), message: "the count of \(object) must not be negative")
             }
-            calls.append(PlannedCall(object: object, kind: .describe, records: 0))
-            if countCalls { calls.append(PlannedCall(object: object, kind: .count, records: 0)) }
-            let pages = pageCount(records: records, pageSize: pageSize)
-            for page in 0..<pages {
-                calls.append(PlannedCall(object: object, kind: .page, records: max(0, min(pageSize, records - page * pageSize))))
+            guard records <= largestCount else {
+                throw InputError(option: object.lowercased(), message: "the count of \(object) must be at most \(largestCount)")
             }
-            if deleteQueries { calls.append(PlannedCall(object: object, kind: .deletes, records: 0)) }
+            segments.append(Segment(object: object, kind: .describe, calls: 1))
+            if countCalls { segments.append(Segment(object: object, kind: .count, calls: 1)) }
+            let pages = pageCount(records: records, pageSize: pageSize)
+            segments.append(Segment(object: object, kind: .page, calls: pages, recordsPerCall: pageSize,
+                                    lastRecords: records - (pages - 1) * pageSize))
+            if deleteQueries { segments.append(Segment(object: object, kind: .deletes, calls: 1)) }
         }
-        return calls
+        return segments
+    }
+
+    /// The calls of an import, one by one (see `importPlan`).
+    public static func importCalls(counts: [(object: String, records: Int)], pageSize: Int = 2000,
+                                   countCalls: Bool = true, deleteQueries: Bool = false)
+        throws(InputError) -> [PlannedCall]
+    {
+        try importPlan(counts: counts, pageSize: pageSize, countCalls: countCalls, deleteQueries: deleteQueries)
+            .flatMap { segment in
+                (0..<segment.calls).map { index in
+                    PlannedCall(object: segment.object, kind: segment.kind,
+                                records: index == segment.calls - 1 ? segment.lastRecords : segment.recordsPerCall)
+                }
+            }
     }
 
     /// Query pages for `records` rows: ⌈records / page size⌉, at least one (an empty answer is a call too).
@@ -97,36 +141,102 @@ public enum Estimates {
         public let pauses: Int
     }
 
+    /// The longest schedule an estimate lays out, in days.
+    public static let longestSchedule = 100_000
+
     /// Simulates the engine's pause rule: calls go one after another, each
     /// taking `latency` seconds; before each call the calls of the last 24 h
     /// (rolling) are counted, and at the budget the job pauses 24 h from that moment.
     public static func simulate(_ calls: [PlannedCall], budget: Int, latency: Double) throws(InputError) -> Simulation {
-        guard budget > 0 else { throw InputError(option: "calls", message: "--calls must be at least 1") }
-        guard latency >= 0, latency.isFinite else {
-            throw InputError(option: "latency", message: "--latency must be a number of seconds ≥ 0")
-        }
-        let window = 86_400.0
-        var now = 0.0
-        var recent: [Double] = []
-        var head = 0
-        var pauses = 0
-        var perDay: [Int: (calls: Int, records: Int)] = [:]
-        for call in calls {
-            while head < recent.count && recent[head] <= now - window { head += 1 }
-            if recent.count - head >= budget {
-                now += window
-                pauses += 1
-                while head < recent.count && recent[head] <= now - window { head += 1 }
-            }
-            let day = Int(now / window) + 1
-            perDay[day, default: (0, 0)].calls += 1
-            perDay[day, default: (0, 0)].records += call.records
-            recent.append(now)
-            now += latency
-        }
-        let schedule = perDay.keys.sorted().map { Day(day: $0, calls: perDay[$0]!.calls, records: perDay[$0]!.records) }
-        return Simulation(calls: calls.count, days: now / window, schedule: schedule, pauses: pauses)
+        try simulate(calls.map { Segment(object: $0.object, kind: $0.kind, calls: 1, lastRecords: $0.records) },
+                     budget: budget, latency: latency)
     }
+
+    /// The same rule over segments, worked out burst by burst instead of call by
+    /// call: when `budget` calls take less than 24 h, the job makes `budget`
+    /// calls, pauses 24 h from the moment the next would go over, and starts the
+    /// next burst with an empty window; when they take 24 h or more, the window
+    /// never holds `budget` calls and the job never pauses.
+    public static func simulate(_ segments: [Segment], budget: Int, latency: Double) throws(InputError) -> Simulation {
+        guard budget > 0 else { throw InputError(option: "calls", message: "--calls must be at least 1") }
+        guard latency >= 0, latency.isFinite, latency <= window else {
+            throw InputError(option: "latency", message: "--latency must be a number of seconds from 0 to \(Int(window))")
+        }
+        // Prefix sums of calls and records, for the records of any range of calls.
+        var callEnds: [Int] = []
+        var recordEnds: [Int] = []
+        var total = 0
+        var records = 0
+        for segment in segments {
+            let (calls, overflow) = total.addingReportingOverflow(segment.calls)
+            guard !overflow, calls <= largestCount else {
+                throw InputError(option: "calls", message: "the plan has more than \(largestCount) calls")
+            }
+            total = calls
+            records += segment.records
+            callEnds.append(total)
+            recordEnds.append(records)
+        }
+        func recordsBefore(_ call: Int) -> Int {
+            // The first segment that ends after `call`.
+            var low = 0
+            var high = callEnds.count
+            while low < high {
+                let middle = (low + high) / 2
+                if callEnds[middle] <= call { low = middle + 1 } else { high = middle }
+            }
+            guard low < segments.count else { return records }
+            let start = low == 0 ? 0 : callEnds[low - 1]
+            return (low == 0 ? 0 : recordEnds[low - 1]) + segments[low].records(first: call - start)
+        }
+        var perDay: [(day: Int, calls: Int, records: Int)] = []
+        func add(from first: Int, to end: Int, startingAt time: Double) throws(InputError) {
+            // Calls first..<end, one every `latency` seconds from `time`, split at midnights.
+            var call = first
+            var now = time
+            while call < end {
+                let day = Int(now / window)
+                let midnight = Double(day + 1) * window
+                let fit = latency == 0 ? end - call : max(1, Int(((midnight - now) / latency).rounded(.up)))
+                let upTo = min(end, call + fit)
+                if let last = perDay.last, last.day == day + 1 {
+                    perDay[perDay.count - 1].calls += upTo - call
+                    perDay[perDay.count - 1].records += recordsBefore(upTo) - recordsBefore(call)
+                } else {
+                    guard perDay.count < longestSchedule else {
+                        throw InputError(option: "calls", message: "the run would take more than \(longestSchedule) days; check the numbers")
+                    }
+                    perDay.append((day + 1, upTo - call, recordsBefore(upTo) - recordsBefore(call)))
+                }
+                now += Double(upTo - call) * latency
+                call = upTo
+            }
+        }
+        let burst = Double(budget) * latency
+        var end = 0.0
+        var pauses = 0
+        if burst >= window || total <= budget {
+            try add(from: 0, to: total, startingAt: 0)
+            end = Double(total) * latency
+        } else {
+            var call = 0
+            var start = 0.0
+            while call < total {
+                let upTo = min(total, call + budget)
+                try add(from: call, to: upTo, startingAt: start)
+                end = start + Double(upTo - call) * latency
+                call = upTo
+                if call < total {
+                    pauses += 1
+                    start = end + window
+                }
+            }
+        }
+        let schedule = perDay.map { Day(day: $0.day, calls: $0.calls, records: $0.records) }
+        return Simulation(calls: total, days: end / window, schedule: schedule, pauses: pauses)
+    }
+
+    static let window = 86_400.0
 
     // MARK: Export
 

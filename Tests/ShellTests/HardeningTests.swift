@@ -123,3 +123,19 @@ import Testing
         #expect(err.contains("is not a describe: it has no 'fields[0].type'"))
     }
 }
+
+/// Issue 9: numbers that once crashed `estimate import`.
+@Suite struct HugeNumberTests {
+    @Test(arguments: [
+        ("estimate import --leads 9223372036854775807 --contacts 1 --opportunities 0 --accounts 0 --calls 1000", Int32(2), "--leads must be at most"),
+        ("estimate import --leads 1 --contacts 1 --opportunities 0 --accounts 0 --calls 1000 --latency 1e30", 2, "--latency must be"),
+        ("estimate import --leads 1 --contacts 1 --opportunities 0 --accounts 0 --calls 99999999999999999999", 2, "--calls must be at most"),
+        ("estimate import --leads 100000000000 --contacts 1 --opportunities 0 --accounts 0 --calls 40000000 --latency 0.001", 0, "1 pause of 24 h"),
+        ("estimate allotment --total 9223372036854775807 --other 1", 2, "--total must be at most"),
+    ])
+    func answeredAtOnce(line: String, code: Int32, text: String) async throws {
+        let (out, err, status) = try await Harness().run(line)
+        #expect(status == code, "\(err)")
+        #expect((out + err).contains(text), "\(out)\(err)")
+    }
+}

@@ -33,7 +33,7 @@ import Testing
 
     @Test func zeroCallsIsRefused() {
         #expect(throws: Estimates.InputError.self) { try Estimates.documentedImportDays(records: 5, callsPerDay: 0) }
-        #expect(throws: Estimates.InputError.self) { try Estimates.simulate([], budget: 0, latency: 1) }
+        #expect(throws: Estimates.InputError.self) { try Estimates.simulate([] as [Estimates.PlannedCall], budget: 0, latency: 1) }
     }
 
     @Test func importCallsAreDescribesCountsAndPages() throws {
@@ -81,5 +81,42 @@ import Testing
         #expect(calls.filter { $0.kind == .create }.count == 1)
         #expect(calls.filter { $0.kind == .update }.count == 1)
         #expect(Estimates.exportCalls(lookups: 0, creates: 0, updates: 0).isEmpty)
+    }
+}
+
+/// Issue 9: estimates of absurd sizes answer (or refuse) at once, without a value per page.
+@Suite struct HugeEstimateTests {
+    @Test func aHundredBillionLeadsAreCountedArithmetically() throws {
+        let plan = try Estimates.importPlan(counts: [("Lead", 100_000_000_000), ("Contact", 1), ("Opportunity", 0), ("Account", 0)])
+        #expect(plan.count == 12)
+        #expect(plan.first { $0.kind == .page && $0.object == "Lead" }?.calls == 50_000_000)
+        let result = try Estimates.simulate(plan, budget: 40_000_000, latency: 0.001)
+        #expect(result.calls == 50_000_011)
+        #expect(result.pauses == 1)
+        #expect(result.schedule.map(\.calls).reduce(0, +) == 50_000_011)
+        #expect(result.schedule.map(\.records).reduce(0, +) == 100_000_000_001)
+    }
+
+    @Test func absurdInputsAreRefusedWithTheOptionNamed() {
+        #expect(throws: Estimates.InputError.self) { try Estimates.importPlan(counts: [("Lead", Int.max)]) }
+        let plan = (try? Estimates.importPlan(counts: [("Lead", 1000)])) ?? []
+        for latency in [1e30, -1, .nan, .infinity] {
+            let error = #expect(throws: Estimates.InputError.self) { try Estimates.simulate(plan, budget: 1, latency: latency) }
+            #expect(error?.option == "latency")
+        }
+        // A million pauses would be a schedule no one reads: refused, not computed.
+        let big = (try? Estimates.importPlan(counts: [("Lead", 1_000_000_000)], pageSize: 1)) ?? []
+        let error = #expect(throws: Estimates.InputError.self) { try Estimates.simulate(big, budget: 1, latency: 1) }
+        #expect(error?.message.contains("more than 100000 days") == true)
+    }
+
+    @Test(arguments: [(5, 60.0), (3, 0.0), (1000, 100.0), (7, 20_000.0), (2, 86_400.0)])
+    func segmentsAgreeWithCallByCall(budget: Int, latency: Double) throws {
+        let calls = try Estimates.importCalls(counts: [("Lead", 9_001), ("Contact", 15), ("Opportunity", 4_000)], pageSize: 1000)
+        let plan = try Estimates.importPlan(counts: [("Lead", 9_001), ("Contact", 15), ("Opportunity", 4_000)], pageSize: 1000)
+        let one = try Estimates.simulate(calls, budget: budget, latency: latency)
+        let other = try Estimates.simulate(plan, budget: budget, latency: latency)
+        #expect(one == other)
+        #expect(one.schedule.map(\.records).reduce(0, +) == 13_016)
     }
 }

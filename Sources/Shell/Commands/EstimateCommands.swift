@@ -34,10 +34,16 @@ enum EstimateCommands {
         }
         let cleaned = text.replacingOccurrences(of: "_", with: "").replacingOccurrences(of: ",", with: "")
         guard let value = Int(cleaned) else {
-            throw ShellError.usage("--\(option) must be a whole number, not '\(Invocation.excerpt(text))'", usage: invocation.usage)
+            let tooBig = !cleaned.isEmpty && cleaned.allSatisfy(\.isNumber)
+            throw ShellError.usage(tooBig ? "--\(option) must be at most \(Estimates.largestCount)"
+                                          : "--\(option) must be a whole number, not '\(Invocation.excerpt(text))'",
+                                   usage: invocation.usage)
         }
         guard value >= 0 else {
             throw ShellError.usage("--\(option) must not be negative (got \(value))", usage: invocation.usage)
+        }
+        guard value <= Estimates.largestCount else {
+            throw ShellError.usage("--\(option) must be at most \(Estimates.largestCount) (got \(value))", usage: invocation.usage)
         }
         return value
     }
@@ -47,7 +53,8 @@ enum EstimateCommands {
     }
 
     static func format(_ value: Double) -> String {
-        if value == value.rounded() { return String(Int(value)) }
+        if value == value.rounded() && abs(value) < 1e15 { return String(Int(value)) }
+        if abs(value) < 0.01 { return String(format: "%g", value) }
         return String(format: "%.2f", value)
     }
 
@@ -119,8 +126,8 @@ enum EstimateCommands {
             let pageSize = try number(invocation, "page-size", required: false) ?? 2000
             var latency = 1.0
             if let text = invocation.value("latency") {
-                guard let value = Double(text), value >= 0, value.isFinite else {
-                    throw ShellError.usage("--latency must be a number of seconds ≥ 0, not '\(Invocation.excerpt(text))'",
+                guard let value = Double(text), value >= 0, value.isFinite, value <= 86_400 else {
+                    throw ShellError.usage("--latency must be a number of seconds from 0 to 86400, not '\(Invocation.excerpt(text))'",
                                            usage: invocation.usage)
                 }
                 latency = value
@@ -145,12 +152,17 @@ enum EstimateCommands {
                 }
             }
             let ordered = objectOptions.map { (object: $0.object, records: counts[$0.object] ?? 0) }
+            // Counts from the org are checked like typed ones (each ≤ largestCount, so the sum cannot overflow).
+            for (object, count) in ordered where count < 0 || count > Estimates.largestCount {
+                throw ShellError(.failure, "the org reported \(count) \(object) records, which cannot be right",
+                                 hint: "give the counts with --leads/--contacts/--opportunities/--accounts")
+            }
             let records = ordered.reduce(0) { $0 + $1.records }
             let documented: Double
             let simulation: Estimates.Simulation
             do throws(Estimates.InputError) {
                 documented = try Estimates.documentedImportDays(records: records, callsPerDay: callsPerDay)
-                let plan = try Estimates.importCalls(counts: ordered, pageSize: pageSize)
+                let plan = try Estimates.importPlan(counts: ordered, pageSize: pageSize)
                 simulation = try Estimates.simulate(plan, budget: callsPerDay, latency: latency)
             } catch { throw usageError(error, invocation) }
             var pairs: [(String, JSONValue)] = [
