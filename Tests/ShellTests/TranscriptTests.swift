@@ -125,7 +125,7 @@ struct Harness {
 
     @Test func helpForAnUnknownCommandSuggests() async throws {
         let (_, err, code) = try await Harness().run("help sett")
-        #expect(code == 0 || err.contains("did you mean"))
+        #expect(code == 2 && err.contains("no command 'sett'") && err.contains("did you mean: set?"))
         let (_, err2, code2) = try await Harness().run("help zzz")
         #expect(code2 == 2 && err2.contains("no command 'zzz'"))
     }

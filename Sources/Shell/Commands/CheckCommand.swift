@@ -103,6 +103,17 @@ enum CheckCommand {
             : Item(name: "refresh token (offline access)", status: .fail, detail: "this login has no refresh token",
                    fix: "log in with the device flow (the connected app needs the refresh_token / offline access scope)"))
 
+        // Without API access nothing else can be asked: the rest is unknown, with the reason.
+        if let blocked = items.first(where: { $0.status == .fail && ($0.name == "edition has API access" || $0.name == "user has API Enabled") }) {
+            var names = ["daily API budget"]
+            if scope == nil || scope == "levitate" { names.insert(contentsOf: ["levitate: user sees all contacts", "levitate: mapped fields"], at: 0) }
+            if scope == nil || scope == "lytics" { names.insert(contentsOf: ["lytics: Lead export fields", "lytics: active Lead duplicate rule"], at: names.count - 1) }
+            for name in names {
+                items.append(Item(name: name, status: .unknown, detail: "cannot be checked without API access",
+                                  fix: "fix '\(blocked.name)' first"))
+            }
+            return items
+        }
         if scope == nil || scope == "levitate" {
             items.append(viewAll == true
                 ? Item(name: "levitate: user sees all contacts", status: .pass, detail: "View All Data", fix: "")
