@@ -77,6 +77,7 @@ let package = Package(
         ),
         .testTarget(name: "ShellTests", dependencies: ["Shell", "Store", "JSON", "Salesforce", "Simulator"]),
         .testTarget(name: "StoreTests", dependencies: ["Store"]),
+        .testTarget(name: "JSONTests", dependencies: ["JSON"]),
         .testTarget(name: "SyncEngineTests", dependencies: ["SyncEngine", "Salesforce", "Store", "JSON", "Simulator"]),
         .testTarget(name: "SyncRulesTests", dependencies: ["SyncRules", "JSON", "SalesforceModel"]),
         .testTarget(name: "SalesforceTests", dependencies: ["Salesforce", "JSON", "Simulator"]),
