@@ -17,7 +17,8 @@ public final class CurlTransport: HTTPTransport, @unchecked Sendable {
     public func send(_ request: HTTPRequest) async throws(TransportError) -> HTTPResponse {
         let result: Result<HTTPResponse, TransportError> = await withCheckedContinuation { continuation in
             worker.enqueue { handle in
-                continuation.resume(returning: handle.perform(request))
+                continuation.resume(returning: handle?.perform(request)
+                    ?? .failure(.connection(url: EasyHandle.redacted(request.url), reason: "libcurl could not create a handle")))
             }
         }
         return try result.get()
@@ -27,7 +28,7 @@ public final class CurlTransport: HTTPTransport, @unchecked Sendable {
 /// The thread that owns the easy handle.
 private final class CurlWorker: @unchecked Sendable {
     private let condition = NSCondition()
-    private var jobs: [(EasyHandle) -> Void] = []
+    private var jobs: [(EasyHandle?) -> Void] = []
 
     init(connectTimeout: TimeInterval) {
         _ = CurlWorker.globalInit
@@ -47,7 +48,7 @@ private final class CurlWorker: @unchecked Sendable {
 
     static let globalInit: Void = { curl_global_init(Int(CURL_GLOBAL_ALL)) }()
 
-    func enqueue(_ job: @escaping (EasyHandle) -> Void) {
+    func enqueue(_ job: @escaping (EasyHandle?) -> Void) {
         condition.lock()
         jobs.append(job)
         condition.signal()
@@ -60,12 +61,17 @@ private final class EasyHandle {
     private let handle: UnsafeMutableRawPointer
     private let connectTimeout: TimeInterval
 
-    init(connectTimeout: TimeInterval) {
-        handle = curl_easy_init()
+    /// Nil when libcurl cannot make a handle (out of memory): every request then fails with that reason.
+    init?(connectTimeout: TimeInterval) {
+        guard let handle = curl_easy_init() else { return nil }
+        self.handle = handle
         self.connectTimeout = connectTimeout
     }
 
     deinit { curl_easy_cleanup(handle) }
+
+    /// Where an empty body points: libcurl wants a pointer even for zero bytes.
+    nonisolated(unsafe) static let emptyBody = UnsafeRawPointer(UnsafeMutablePointer<UInt8>.allocate(capacity: 1))
 
     /// Collects what libcurl hands to the callbacks.
     final class Sink {
@@ -102,17 +108,20 @@ private final class EasyHandle {
             body.withUnsafeBytes { bytes in
                 // COPYPOSTFIELDS copies, so the buffer need not outlive this call.
                 _ = sfsh_curl_set_pointer(handle, CURLOPT_COPYPOSTFIELDS,
-                                          UnsafeMutableRawPointer(mutating: bytes.baseAddress ?? UnsafeRawPointer(bitPattern: 1)!))
+                                          UnsafeMutableRawPointer(mutating: bytes.baseAddress ?? Self.emptyBody))
             }
         }
         sfsh_curl_set_callback(handle, CURLOPT_WRITEFUNCTION) { data, size, count, context in
-            let sink = Unmanaged<Sink>.fromOpaque(context!).takeUnretainedValue()
+            // WRITEDATA is always the sink (set below), so the context is never nil.
+            guard let context else { return 0 }
+            let sink = Unmanaged<Sink>.fromOpaque(context).takeUnretainedValue()
             if let data { sink.body.append(UnsafeRawPointer(data).assumingMemoryBound(to: UInt8.self), count: size * count) }
             return size * count
         }
         sfsh_curl_set_pointer(handle, CURLOPT_WRITEDATA, context)
         sfsh_curl_set_callback(handle, CURLOPT_HEADERFUNCTION) { data, size, count, context in
-            let sink = Unmanaged<Sink>.fromOpaque(context!).takeUnretainedValue()
+            guard let context else { return 0 }
+            let sink = Unmanaged<Sink>.fromOpaque(context).takeUnretainedValue()
             guard let data else { return size * count }
             let line = String(decoding: UnsafeRawBufferPointer(start: data, count: size * count), as: UTF8.self)
             if line.hasPrefix("HTTP/") {

@@ -100,9 +100,9 @@ final class OrgStore: @unchecked Sendable {
     // MARK: Raw writes (the generator and writes below use them)
 
     func insert(_ object: ObjectDef, _ values: [String: DatabaseValueConvertible?], in db: Database) throws {
-        let names = Array(values.keys)
-        let sql = "INSERT INTO \"\(object.name)\" (\(names.map { "\"\($0)\"" }.joined(separator: ", "))) VALUES (\(Array(repeating: "?", count: names.count).joined(separator: ", ")))"
-        try db.execute(sql: sql, arguments: sqlArguments(names.map { values[$0]! }))
+        let pairs = Array(values)
+        let sql = "INSERT INTO \"\(object.name)\" (\(pairs.map { "\"\($0.key)\"" }.joined(separator: ", "))) VALUES (\(Array(repeating: "?", count: pairs.count).joined(separator: ", ")))"
+        try db.execute(sql: sql, arguments: sqlArguments(pairs.map(\.value)))
     }
 
     /// The row of a record as (field → database value), deleted rows included.

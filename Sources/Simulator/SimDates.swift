@@ -3,7 +3,7 @@ import Foundation
 /// Dates as Salesforce writes them: date-times in UTC with milliseconds and a
 /// colon-less offset (`2011-07-07T00:37:00.000+0000`), dates as `YYYY-MM-DD`.
 public enum SimDates {
-    static let utc = TimeZone(identifier: "UTC")!
+    static let utc = TimeZone(secondsFromGMT: 0) ?? .current  // an offset of 0 always makes a zone
 
     static var calendar: Calendar {
         var calendar = Calendar(identifier: .gregorian)

@@ -216,9 +216,9 @@ extension Org {
                 for column in current.columnNames { row[column] = current[column] as DatabaseValue }
                 for (field, value) in values { row[field.name] = value }
                 derived(object, &row, user: user, now: clock.now(), creating: false)
-                let names = row.keys.filter { $0 != "Id" }
-                try db.execute(sql: "UPDATE \"\(object.name)\" SET \(names.map { "\"\($0)\" = ?" }.joined(separator: ", ")) WHERE Id = ?",
-                               arguments: sqlArguments(names.map { row[$0]! } + [id]))
+                let pairs = row.filter { $0.key != "Id" }.map { ($0.key, $0.value) }
+                try db.execute(sql: "UPDATE \"\(object.name)\" SET \(pairs.map { "\"\($0.0)\" = ?" }.joined(separator: ", ")) WHERE Id = ?",
+                               arguments: sqlArguments(pairs.map(\.1) + [id]))
             }
         } catch {
             throw APIError(status: 500, code: "UNKNOWN_EXCEPTION", message: "\(error)")

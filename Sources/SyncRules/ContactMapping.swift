@@ -306,8 +306,7 @@ public enum ContactMapping {
         contact.owner.local = mapped
         if let mapped {
             trace("owner.local", "Owner.Name", "the owner map assigns \(ownerName ?? ownerID ?? "?") to \(mapped)", .string(mapped))
-        } else if ownerName != nil || ownerID != nil {
-            let who = ownerName ?? ownerID!
+        } else if let who = ownerName ?? ownerID {
             contact.warnings.append("owner \(who) is not in the owner map: no local owner (map owner \"\(who)\" USER)")
             trace("owner.local", "Owner.Name", "unmapped owner: reported, not guessed", .null)
         } else {

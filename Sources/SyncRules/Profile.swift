@@ -138,10 +138,10 @@ public struct Profile: Sendable, Equatable {
     public var json: JSONValue {
         .object([
             ("id", .string(id)),
-            ("attributes", .object(attributes.keys.sorted().map { ($0, attributes[$0]!.json) })),
+            ("attributes", .object(attributes.sorted { $0.key < $1.key }.map { ($0.key, $0.value.json) })),
             ("audiences", .array(audiences.map(JSONValue.string))),
-            ("content_affinity", .object(contentAffinity.keys.sorted().map { ($0, .double(contentAffinity[$0]!)) })),
-            ("scores", .object(scores.keys.sorted().map { ($0, .double(scores[$0]!)) })),
+            ("content_affinity", .object(contentAffinity.sorted { $0.key < $1.key }.map { ($0.key, .double($0.value)) })),
+            ("scores", .object(scores.sorted { $0.key < $1.key }.map { ($0.key, .double($0.value)) })),
         ])
     }
 }

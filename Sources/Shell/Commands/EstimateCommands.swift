@@ -68,7 +68,9 @@ enum EstimateCommands {
         handler: { invocation, session in
             try invocation.expectArguments(0...0)
             var total = try number(invocation, "total", required: !invocation.has("live"))
-            let other = try number(invocation, "other")!
+            guard let other = try number(invocation, "other") else {
+                throw ShellError.usage("--other is required", usage: invocation.usage)
+            }
             var liveCalls = 0
             if invocation.has("live") && total == nil {
                 let (_, client) = try session.currentClient()
@@ -82,7 +84,8 @@ enum EstimateCommands {
                 total = max
             }
             let result: Estimates.Allotment
-            do throws(Estimates.InputError) { result = try Estimates.allotment(total: total!, other: other) } catch {
+            guard let total else { throw ShellError.usage("--total is required (or --live)", usage: invocation.usage) }
+            do throws(Estimates.InputError) { result = try Estimates.allotment(total: total, other: other) } catch {
                 throw usageError(error, invocation)
             }
             var pairs: [(String, JSONValue)] = [
@@ -121,7 +124,9 @@ enum EstimateCommands {
             for (option, object) in objectOptions {
                 if let value = try number(invocation, option, required: !live) { counts[object] = value }
             }
-            let callsPerDay = try number(invocation, "calls")!
+            guard let callsPerDay = try number(invocation, "calls") else {
+                throw ShellError.usage("--calls is required", usage: invocation.usage)
+            }
             guard callsPerDay > 0 else { throw ShellError.usage("--calls must be at least 1", usage: invocation.usage) }
             let pageSize = try number(invocation, "page-size", required: false) ?? 2000
             var latency = 1.0
@@ -253,11 +258,11 @@ enum ExportEstimate {
         let document: JSONValue = .object([
             ("members", .int(bodies.count)), ("create", .int(creates)), ("update", .int(updates)), ("skip", .int(skips)),
             ("calls", .int(calls.count)), ("days", .double(simulation.days)),
-            ("skip_reasons", .object(reasons.keys.sorted().map { ($0, .int(reasons[$0]!)) })),
+            ("skip_reasons", .object(reasons.sorted { $0.key < $1.key }.map { ($0.key, .int($0.value)) })),
         ])
         var human = "\(bodies.count) unique members of \(settings.audiences.joined(separator: ", ")) (overlap counted once)\n"
         human += "create \(creates), update \(updates), skip \(skips)\n"
-        for reason in reasons.keys.sorted() { human += "  skipped: \(reason) × \(reasons[reason]!)\n" }
+        for (reason, count) in reasons.sorted(by: { $0.key < $1.key }) { human += "  skipped: \(reason) × \(count)\n" }
         human += "\(calls.count) calls (email lookups and creates in batches of 200, updates in collections of 200)"
         human += " at \(budget) a day: \(EstimateCommands.format(simulation.days)) days"
         human += simulation.pauses == 0 ? " (within one day's budget)\n" : " (\(simulation.pauses) pause\(simulation.pauses == 1 ? "" : "s") of 24 h)\n"

@@ -173,7 +173,7 @@ enum InspectCommands {
             func take(_ records: [JSONValue]) {
                 for record in records.prefix(wanted - delivered) {
                     let row = columns.map { RecordFlattening.value(record, path: $0) }
-                    if stream != nil { stream!.write(row) } else { buffered.append(row) }
+                    if stream != nil { stream?.write(row) } else { buffered.append(row) }
                     delivered += 1
                 }
             }
@@ -334,13 +334,14 @@ enum InspectCommands {
             var counts: [String: (org: String, source: String, calls: Int, failed: Int)] = [:]
             for entry in entries {
                 let key = entry.org + "\u{0}" + entry.source
-                if counts[key] == nil { order.append(key); counts[key] = (entry.org, entry.source, 0, 0) }
-                counts[key]!.calls += 1
-                if !(200..<400).contains(entry.status) { counts[key]!.failed += 1 }
+                if counts[key] == nil { order.append(key) }
+                var count = counts[key] ?? (entry.org, entry.source, 0, 0)
+                count.calls += 1
+                if !(200..<400).contains(entry.status) { count.failed += 1 }
+                counts[key] = count
             }
-            let rows = order.sorted().map { key -> [JSONValue] in
-                let c = counts[key]!
-                return [.string(c.org), .string(c.source), .int(c.calls), .int(c.failed)]
+            let rows = order.sorted().compactMap { key -> [JSONValue]? in
+                counts[key].map { [.string($0.org), .string($0.source), .int($0.calls), .int($0.failed)] }
             }
             var latest: [(String, LedgerEntry)] = []
             for entry in entries.reversed() where entry.usageUsed != nil && !latest.contains(where: { $0.0 == entry.org }) {
@@ -354,7 +355,7 @@ enum InspectCommands {
                     ("calls", table.json),
                     ("total", .int(entries.count)),
                     ("latest_limit_info", .array(latest.map { org, entry in
-                        .object([("org", .string(org)), ("used", .int(entry.usageUsed!)), ("max", entry.usageMax.map(JSONValue.int) ?? .null),
+                        .object([("org", .string(org)), ("used", entry.usageUsed.map(JSONValue.int) ?? .null), ("max", entry.usageMax.map(JSONValue.int) ?? .null),
                                  ("at", .string(formatter.string(from: entry.at)))])
                     })),
                 ])
@@ -365,7 +366,7 @@ enum InspectCommands {
             if session.format(for: invocation) == .table {
                 session.note("\(entries.count) call\(entries.count == 1 ? "" : "s") in the last \(hours) h")
                 for (org, entry) in latest {
-                    session.note("latest Sforce-Limit-Info for \(org): api-usage=\(entry.usageUsed!)/\(entry.usageMax ?? 0) at \(formatter.string(from: entry.at))")
+                    session.note("latest Sforce-Limit-Info for \(org): api-usage=\(entry.usageUsed ?? 0)/\(entry.usageMax ?? 0) at \(formatter.string(from: entry.at))")
                 }
             }
             return .done

@@ -38,7 +38,9 @@ enum MappingCommands {
                         handler: { invocation, session in
                             try invocation.expectArguments(2...2)
                             let attribute = invocation.positionals[0]
-                            let spec = SettingsRegistry.spec("lytics.more_fields")!
+                            guard let spec = SettingsRegistry.spec("lytics.more_fields") else {
+                                throw ShellError.failure("lytics.more_fields is not a setting")
+                            }
                             var pairs = SettingSpec.listItems(session.setting("lytics.more_fields") ?? "")
                                 .filter { !$0.hasPrefix(attribute + "=") }
                             pairs.append("\(attribute)=\(invocation.positionals[1])")

@@ -42,7 +42,7 @@ enum ProfileCommands {
                             bad.append((index + 1, error.message))
                         }
                     }
-                    let rows = order.map { rowsByID[$0]! }
+                    let rows = order.compactMap { rowsByID[$0] }
                     let created: Int
                     do throws(StoreError) { created = try session.store.upsertProfiles(rows, at: session.clock.now()) } catch { throw ShellError(error) }
                     for (line, message) in bad.prefix(50) { session.note("\(path):\(line): \(message)") }

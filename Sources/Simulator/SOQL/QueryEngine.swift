@@ -141,7 +141,10 @@ final class QueryEngine: @unchecked Sendable {
     /// The next `take` rows of an ordered result, by position in its snapshot.
     private func snapshotPage(_ cursor: inout Cursor, take: Int, db: Database) throws -> (rows: [Row], consumed: Int) {
         let compiled = cursor.compiled
-        if cursor.snapshot == nil {
+        let snapshot: [Int64]
+        if let taken = cursor.snapshot {
+            snapshot = taken
+        } else {
             var arguments = compiled.arguments
             var sql = "SELECT t.rowid \(compiled.fromSQL) \(compiled.whereSQL) ORDER BY \(compiled.orderSQL), t.rowid LIMIT ?"
             arguments.append(cursor.total)
@@ -149,9 +152,10 @@ final class QueryEngine: @unchecked Sendable {
                 sql += " OFFSET ?"
                 arguments.append(offset)
             }
-            cursor.snapshot = try Int64.fetchAll(db, sql: sql, arguments: sqlArguments(arguments))
+            snapshot = try Int64.fetchAll(db, sql: sql, arguments: sqlArguments(arguments))
+            cursor.snapshot = snapshot
         }
-        let ids = Array(cursor.snapshot![min(cursor.delivered, cursor.snapshot!.count)..<min(cursor.delivered + take, cursor.snapshot!.count)])
+        let ids = Array(snapshot[min(cursor.delivered, snapshot.count)..<min(cursor.delivered + take, snapshot.count)])
         guard !ids.isEmpty else { return ([], 0) }
         let marks = Array(repeating: "?", count: ids.count).joined(separator: ", ")
         let sql = "SELECT \(compiled.selectColumns.joined(separator: ", ")) \(compiled.fromSQL) WHERE t.rowid IN (\(marks))"
@@ -178,7 +182,8 @@ final class QueryEngine: @unchecked Sendable {
         for output in compiled.outputs {
             var node = root
             for join in output.joins {
-                let key = join.path.last!
+                // A join's path is never empty (resolve() builds it from a relationship name).
+                let key = join.path.last ?? join.alias
                 if let child = node.children[key] {
                     node = child
                 } else {

@@ -118,13 +118,18 @@ struct SOQLCompiler {
             orders.append("\(column)\(collate) \(item.descending ? "DESC" : "ASC") NULLS \(item.nullsLast ? "LAST" : "FIRST")")
         }
         compiled.joins = joinOrder
-        compiled.fromSQL = "FROM \"\(object.name)\" t" + joinOrder.map { join in
+        var fromSQL = "FROM \"\(object.name)\" t"
+        for join in joinOrder {
+            // resolve() added every prefix of a path before the path itself, so the parent is known.
             let parentPath = Array(join.path.dropLast())
-            let parentAlias = parentPath.isEmpty ? "t" : joins[parentPath.joined(separator: ".").lowercased()]!.alias
-            let parentObject = parentPath.isEmpty ? object : joins[parentPath.joined(separator: ".").lowercased()]!.object
-            let field = parentObject.relationship(join.path.last!)!
-            return " LEFT JOIN \"\(join.object.name)\" \(join.alias) ON \(join.alias).Id = \(parentAlias).\"\(field.name)\""
-        }.joined()
+            let parent = parentPath.isEmpty ? nil : joins[parentPath.joined(separator: ".").lowercased()]
+            let parentObject = parent?.object ?? object
+            guard let name = join.path.last, let field = parentObject.relationship(name) else {
+                throw APIError.malformedQuery("cannot join \(join.path.joined(separator: "."))")
+            }
+            fromSQL += " LEFT JOIN \"\(join.object.name)\" \(join.alias) ON \(join.alias).Id = \(parent?.alias ?? "t").\"\(field.name)\""
+        }
+        compiled.fromSQL = fromSQL
         compiled.whereSQL = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
         compiled.arguments = arguments
         compiled.orderSQL = orders.joined(separator: ", ")
@@ -142,7 +147,8 @@ struct SOQLCompiler {
                 columns.append("\(alias).\"\(part.name)\" AS \"\(output.prefix)\(part.name)\"")
             }
         }
-        compiled.selectColumns = Array(NSOrderedSet(array: columns).array as! [String])
+        var distinct = Set<String>()
+        compiled.selectColumns = columns.filter { distinct.insert($0).inserted }
         return compiled
     }
 
@@ -161,7 +167,7 @@ struct SOQLCompiler {
                 throw APIError(status: 400, code: "INVALID_FIELD", message: located(path.row, path.column,
                     "Didn't understand relationship '\(relationship)' in field path. If you are attempting to use a custom relationship, be sure to append the '__r' after the custom relationship name. Please reference your WSDL or the describe call for the appropriate names."))
             }
-            names.append(reference.relationshipName!)
+            names.append(reference.relationshipName ?? relationship)
             let key = names.joined(separator: ".").lowercased()
             if let existing = joins[key] {
                 chain.append(existing)
@@ -173,8 +179,9 @@ struct SOQLCompiler {
             }
             current = target
         }
-        guard let field = current.field(parts.last!) else {
-            throw noSuchColumn(path, name: parts.last!, object: current.name)
+        guard let last = parts.last else { throw APIError.malformedQuery(located(path.row, path.column, "empty field path")) }
+        guard let field = current.field(last) else {
+            throw noSuchColumn(path, name: last, object: current.name)
         }
         return CompiledQuery.Output(joins: chain, field: field, object: current,
                                     prefix: (chain.last?.alias ?? "t") + "_")
