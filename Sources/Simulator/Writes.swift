@@ -154,19 +154,25 @@ extension Org {
             throw APIError(status: 400, code: "REQUIRED_FIELD_MISSING",
                            message: "Required fields are missing: [\(missing.joined(separator: ", "))]", fields: missing)
         }
-        if object.name == "Lead", duplicateRuleActive, let email = row["Email"].flatMap({ $0 as? String }), !email.isEmpty {
-            if let existing = try? store.db.read({ db in
-                try String.fetchOne(db, sql: "SELECT Id FROM Lead WHERE IsDeleted = 0 AND Email = ? COLLATE NOCASE LIMIT 1",
-                                    arguments: [email])
-            }) {
-                throw Self.duplicateDetected(existing, version: "59.0")
-            }
-        }
+        let duplicateEmail = object.name == "Lead" && duplicateRuleActive
+            ? row["Email"].flatMap({ $0 as? String }).flatMap { $0.isEmpty ? nil : $0 } : nil
         let id = store.nextID(for: object)
         row["Id"] = id
         derived(object, &row, user: user, now: clock.now(), creating: true)
+        let finished = row
         do {
-            try store.db.write { db in try store.insert(object, row, in: db) }
+            // The duplicate rule's match and the insert are one transaction: two
+            // concurrent creates of one email cannot both pass the rule.
+            try store.db.write { db in
+                if let email = duplicateEmail,
+                   let existing = try String.fetchOne(db, sql: "SELECT Id FROM Lead WHERE IsDeleted = 0 AND Email = ? COLLATE NOCASE LIMIT 1",
+                                                      arguments: [email]) {
+                    throw Self.duplicateDetected(existing, version: "59.0")
+                }
+                try store.insert(object, finished, in: db)
+            }
+        } catch let error as APIError {
+            throw error
         } catch {
             throw APIError(status: 500, code: "UNKNOWN_EXCEPTION", message: "\(error)")
         }

@@ -1,5 +1,6 @@
 import Foundation
 import JSON
+import Salesforce
 import Testing
 @testable import Simulator
 
@@ -81,5 +82,35 @@ import Testing
         defer { Task { await sim.server.stop() } }
         #expect(try await sim.call("POST", "/_sfsim/clock/advance", json: .object([("seconds", .double(1e300))])).status == 400)
         #expect(try await sim.call("POST", "/_sfsim/clock/advance", json: .object([("seconds", .int(60))])).status == 200)
+    }
+}
+
+@Suite struct ConcurrentDuplicateTests {
+    @Test func concurrentCreatesOfOneEmailMakeOneLead() async throws {
+        let sim = try await SimHarness.start()
+        defer { Task { await sim.stop() } }
+        let base = sim.base
+        let token = sim.token
+        // Eight clients, each on its own connection and thread, create the same email at once, five rounds.
+        for round in 0..<5 {
+            let email = "race\(round)@example.com"
+            let statuses = await withTaskGroup(of: Int.self) { group in
+                for _ in 0..<8 {
+                    group.addTask {
+                        let request = HTTPRequest(method: "POST", url: base + "/services/data/v59.0/sobjects/Lead",
+                                                  headers: [("Authorization", "Bearer \(token)"), ("Content-Type", "application/json")],
+                                                  body: Data(#"{"LastName":"Race","Company":"Co","Email":"\#(email)"}"#.utf8))
+                        return (try? await CurlTransport().send(request).status) ?? 0
+                    }
+                }
+                var all: [Int] = []
+                for await status in group { all.append(status) }
+                return all
+            }
+            #expect(statuses.filter { $0 == 201 }.count == 1, "round \(round): \(statuses)")
+            #expect(statuses.filter { $0 == 400 }.count == 7, "round \(round): \(statuses)")
+            let count = try await sim.query("SELECT COUNT() FROM Lead WHERE Email = '\(email)'")
+            #expect(count.json["totalSize"] == .int(1))
+        }
     }
 }
