@@ -1,0 +1,83 @@
+import Foundation
+import JSON
+import Simulator
+import Testing
+@testable import Salesforce
+
+/// Seeded fuzzing of what servers send: mangled JSON, describes, query pages,
+/// limits, error bodies and Sforce-Limit-Info headers are read or refused, never a crash.
+@Suite struct ServerBodyFuzzTests {
+    static let perKind = 5_000
+
+    /// Real shapes to mangle: the recorded fixtures when ../shared is beside the repo, and small built-in ones.
+    static func seeds(_ fixture: String, _ builtIn: String) -> [[UInt8]] {
+        let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+            .appendingPathComponent("../../../shared/fixtures/salesforce/\(fixture)").standardized.path
+        var seeds = [Array(builtIn.utf8)]
+        if let data = FileManager.default.contents(atPath: path), data.count < 2_000_000 { seeds.append(Array(data)) }
+        return seeds
+    }
+
+    static let describe = #"{"name":"Contact","label":"Contact","custom":false,"queryable":true,"createable":true,"updateable":true,"fields":[{"name":"Id","type":"id","label":"Contact ID","length":18,"nillable":false},{"name":"Segment__c","type":"picklist","label":"Segment","picklistValues":[{"value":"GOLD","label":"Gold","active":true,"defaultValue":false}]}]}"#
+    static let page = #"{"totalSize":2,"done":false,"nextRecordsUrl":"/services/data/v59.0/query/01gX-2000","records":[{"attributes":{"type":"Contact","url":"/x"},"Id":"003A","Account":{"attributes":{"type":"Account"},"Name":"Acme"}},{"Id":"003B","Account":null}]}"#
+    static let limits = #"{"DailyApiRequests":{"Max":15000,"Remaining":14998},"DataStorageMB":{"Max":5,"Remaining":4}}"#
+    static let error = #"[{"message":"unexpected token: FROM","errorCode":"MALFORMED_QUERY","fields":["Name"]}]"#
+
+    func run(_ name: String, seeds: [[UInt8]], seed: UInt64, _ body: (Data) throws -> Void) rethrows {
+        var mutator = Mutator(seed: seed)
+        for index in 0..<Self.perKind {
+            let original = seeds[index % seeds.count]
+            // Big fixtures get more edits, so the mangling reaches past their first bytes.
+            try body(Data(mutator.mutate(original, maxEdits: original.count > 10_000 ? 12 : 4)))
+        }
+    }
+
+    @Test func describesParseOrNameTheKeyAtFault() {
+        run("describe", seeds: Self.seeds("describe_Contact.json", Self.describe), seed: 21) { data in
+            do throws(SObjectDescribe.FormatError) { _ = try SObjectDescribe.parse(data) } catch {
+                #expect(!error.message.isEmpty && !error.message.contains("Optional("))
+            }
+        }
+    }
+
+    @Test func queryPagesParseOrAreProtocolErrors() {
+        run("page", seeds: Self.seeds("query_responses.json", Self.page), seed: 22) { data in
+            guard let value = try? JSONValue.parse(data) else { return }
+            do throws(SalesforceError) { _ = try QueryPage.parse(value) } catch {
+                #expect(error.kind == .protocolViolation, "\(error)")
+                #expect(!error.message.isEmpty)
+            }
+            _ = RecordFlattening.flatten(value)
+        }
+    }
+
+    @Test func limitsAndUsageHeaders() {
+        run("limits", seeds: Self.seeds("limits.json", Self.limits), seed: 23) { data in
+            if let value = try? JSONValue.parse(data) {
+                do throws(SalesforceError) { _ = try OrgLimits.parse(value) } catch { #expect(!error.message.isEmpty) }
+            }
+            _ = APIUsage.parse(String(decoding: data.prefix(64), as: UTF8.self))
+        }
+    }
+
+    @Test func errorBodiesAlwaysGiveAMessage() {
+        run("errors", seeds: Self.seeds("errors.json", Self.error), seed: 24) { data in
+            for status in [400, 401, 403, 404, 500, 503] {
+                let error = SalesforceError.from(status: status, body: data)
+                #expect(!error.message.isEmpty)
+            }
+        }
+    }
+
+    @Test func rawJSONNeverCrashesTheParser() throws {
+        var mutator = Mutator(seed: 25)
+        let seeds = [Self.describe, Self.page, Self.limits, Self.error, #"{"a":[1,2.5e3,-0,true,null,"\u00e9\ud83e\udd8a"]}"#]
+        for index in 0..<Self.perKind {
+            let data = Data(mutator.mutate(Array(seeds[index % seeds.count].utf8), maxEdits: 6))
+            if let value = try? JSONValue.parse(data) {
+                // What parses serializes and parses back to itself.
+                #expect(try JSONValue.parse(value.serialized()) == value)
+            }
+        }
+    }
+}
