@@ -138,6 +138,23 @@ class TerminalTest(unittest.TestCase):
         with open(os.path.join(self.root, "transcript.log")) as log:
             self.assertNotIn("S3cr3t-typed-at-prompt", log.read())
 
+    def test_secrets_are_judged_after_lexing_whatever_else_is_wrong(self):
+        child = self.spawn()
+        for line in ["set --json client_secret S3cr3t-json", "set -- client_secret S3cr3t-dashes",
+                     "login --password S3cr3t-flag", "lgin --token S3cr3t-typo", "echo visible"]:
+            child.send(line + "\r")
+            self.expect(child, PROMPT)
+        self.assertEqual(self.quit(child), 0)
+        with open(os.path.join(self.home, "history")) as history:
+            saved = history.read()
+        self.assertIn("echo visible\n", saved)
+        self.assertNotIn("S3cr3t", saved)
+        with open(os.path.join(self.root, "transcript.log")) as log:
+            shown = log.read()
+        # Typed characters are echoed by the line editor; what sfsh itself prints never repeats them.
+        for secret in ["S3cr3t-flag", "S3cr3t-typo"]:
+            self.assertEqual(shown.count(secret), 1, secret)
+
     def test_password_login_echoes_nothing_and_saves_nothing(self):
         child = pexpect.spawn(SFSH, ["--demo"], env=self.env, encoding="utf-8", timeout=TIMEOUT,
                               dimensions=(24, 100), cwd=self.root)
