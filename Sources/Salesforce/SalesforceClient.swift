@@ -317,6 +317,18 @@ public final class SalesforceClient: @unchecked Sendable {
         return try QueryPage.parse(try await json("GET", nextRecordsUrl, headers: headers))
     }
 
+    /// The first page of a query, its records kept as raw JSON (see `RawQueryPage`).
+    public func queryRaw(_ soql: String, all: Bool = false, batchSize: Int? = nil) async throws(SalesforceError) -> RawQueryPage {
+        let headers = batchSize.map { [("Sforce-Query-Options", "batchSize=\($0)")] } ?? []
+        return try RawQueryPage.parse(try await send("GET", all ? "queryAll" : "query", query: [("q", soql)], headers: headers).body)
+    }
+
+    /// The page behind a `nextRecordsUrl`, its records kept as raw JSON.
+    public func nextPageRaw(_ nextRecordsUrl: String, batchSize: Int? = nil) async throws(SalesforceError) -> RawQueryPage {
+        let headers = batchSize.map { [("Sforce-Query-Options", "batchSize=\($0)")] } ?? []
+        return try RawQueryPage.parse(try await send("GET", nextRecordsUrl, headers: headers).body)
+    }
+
     /// Every record of a query, page by page, as an async sequence.
     public func records(_ soql: String, all: Bool = false, batchSize: Int? = nil) -> QueryRecords {
         QueryRecords(client: self, soql: soql, all: all, batchSize: batchSize)

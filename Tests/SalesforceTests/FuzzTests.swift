@@ -51,6 +51,39 @@ import Testing
         }
     }
 
+    /// The raw reader the import uses agrees with the full parser on every page it accepts.
+    @Test func rawPagesAgreeWithTheFullParser() throws {
+        func strip(_ record: JSONValue) -> JSONValue {
+            guard case let .object(pairs) = record else { return record }
+            return .object(pairs.filter { $0.0 != "attributes" })
+        }
+        var accepted = 0
+        func check(_ data: Data) throws {
+            guard let raw = try? RawQueryPage.parse(data) else { return }
+            accepted += 1
+            let full = try QueryPage.parse(try JSONValue.parse(data))
+            #expect(raw.totalSize == full.totalSize && raw.done == full.done)
+            #expect(raw.nextRecordsUrl == (full.done ? nil : full.nextRecordsUrl))
+            #expect(raw.records.map(\.value) == full.records.map(strip))
+            for (rawRecord, record) in zip(raw.records, full.records) {
+                #expect(rawRecord.string("Id") == record["Id"]?.stringValue)
+            }
+        }
+        try check(Data(Self.page.utf8))
+        #expect(try RawQueryPage.parse(Data(Self.page.utf8)).records.first?.string("Id") == "003A")
+        var mutator = Mutator(seed: 26)
+        let seeds = [Array(Self.page.utf8),
+                     Array(#"{"totalSize":1,"done":true,"records":[{"attributes":{"type":"Lead"},"Id":"00QA","Name":"a "q" \ b","N":-1.5e2,"B":false,"X":null,"L":[1,{"k":[]}]}]}"#.utf8)]
+        for index in 0..<Self.perKind {
+            try check(Data(mutator.mutate(seeds[index % seeds.count], maxEdits: 3)))
+        }
+        #expect(accepted > 200, "only \(accepted) mangled pages were still pages")
+        for hostile in [String(repeating: "[", count: 100_000), "{\"records\":" + String(repeating: "{\"a\":", count: 50_000),
+                        #"{"totalSize":1,"done":maybe,"records":[]}"#, "", "{}"] {
+            #expect(throws: SalesforceError.self) { try RawQueryPage.parse(Data(hostile.utf8)) }
+        }
+    }
+
     @Test func limitsAndUsageHeaders() {
         run("limits", seeds: Self.seeds("limits.json", Self.limits), seed: 23) { data in
             if let value = try? JSONValue.parse(data) {

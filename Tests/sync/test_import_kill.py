@@ -1,10 +1,12 @@
 """SIGKILL the real sfsh process at random points of `sync import`, 20 times.
 
 A standalone sfsim (with its test control) slows every call with its delay
-fault so the kills land inside the run; the org changes between some kills.
-Afterwards one more `sync import` must finish with exactly the org's records
-(every Id with its SystemModstamp, deletes included), spend fewer calls than
-starting over, and leave no run marked running.
+fault so the kills land inside the run. Half the kills meet an org that
+changes between them (the run that finishes the cycle and one more incremental
+run must then hold exactly the org's records); the other half interrupt a full
+read of a still org, after which the next `sync import` alone must finish with
+exactly the org's records (every Id with its SystemModstamp, deletes included)
+and spend fewer calls than starting over. No run may be left marked running.
 
 Run: python Tests/sync/test_import_kill.py PATH_TO_SFSH PATH_TO_SFSIM
 """
@@ -89,47 +91,69 @@ class ImportSurvivesKills(unittest.TestCase):
         opportunities = self.rest("GET", "query?q=SELECT+Id+FROM+Opportunity+ORDER+BY+Id+LIMIT+50")["records"]
         self.rest("DELETE", f"sobjects/Opportunity/{rng.choice(opportunities)['Id']}")
 
-    def test_kills_at_random_points_lose_and_double_nothing(self):
-        self.sfsh(f"login --token {self.info['access_token']} --instance {self.url} --alias sim")
-        full = json.loads(self.sfsh("sync import --dry-run --full --batch-size 200 --json").stdout)
-        # Every call waits a little, so a run takes long enough to be killed inside.
-        self.control("POST", "faults", {"rate": 1.0, "kinds": [{"kind": "delay", "seconds": 0.08}]})
-        rng = random.Random(20261122)
-        killed_mid_run = 0
-        for step in range(KILLS):
-            if step % 4 == 3:
+    def kill_runs(self, rng, count, change_org=False, first_full=False):
+        """Starts `sync import` `count` times and SIGKILLs it at a random moment; returns the kills inside a run."""
+        inside = 0
+        for step in range(count):
+            if change_org and step % 3 == 2:
                 self.change_the_org(rng, step)
-            process = subprocess.Popen([SFSH, "--home", self.home, "-c", "sync import --batch-size 200"],
+            command = "sync import --batch-size 200" + (" --full" if first_full and step == 0 else "")
+            process = subprocess.Popen([SFSH, "--home", self.home, "-c", command],
                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             time.sleep(rng.uniform(0.05, 1.2))
             if process.poll() is None:
-                killed_mid_run += 1
+                inside += 1
             process.kill()
             process.wait()
-        self.assertGreaterEqual(killed_mid_run, KILLS // 2, "most kills should land inside a run")
-        # The last killed run must have stored something, so the final run resumes.
-        process = subprocess.Popen([SFSH, "--home", self.home, "-c", "sync import --batch-size 200"],
-                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        time.sleep(0.6)
-        process.kill()
-        process.wait()
+        return inside
 
-        final = json.loads(self.sfsh("sync import --batch-size 200 --json").stdout)
-        self.control("DELETE", "faults")
-        self.assertEqual(final["status"], "succeeded")
-        self.assertLess(final["calls"], full["planned_calls"], "resuming costs less than starting over")
-
+    def assert_in_sync(self):
         for obj in OBJECTS:
             remote = self.org_records(obj)
             local = self.local_records(obj)
             self.assertEqual(len(local), len(remote), obj)
             self.assertEqual(local, remote, f"{obj}: local records differ from the org's")
 
+    def test_kills_at_random_points_lose_and_double_nothing(self):
+        self.sfsh(f"login --token {self.info['access_token']} --instance {self.url} --alias sim")
+        # Every call waits a little, so a run takes long enough to be killed inside.
+        self.control("POST", "faults", {"rate": 1.0, "kinds": [{"kind": "delay", "seconds": 0.08}]})
+        rng = random.Random(20261122)
+
+        # 1. The org changes between kills. A resumed run finishes its cycle without reading again what the
+        #    cycle already finished (changes made meanwhile wait for the next cycle), so the run that
+        #    finishes the cycle plus one more incremental run must give exactly the org's records.
+        inside = self.kill_runs(rng, KILLS // 2, change_org=True)
+        finishing = json.loads(self.sfsh("sync import --batch-size 200 --json").stdout)
+        self.assertEqual(finishing["status"], "succeeded")
+        following = json.loads(self.sfsh("sync import --batch-size 200 --json").stdout)
+        self.assertEqual(following["status"], "succeeded")
+        self.control("DELETE", "faults")
+        self.assert_in_sync()
+        self.control("POST", "faults", {"rate": 1.0, "kinds": [{"kind": "delay", "seconds": 0.08}]})
+
+        # 2. A full read of a still org, killed again and again: the next run alone ends with exactly the
+        #    org's records, and spends fewer calls than starting over.
+        inside += self.kill_runs(rng, KILLS - KILLS // 2, first_full=True)
+        process = subprocess.Popen([SFSH, "--home", self.home, "-c", "sync import --full --batch-size 200"],
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(1.5)  # the last kill lands after some pages were stored, so the next run resumes
+        process.kill()
+        process.wait()
+        final = json.loads(self.sfsh("sync import --batch-size 200 --json").stdout)
+        self.control("DELETE", "faults")
+        self.assertEqual(final["status"], "succeeded")
+        # What starting over would cost now, from the same planner (its COUNT() calls are not the run's).
+        full = json.loads(self.sfsh("sync import --dry-run --full --batch-size 200 --json").stdout)
+        self.assertLess(final["calls"], full["planned_calls"], f"resuming costs less than starting over: {final}")
+        self.assert_in_sync()
+
+        self.assertGreaterEqual(inside, KILLS // 2, "most kills should land inside a run")
         runs = json.loads(self.sfsh("runs 100 --json").stdout)
-        self.assertEqual(len(runs), KILLS + 2)
+        self.assertEqual(len(runs), KILLS + 4)
         self.assertNotIn("running", {run["status"] for run in runs})
         self.assertIn("interrupted", {run["status"] for run in runs})
-        print(f"{killed_mid_run + 1} kills inside a run; final run {final['calls']} calls "
+        print(f"{inside + 1} of {KILLS + 1} kills inside a run; the resuming run made {final['calls']} calls "
               f"vs {full['planned_calls']} for a full import", file=sys.stderr)
 
 

@@ -352,7 +352,7 @@ public final class ImportJob: Sendable {
             state = try await readPages(soql, all: true, object: object, context: context, state: state,
                                         onFirst: { _, _ in planned == nil ? 2 : nil }) { page, state, tx in
                 let gone = page.records.compactMap { record -> (id: String, stamp: String)? in
-                    guard let id = record["Id"]?.stringValue, let stamp = record["SystemModstamp"]?.stringValue else { return nil }
+                    guard let id = record.string("Id"), let stamp = record.string("SystemModstamp") else { return nil }
                     return (id, stamp)
                 }
                 let deleted = try tx.markDeleted(gone, object: object, org: self.org.alias, run: context.runID)
@@ -379,27 +379,28 @@ public final class ImportJob: Sendable {
     /// is stored. Each page's changes and the object's cursor commit together.
     func readPages(_ soql: String, all: Bool, object: String, context: RunContext, state initial: ImportObjectState,
                    onFirst: @escaping (_ total: Int, _ pageSize: Int) -> Int?,
-                   store write: @escaping @Sendable (QueryPage, inout ImportObjectState, StoreTransaction) throws -> Void) async throws
+                   store write: @escaping @Sendable (RawQueryPage, inout ImportObjectState, StoreTransaction) throws -> Void) async throws
         -> ImportObjectState
     {
         let client = context.client
         let batchSize = options.batchSize
         var state = initial
-        var pending: Task<QueryPage, any Error>? = Task {
-            try await client.query(soql, all: all, batchSize: batchSize)
+        // Pages are read raw: records are stored as Salesforce sent them, never parsed field by field.
+        var pending: Task<RawQueryPage, any Error>? = Task {
+            try await client.queryRaw(soql, all: all, batchSize: batchSize)
         }
         defer { pending?.cancel() }
         var first = true
         var done = 0
         var total: Int?
         while let task = pending {
-            let page: QueryPage
+            let page: RawQueryPage
             do { page = try await task.value } catch let error as SalesforceError {
                 pending = nil
                 throw Stop.salesforce(error, doing: "import \(object)")
             }
             let next = page.done ? nil : page.nextRecordsUrl
-            pending = next.map { url in Task { try await client.nextPage(url, batchSize: batchSize) } }
+            pending = next.map { url in Task { try await client.nextPageRaw(url, batchSize: batchSize) } }
             if first {
                 first = false
                 total = page.totalSize
@@ -438,14 +439,12 @@ public final class ImportJob: Sendable {
         }
     }
 
-    /// A record as the store keeps it: its fields without `attributes`.
-    static func localRecord(_ record: JSONValue, object: String) -> LocalRecord? {
-        guard case let .object(pairs) = record, let id = record["Id"]?.stringValue,
-              let stamp = record["SystemModstamp"]?.stringValue else { return nil }
-        let fields = pairs.filter { $0.0 != "attributes" }
-        let account = ImportQuery.accountField(of: object).flatMap { record[$0]?.stringValue }
+    /// A record as the store keeps it: its fields as sent, without `attributes`.
+    static func localRecord(_ record: RawRecord, object: String) -> LocalRecord? {
+        guard let id = record.string("Id"), let stamp = record.string("SystemModstamp") else { return nil }
+        let account = ImportQuery.accountField(of: object).flatMap { record.string($0) }
         return LocalRecord(object: object, id: id, systemModstamp: stamp, accountID: account,
-                           body: JSONValue.object(fields).serialized())
+                           body: String(decoding: record.json, as: UTF8.self))
     }
 
     // MARK: Describe changes
