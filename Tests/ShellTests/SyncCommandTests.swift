@@ -124,6 +124,26 @@ import Testing
         #expect(!second.err.contains("is the default of both"))
     }
 
+    @Test func unreachableSalesforceExitsFiveAndTheRunIsFailed() async throws {
+        let shell = try await OrgHarness.demo()
+        let server = shell.session.demoServer!
+        defer { Task { await server.stop() } }
+        // Every call is dropped: retried, then given up on.
+        shell.org.injectFaults(rate: 1.0, kinds: [.drop])
+        let result = await shell.run("sync import --json")
+        shell.org.injectFaults()
+        #expect(result.code == 5, "\(result.err)")
+        #expect(result.err.contains("after 3 attempts"))
+        let report = try JSONValue.parse(result.out)
+        #expect(report["status"] == .string("failed"))
+        let runs = try await shell.json("runs --json")
+        #expect(runs.arrayValue?.first?["status"] == .string("failed"))
+        // The next run starts where this one stopped and finishes.
+        let again = try await shell.json("sync import --json")
+        #expect(again["status"] == .string("succeeded"))
+        #expect(again["objects"]?["Lead"]?["created"] == .int(200))
+    }
+
     @Test func dryRunAndUsageErrors() async throws {
         let shell = try await OrgHarness.demo()
         let server = shell.session.demoServer!
