@@ -132,8 +132,10 @@ extension Org {
         }
     }
 
-    /// Creates a record; returns its id.
-    func create(_ object: ObjectDef, fields: [(String, JSONValue)], user: SimUser) throws(APIError) -> String {
+    /// Creates a record; returns its id. The duplicate rule does not match the records in
+    /// `sameRequest` (created earlier in one collection): like Salesforce's, it does not
+    /// compare the records of one request with each other.
+    func create(_ object: ObjectDef, fields: [(String, JSONValue)], user: SimUser, sameRequest: [String] = []) throws(APIError) -> String {
         guard object.createable else {
             throw APIError(status: 400, code: "INVALID_TYPE", message: "Cannot create \(object.name)")
         }
@@ -164,9 +166,10 @@ extension Org {
             // The duplicate rule's match and the insert are one transaction: two
             // concurrent creates of one email cannot both pass the rule.
             try store.db.write { db in
+                let excluded = sameRequest.isEmpty ? "" : " AND Id NOT IN (\(Array(repeating: "?", count: sameRequest.count).joined(separator: ", ")))"
                 if let email = duplicateEmail,
-                   let existing = try String.fetchOne(db, sql: "SELECT Id FROM Lead WHERE IsDeleted = 0 AND Email = ? COLLATE NOCASE LIMIT 1",
-                                                      arguments: [email]) {
+                   let existing = try String.fetchOne(db, sql: "SELECT Id FROM Lead WHERE IsDeleted = 0 AND Email = ? COLLATE NOCASE\(excluded) LIMIT 1",
+                                                      arguments: StatementArguments([email] + sameRequest)) {
                     throw Self.duplicateDetected(existing, version: "59.0")
                 }
                 try store.insert(object, finished, in: db)
@@ -273,7 +276,7 @@ extension Org {
                         throw APIError(status: 400, code: "INVALID_FIELD",
                                        message: "cannot specify Id in an insert call", fields: ["Id"])
                     }
-                    let id = try self.create(object, fields: pairs, user: user)
+                    let id = try self.create(object, fields: pairs, user: user, sameRequest: created.map(\.1))
                     created.append((object, id))
                     results.append(.object([("id", .string(id)), ("success", .bool(true)), ("errors", .array([]))]))
                 } else {

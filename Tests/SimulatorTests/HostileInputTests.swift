@@ -114,3 +114,35 @@ import Testing
         }
     }
 }
+
+@Suite struct CollectionDuplicateTests {
+    func lead(_ email: String, _ name: String) -> JSONValue {
+        .object([("attributes", .object([("type", .string("Lead"))])), ("LastName", .string(name)),
+                 ("Company", .string("Co")), ("Email", .string(email))])
+    }
+
+    @Test func theRuleComparesWithTheOrgNotWithinOneRequest() async throws {
+        let sim = try await SimHarness.start()
+        defer { Task { await sim.stop() } }
+        let existing = try await sim.call("POST", "sobjects/Lead", json: .object([
+            ("LastName", .string("Old")), ("Company", .string("Co")), ("Email", .string("old@example.com"))]))
+        #expect(existing.status == 201)
+        let answer = try await sim.call("POST", "composite/sobjects", json: .object([
+            ("allOrNone", .bool(false)),
+            ("records", .array([lead("twin@example.com", "A"), lead("TWIN@example.com", "B"), lead("old@example.com", "C")])),
+        ]))
+        let items = answer.json.arrayValue ?? []
+        #expect(items.count == 3)
+        // Two new records of one email in one request are both created, as in Salesforce…
+        #expect(items[0]["success"] == .bool(true) && items[1]["success"] == .bool(true))
+        // …while a record matching one already in the org is refused by the rule.
+        #expect(items[2]["success"] == .bool(false))
+        #expect(items[2]["errors"]?.arrayValue?.first?["statusCode"] == .string("DUPLICATES_DETECTED"))
+        let twins = try await sim.query("SELECT COUNT() FROM Lead WHERE Email = 'twin@example.com'")
+        #expect(twins.json["totalSize"] == .int(2))
+        // A later request sees them: the rule refuses a third.
+        let third = try await sim.call("POST", "sobjects/Lead", json: .object([
+            ("LastName", .string("D")), ("Company", .string("Co")), ("Email", .string("twin@example.com"))]))
+        #expect(third.errorCode == "DUPLICATES_DETECTED")
+    }
+}
