@@ -69,6 +69,8 @@ extension Org {
             return .json(limits())
         case ("limits", 2, "GET") where parts[1] == "recordCount":
             return .json(try recordCount(request.queryValue("sObjects")))
+        case ("composite", 1, "POST"):
+            return .json(try composite(request, version: version, user: user))
         case ("composite", 2, "POST") where parts[1] == "sobjects",
              ("composite", 2, "PATCH") where parts[1] == "sobjects":
             return .json(try collection(request, create: method == "POST", user: user))

@@ -174,6 +174,7 @@ extension Org {
                 }
                 try store.insert(object, finished, in: db)
             }
+            WriteJournal.current?.record(.created(object, id))
         } catch let error as APIError {
             throw error
         } catch {
@@ -221,6 +222,7 @@ extension Org {
             try store.db.write { db in
                 guard let current = try Row.fetchOne(db, sql: "SELECT * FROM \"\(object.name)\" WHERE Id = ?", arguments: [id])
                 else { return }
+                WriteJournal.current?.record(.changed(object, current))
                 var row: [String: DatabaseValueConvertible?] = [:]
                 for column in current.columnNames { row[column] = current[column] as DatabaseValue }
                 for (field, value) in values { row[field.name] = value }
@@ -239,6 +241,9 @@ extension Org {
         guard object.deletable else { throw APIError(status: 400, code: "INVALID_TYPE", message: "Cannot delete \(object.name)") }
         do {
             try store.db.write { db in
+                if let current = try Row.fetchOne(db, sql: "SELECT * FROM \"\(object.name)\" WHERE Id = ?", arguments: [id]) {
+                    WriteJournal.current?.record(.changed(object, current))
+                }
                 try db.execute(sql: "UPDATE \"\(object.name)\" SET IsDeleted = 1, SystemModstamp = ? WHERE Id = ?",
                                arguments: [SimDates.format(clock.now()), id])
             }
