@@ -24,50 +24,91 @@ public struct SyncProgress: Sendable, Equatable {
     public var eta: Double?
 }
 
+/// The lease a running job holds (see `RunControl`).
+public struct LeaseHandle: Sendable {
+    public let org: String
+    public let job: JobKind
+    let token: String
+}
+
 /// Start and end of a run, and the rules every job shares: a paused job is not
-/// run before its time (unless forced), a job runs once at a time per org, and
-/// a run whose process died is marked interrupted before another starts.
+/// run before its time (unless forced), a job runs once at a time per org (it
+/// holds a lease row, renewed while it runs, taken over when its holder's
+/// process is gone or it ran out), and a run whose process died is marked
+/// interrupted before another starts.
 public struct RunControl: Sendable {
     public let store: Store
     public let clock: any EngineClock
     /// How long a job pauses at its budget or the org's limit (SPEC §6.4).
     public static let pause: TimeInterval = 86_400
+    /// How long a lease lasts without renewal: longer than any one page can take
+    /// (a request times out after 120 s and is tried at most 4 times).
+    public static let leaseDuration: TimeInterval = 900
 
     public init(store: Store, clock: any EngineClock) {
         self.store = store
         self.clock = clock
     }
 
-    /// Refuses to start when the job is paused (exit 4, unless `force`) or runs
-    /// in another live process (exit 1). Marks runs of dead processes
-    /// interrupted. Returns the newest earlier run, if any.
-    public func admit(org: String, job: JobKind, force: Bool) throws(EngineError) -> RunRecord? {
+    /// Refuses to start when the job is paused (exit 4, unless `force`) or its
+    /// lease is held by a live process (exit 1, saying who and since when).
+    /// Otherwise takes the lease and marks the runs its earlier holders left
+    /// `running` as interrupted. Returns the newest earlier run and the lease.
+    public func admit(org: String, job: JobKind, force: Bool) throws(EngineError) -> (previous: RunRecord?, lease: LeaseHandle) {
         let state: JobState
-        let previous: [RunRecord]
-        do {
-            state = try store.jobState(org: org, job: job.rawValue)
-            previous = try store.runs(org: org, job: job.rawValue, limit: 20)
-        } catch { throw EngineError(error) }
+        do { state = try store.jobState(org: org, job: job.rawValue) } catch { throw EngineError(error) }
         let now = clock.now()
         if let until = state.pausedUntil, until > now, !force {
             throw EngineError(.limit, "the \(job.rawValue) of \(org) is paused until \(Self.format(until)): \(state.pauseReason ?? "budget reached")",
                               hint: "it resumes from its checkpoint then; add --force to run it now anyway")
         }
-        for run in previous where run.status == .running {
-            if Store.ownerIsGone(run) {
-                do {
-                    try store.transaction { tx in
-                        try tx.finishRun(run.id, status: .interrupted, at: now,
-                                         message: "its process (\(run.pid.map(String.init) ?? "?")) ended before it finished")
-                    }
-                } catch { throw Self.storeFailure(error) }
-            } else {
-                throw EngineError(.failure,
-                                  "the \(job.rawValue) of \(org) is already running (run \(run.id), process \(run.pid.map(String.init) ?? "?") on \(run.host ?? "?") since \(Self.format(run.startedAt)))",
-                                  hint: "wait for it to finish; 'sync status' shows it")
-            }
+        let grant: LeaseGrant
+        do { grant = try store.acquireLease(org: org, job: job.rawValue, now: now, duration: Self.leaseDuration) } catch {
+            throw EngineError(error)
         }
-        return previous.first
+        guard case let .granted(token, takenOver) = grant else {
+            if case let .held(holder) = grant {
+                throw EngineError(.failure,
+                                  "the \(job.rawValue) of \(org) is already running: process \(holder.pid) on \(holder.host) holds it since \(Self.format(holder.acquiredAt))"
+                                      + (holder.runID.map { " (run \($0))" } ?? ""),
+                                  hint: "wait for it to finish ('sync status' shows it); a holder that dies is taken over at once on this host, elsewhere when its lease runs out at \(Self.format(holder.expiresAt))")
+            }
+            throw EngineError(.failure, "the lease of the \(job.rawValue) could not be taken")
+        }
+        let lease = LeaseHandle(org: org, job: job, token: token)
+        do {
+            let previous = try store.runs(org: org, job: job.rawValue, limit: 50)
+            // Holding the lease, any run still marked running belongs to a process that is gone.
+            try store.transaction { tx in
+                for run in previous where run.status == .running {
+                    try tx.finishRun(run.id, status: .interrupted, at: now,
+                                     message: "its process (\(run.pid.map(String.init) ?? "?") on \(run.host ?? "?")) ended before it finished"
+                                         + (takenOver == nil ? "" : "; its lease was taken over"))
+                }
+            }
+            return (previous.first, lease)
+        } catch {
+            release(lease)
+            throw Self.storeFailure(error)
+        }
+    }
+
+    /// Extends the lease while the job runs; fails when another process has taken it over.
+    public func renew(_ lease: LeaseHandle, run: Int64?) throws(EngineError) {
+        let renewed: Bool
+        do {
+            renewed = try store.renewLease(org: lease.org, job: lease.job.rawValue, token: lease.token, now: clock.now(),
+                                           duration: Self.leaseDuration, run: run)
+        } catch { throw EngineError(error) }
+        guard renewed else {
+            throw EngineError(.failure, "the \(lease.job.rawValue) of \(lease.org) lost its lease to another process; stopping here",
+                              hint: "the other process goes on from the last page stored")
+        }
+    }
+
+    /// Gives the lease up. A failure here only leaves the lease to run out (or to be seen dead with this process).
+    public func release(_ lease: LeaseHandle) {
+        try? store.releaseLease(org: lease.org, job: lease.job.rawValue, token: lease.token)
     }
 
     /// Whether `note` is new for `org` (and remembers it): notes about settings are said once, not every run.
@@ -154,7 +195,7 @@ public struct JobStatus: Sendable {
                 let calls = try store.callCount(since: now.addingTimeInterval(-BudgetGate.window), org: org,
                                                 source: job.ledgerSource)
                 let paused = state.pausedUntil.flatMap { $0 > now ? $0 : nil }
-                let running = last?.status == .running && !(last.map(Store.ownerIsGone) ?? true)
+                let running = try store.lease(org: org, job: job.rawValue).map { !$0.isStale(now: now) } ?? false
                 statuses.append(JobStatus(
                     job: job, org: org, state: running ? "running" : paused != nil ? "paused" : "idle",
                     pausedUntil: paused, pauseReason: paused == nil ? nil : state.pauseReason, nextRunAt: paused,

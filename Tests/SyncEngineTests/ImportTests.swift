@@ -2,7 +2,7 @@ import Foundation
 import JSON
 import Salesforce
 import Simulator
-import Store
+@testable import Store
 import Testing
 @testable import SyncEngine
 
@@ -181,14 +181,41 @@ import Testing
         #expect(report.plannedCalls == plan.plannedCalls)
     }
 
-    @Test func oneRunAtATimeAndDeadOwnersAreInterrupted() async throws {
+    @Test func oneRunAtATimeThroughTheLeaseAndDeadHoldersAreTakenOver() async throws {
         let h = try await EngineHarness.start()
         defer { Task { await h.stop() } }
-        // A run of this very process is alive: another is refused.
-        let live = try h.store.startRun(org: h.alias, job: "import", full: false, at: h.connector.clock.now(), resumedFrom: nil)
+        let now = h.connector.clock.now()
+        // A live holder (this very process, under another token): the job is refused, saying who holds it.
+        guard case let .granted(token, nil) = try h.store.acquireLease(org: h.alias, job: "import", now: now, duration: 900) else {
+            Issue.record("the first lease was not granted")
+            return
+        }
         let refused = await #expect(throws: EngineError.self) { try await h.job().run() }
-        #expect(refused?.message.contains("already running (run \(live)") == true)
-        try h.store.transaction { tx in try tx.finishRun(live, status: .failed, at: nil, message: nil) }
+        #expect(refused?.kind == .failure)
+        #expect(refused?.message.contains("already running: process \(getpid()) on \(Store.hostName)") == true)
+        try h.store.releaseLease(org: h.alias, job: "import", token: token)
+
+        // A holder whose process is gone (and the run it left running) is taken over at once.
+        let orphan = try h.store.startRun(org: h.alias, job: "import", full: false, at: now, resumedFrom: nil)
+        try h.store.write { db in
+            try db.execute(sql: """
+                INSERT INTO job_lease (org, job, host, pid, token, acquired_at, expires_at) VALUES (?, 'import', ?, 999999, 'dead', ?, ?)
+                """, arguments: [h.alias, Store.hostName, now.timeIntervalSince1970, now.addingTimeInterval(900).timeIntervalSince1970])
+        }
+        let report = try await h.job().run()
+        #expect(report.status == .succeeded)
+        #expect(try h.store.run(orphan)?.status == .interrupted)
+        #expect(try h.store.lease(org: h.alias, job: "import") == nil)
+
+        // A lease of another host is honoured until it runs out.
+        try h.store.write { db in
+            try db.execute(sql: """
+                INSERT INTO job_lease (org, job, host, pid, token, acquired_at, expires_at) VALUES (?, 'import', 'elsewhere', 1, 'far', ?, ?)
+                """, arguments: [h.alias, now.timeIntervalSince1970, now.addingTimeInterval(60).timeIntervalSince1970])
+        }
+        await #expect(throws: EngineError.self) { try await h.job().run() }
+        h.sim.clock.advance(by: 61)
+        #expect(try await h.job().run().status == .succeeded)
     }
 
     @Test func badObjectsAreUsageErrors() async throws {

@@ -157,5 +157,45 @@ class ImportSurvivesKills(unittest.TestCase):
               f"vs {full['planned_calls']} for a full import", file=sys.stderr)
 
 
+class OneImportAtATime(unittest.TestCase):
+    """Two real processes on one home: the second `sync import` is refused while the first holds the
+    lease (exit 1, saying who and since when); once the holder is SIGKILLed, the next run takes over
+    at once and finishes from the checkpoint."""
+
+    def test_a_second_process_is_refused_and_a_dead_holder_is_taken_over(self):
+        sim = subprocess.Popen([SFSIM, "--control", "--quiet", "--seed", "12", "--contacts", "1500", "--leads", "200",
+                                "--accounts", "100", "--opportunities", "100"],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        self.addCleanup(lambda: (sim.terminate(), sim.wait(timeout=10)))
+        info = json.loads(sim.stdout.readline())
+        home = tempfile.mkdtemp(prefix="sfsh-lease-")
+        os.chmod(home, 0o700)
+
+        def sfsh(command):
+            return subprocess.run([SFSH, "--home", home, "-c", command], capture_output=True, text=True, timeout=300)
+
+        self.assertEqual(sfsh(f"login --token {info['access_token']} --instance {info['instance_url']} --alias sim").returncode, 0)
+        requests.post(info["instance_url"] + "/_sfsim/faults", timeout=30,
+                      json={"rate": 1.0, "kinds": [{"kind": "delay", "seconds": 0.2}]}).raise_for_status()
+        first = subprocess.Popen([SFSH, "--home", home, "-c", "sync import --batch-size 200"],
+                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(1.5)
+        self.assertIsNone(first.poll(), "the first import should still be running")
+        second = sfsh("sync import")
+        self.assertEqual(second.returncode, 1, second.stderr)
+        self.assertIn("already running: process %d" % first.pid, second.stderr)
+        status = json.loads(sfsh("sync status --json").stdout)
+        self.assertEqual(status[0]["state"], "running")
+        first.kill()
+        first.wait()
+        requests.delete(info["instance_url"] + "/_sfsim/faults", timeout=30).raise_for_status()
+        third = sfsh("sync import --json")
+        self.assertEqual(third.returncode, 0, third.stderr)
+        self.assertIn("resuming from the checkpoints", third.stderr)
+        runs = json.loads(sfsh("runs --json").stdout)
+        self.assertEqual([run["status"] for run in runs], ["succeeded", "interrupted"])
+        self.assertEqual(json.loads(sfsh("sync status --json").stdout)[0]["state"], "idle")
+
+
 if __name__ == "__main__":
     unittest.main(verbosity=2)

@@ -148,7 +148,8 @@ public final class ImportJob: Sendable {
     public func run() async throws(EngineError) -> ImportReport {
         try checkObjects()
         let control = RunControl(store: store, clock: clock)
-        let previous = try control.admit(org: org.alias, job: .import, force: options.force)
+        let (previous, lease) = try control.admit(org: org.alias, job: .import, force: options.force)
+        defer { control.release(lease) }
         for note in settings.notes where control.firstTime(note, org: org.alias) { events(.note(note)) }
         let started = clock.now()
         let states: [ImportObjectState]
@@ -192,7 +193,8 @@ public final class ImportJob: Sendable {
         let ledger = LedgerMeter(store: store, clock: clock, org: org.alias, source: JobKind.import.ledgerSource, runID: runID)
         let gate = BudgetGate(ledger: ledger, budget: settings.importBudget, budgetKey: JobKind.import.budgetKey)
         let client = try connector.client(for: org, source: JobKind.import.ledgerSource, meter: gate)
-        let context = RunContext(runID: runID, started: started, client: client)
+        try control.renew(lease, run: runID)
+        let context = RunContext(runID: runID, started: started, client: client, control: control, lease: lease)
 
         var pausedUntil: Date?
         var status = RunStatus.succeeded
@@ -286,6 +288,8 @@ public final class ImportJob: Sendable {
         let runID: Int64
         let started: Date
         let client: SalesforceClient
+        let control: RunControl
+        let lease: LeaseHandle
     }
 
     // MARK: One object
@@ -420,6 +424,7 @@ public final class ImportJob: Sendable {
                 }
                 return updated
             }
+            do { try context.control.renew(context.lease, run: context.runID) } catch { throw Stop.engine(error) }
             done += page.records.count
             let elapsed = max(clock.now().timeIntervalSince(context.started), 0.001)
             let rate = Double(done) / elapsed
