@@ -11,6 +11,7 @@ public final class Org: @unchecked Sendable {
     public let orgID: String
     let store: OrgStore
     let queries: QueryEngine
+    let bulkJobs = BulkQueryJobs()
     /// Where the org is served (set by the server once it listens).
     public internal(set) var baseURL = "http://127.0.0.1"
     let lock = NSLock()

@@ -21,6 +21,9 @@ public struct OrgConfiguration: Sendable {
     public var sessionLifetime: TimeInterval = 2 * 3600
     /// Keep records in memory instead of a temporary file.
     public var inMemory = false
+    /// Bulk API 2.0 query jobs: how long a job stays queued, then processing (plus 2 s a million rows), on the org's clock.
+    public var bulkQueuedSeconds: TimeInterval = 0.2
+    public var bulkProcessingSeconds: TimeInterval = 0.5
     public var clientID = "sfsim-connected-app"
     public var clientSecret = "sfsim-consumer-secret"
     public var adminUsername = "admin@sfsim.example.com"

@@ -69,6 +69,8 @@ extension Org {
             return .json(limits())
         case ("limits", 2, "GET") where parts[1] == "recordCount":
             return .json(try recordCount(request.queryValue("sObjects")))
+        case ("jobs", 2...4, _) where parts[1] == "query":
+            return try bulkQuery(request, parts: parts, version: version, user: user)
         case ("composite", 1, "POST"):
             return .json(try composite(request, version: version, user: user))
         case ("composite", 2, "POST") where parts[1] == "sobjects",
@@ -151,7 +153,7 @@ extension Org {
             ("DailyAsyncApexExecutions", entry(250_000, 250_000)),
             ("DailyBulkApiBatches", entry(15_000, 15_000)),
             ("DailyBulkV2QueryFileStorageMB", entry(976_562, 976_562)),
-            ("DailyBulkV2QueryJobs", entry(10_000, 10_000)),
+            ("DailyBulkV2QueryJobs", entry(Self.bulkDailyJobs, Swift.max(0, Self.bulkDailyJobs - bulkJobs.createdInLastDay(now: clock.now())))),
             ("DailyGenericStreamingApiEvents", entry(10_000, 10_000)),
             ("DailyStreamingApiEvents", entry(10_000, 10_000)),
             ("DataStorageMB", entry(1_024, 1_000)),

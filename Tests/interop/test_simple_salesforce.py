@@ -7,6 +7,8 @@ those URLs to sfsim's http://127.0.0.1:PORT. Nothing in simple-salesforce is pat
 Run: python Tests/interop/test_simple_salesforce.py PATH_TO_SFSIM
 """
 
+import csv
+import io
 import json
 import subprocess
 import sys
@@ -84,6 +86,18 @@ class SimpleSalesforceInterop(unittest.TestCase):
         few = sf.query("SELECT Id, Name FROM Contact LIMIT 5")
         self.assertEqual(len(few["records"]), 5)
         self.assertEqual(few["records"][0]["attributes"]["type"], "Contact")
+
+    def test_bulk2_query_in_chunks(self):
+        # simple-salesforce's own Bulk API 2.0 client: create, poll, CSV chunks by locator.
+        sf = self.client()
+        chunks = list(sf.bulk2.Contact.query("SELECT Id, LastName, Account.Name FROM Contact", max_records=2000, wait=1))
+        self.assertEqual(len(chunks), 3)
+        rows = [row for chunk in chunks for row in csv.DictReader(io.StringIO(chunk))]
+        self.assertEqual(len(rows), 4500)
+        self.assertEqual(len({row["Id"] for row in rows}), 4500)
+        self.assertEqual(set(rows[0]), {"Id", "LastName", "Account.Name"})
+        rest = {r["Id"]: r["LastName"] for r in sf.query_all("SELECT Id, LastName FROM Contact")["records"]}
+        self.assertEqual({row["Id"]: row["LastName"] for row in rows}, rest)
 
     def test_describe_and_limits(self):
         sf = self.client()
