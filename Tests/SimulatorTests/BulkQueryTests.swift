@@ -33,7 +33,9 @@ import Testing
     }
 
     @Test func aJobMovesOnTheOrgsClockAndServesItsResultInChunks() async throws {
-        let sim = try await SimHarness.start { $0.contacts = 120 }
+        // sfsim's clock stands still unless the test moves it, so the states do not depend on the machine's speed.
+        let fixed = Date(timeIntervalSince1970: 1_790_000_000)
+        let sim = try await SimHarness.start(clock: SimulatedClock(base: { fixed })) { $0.contacts = 120 }
         defer { Task { await sim.stop() } }
         let before = sim.org.callLog().count
         let created = try await create(sim, "SELECT Id, LastName, Account.Name, Email FROM Contact ORDER BY LastName")
@@ -83,7 +85,8 @@ import Testing
     }
 
     @Test func queryAllSeesDeletedRecordsAndJobsCanBeListedAbortedAndDeleted() async throws {
-        let sim = try await SimHarness.start()
+        let fixed = Date(timeIntervalSince1970: 1_790_000_000)
+        let sim = try await SimHarness.start(clock: SimulatedClock(base: { fixed }))
         defer { Task { await sim.stop() } }
         let lead = try #require(try await sim.query("SELECT Id FROM Lead LIMIT 1").json.records.first?["Id"]?.stringValue)
         _ = try await sim.call("DELETE", "sobjects/Lead/\(lead)")

@@ -11,7 +11,8 @@ struct SimHarness {
     var base: String { server.baseURL }
     var token: String { org.adminAccessToken }
 
-    static func start(_ configure: (inout OrgConfiguration) -> Void = { _ in }) async throws -> SimHarness {
+    static func start(clock: SimulatedClock = SimulatedClock(),
+                      _ configure: (inout OrgConfiguration) -> Void = { _ in }) async throws -> SimHarness {
         var configuration = OrgConfiguration()
         configuration.contacts = 120
         configuration.leads = 60
@@ -20,7 +21,7 @@ struct SimHarness {
         configuration.inMemory = true
         configuration.controlEnabled = true
         configure(&configuration)
-        let org = try Org(configuration: configuration)
+        let org = try Org(configuration: configuration, clock: clock)
         return SimHarness(server: try await SimServer.start(org: org))
     }
 
