@@ -96,6 +96,10 @@ private final class EasyHandle {
         sfsh_curl_set_string(handle, CURLOPT_CUSTOMREQUEST, request.method)
         sfsh_curl_set_pointer(handle, CURLOPT_HTTPHEADER, headerList)
         sfsh_curl_set_long(handle, CURLOPT_NOSIGNAL, 1)
+        // libcurl retries a request on a new connection when a reused one dies before any answer
+        // byte (transfer.c, Curl_retry_request): right for a GET, a possible second create for a POST.
+        // On a connection of its own the request is sent once; a failure is reported, not repeated.
+        sfsh_curl_set_long(handle, CURLOPT_FRESH_CONNECT, request.freshConnection ? 1 : 0)
         sfsh_curl_set_long(handle, CURLOPT_SSL_VERIFYPEER, 1)
         sfsh_curl_set_long(handle, CURLOPT_SSL_VERIFYHOST, 2)
         sfsh_curl_set_long(handle, CURLOPT_FOLLOWLOCATION, 0)

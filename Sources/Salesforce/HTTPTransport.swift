@@ -8,14 +8,19 @@ public struct HTTPRequest: Sendable {
     public var body: Data?
     /// Seconds for the whole exchange.
     public var timeout: TimeInterval
+    /// Send on a new connection. For requests that must not be sent twice: libcurl
+    /// re-sends a request by itself when a reused connection dies before any answer
+    /// byte (it cannot tell whether the server acted), but never on a fresh one.
+    public var freshConnection: Bool
 
     public init(method: String = "GET", url: String, headers: [(String, String)] = [], body: Data? = nil,
-                timeout: TimeInterval = 120) {
+                timeout: TimeInterval = 120, freshConnection: Bool = false) {
         self.method = method
         self.url = url
         self.headers = headers
         self.body = body
         self.timeout = timeout
+        self.freshConnection = freshConnection
     }
 }
 

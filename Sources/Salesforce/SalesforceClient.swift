@@ -188,8 +188,9 @@ public final class SalesforceClient: @unchecked Sendable {
             attempt += 1
             var all = headers + [("Authorization", "Bearer \(credentials.accessToken)"), ("Accept", "application/json")]
             if body != nil { all.append(("Content-Type", "application/json")) }
+            // A request that must not run twice never rides a reused connection (see HTTPRequest.freshConnection).
             let request = HTTPRequest(method: method, url: url(path, query: query), headers: all, body: body,
-                                      timeout: timeout)
+                                      timeout: timeout, freshConnection: !mayRetry)
             let recordedPath = Self.pathOnly(request.url)
             try meter.admit(method: method, path: recordedPath)
             let started = Date()
