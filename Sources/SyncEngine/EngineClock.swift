@@ -2,26 +2,14 @@ import Foundation
 
 /// The engine's one source of time: "now" for stamps, windows and pauses, and
 /// "sleep until" for waiting on them. Jobs, budgets, pauses and schedules read
-/// it; nothing in the engine calls `Date()`. Tests pass a clock they move
-/// together with sfsim's.
+/// it; the engine never reads the wall clock itself. The front end passes the
+/// system's (`SystemClock` in the shell); tests pass one they move together
+/// with sfsim's.
 public protocol EngineClock: Sendable {
     func now() -> Date
     /// Returns once `deadline` has come on this clock (at once if it has);
     /// throws `CancellationError` when the task is cancelled.
     func sleep(until deadline: Date) async throws
-}
-
-/// The system's wall clock.
-public struct SystemClock: EngineClock {
-    public init() {}
-
-    public func now() -> Date { Date() }
-
-    public func sleep(until deadline: Date) async throws {
-        let seconds = deadline.timeIntervalSince(now())
-        guard seconds > 0 else { return }
-        try await Task.sleep(nanoseconds: UInt64(min(seconds, 1e9) * 1_000_000_000))
-    }
 }
 
 /// A clock that reads another source of "now" (for example sfsim's simulated
