@@ -167,14 +167,20 @@ extension Store {
         }
     }
 
+    /// The ledger's filter: calls since `since`, optionally of one org and one source.
+    static func ledgerFilter(since: Date, org: String?, source: String?) -> (sql: String, arguments: StatementArguments) {
+        var sql = "WHERE at >= ?"
+        var arguments: [DatabaseValueConvertible] = [since.timeIntervalSince1970]
+        if let org { sql += " AND org = ?"; arguments.append(org) }
+        if let source { sql += " AND source = ?"; arguments.append(source) }
+        return (sql, StatementArguments(arguments))
+    }
+
     /// Calls since `since`, optionally for one org and one source.
     public func ledger(since: Date, org: String? = nil, source: String? = nil) throws(StoreError) -> [LedgerEntry] {
-        try read { db in
-            var sql = "SELECT * FROM ledger WHERE at >= ?"
-            var arguments: [DatabaseValueConvertible] = [since.timeIntervalSince1970]
-            if let org { sql += " AND org = ?"; arguments.append(org) }
-            if let source { sql += " AND source = ?"; arguments.append(source) }
-            return try Row.fetchAll(db, sql: sql + " ORDER BY at, id", arguments: StatementArguments(arguments)).map { row in
+        let filter = Self.ledgerFilter(since: since, org: org, source: source)
+        return try read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM ledger \(filter.sql) ORDER BY at, id", arguments: filter.arguments).map { row in
                 LedgerEntry(at: Date(timeIntervalSince1970: row["at"]), org: row["org"], source: row["source"],
                             method: row["method"], path: row["path"], status: row["status"],
                             durationMS: row["duration_ms"], usageUsed: row["usage_used"], usageMax: row["usage_max"],
@@ -183,14 +189,12 @@ extension Store {
         }
     }
 
-    /// How many calls since `since`, optionally for one org and source.
+    /// How many calls since `since`, optionally for one org and source: an indexed `COUNT`
+    /// (the budget gate asks before every call of a job).
     public func ledgerCount(since: Date, org: String? = nil, source: String? = nil) throws(StoreError) -> Int {
-        try read { db in
-            var sql = "SELECT COUNT(*) FROM ledger WHERE at >= ?"
-            var arguments: [DatabaseValueConvertible] = [since.timeIntervalSince1970]
-            if let org { sql += " AND org = ?"; arguments.append(org) }
-            if let source { sql += " AND source = ?"; arguments.append(source) }
-            return try Int.fetchOne(db, sql: sql, arguments: StatementArguments(arguments)) ?? 0
+        let filter = Self.ledgerFilter(since: since, org: org, source: source)
+        return try read { db in
+            try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM ledger \(filter.sql)", arguments: filter.arguments) ?? 0
         }
     }
 }

@@ -131,23 +131,6 @@ extension Store {
 // MARK: - Ledger attribution
 
 extension Store {
-    /// How many calls since `since` for one org and source: an indexed `COUNT`.
-    public func callCount(since: Date, org: String, source: String) throws(StoreError) -> Int {
-        try read { db in
-            try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM ledger WHERE org = ? AND source = ? AND at >= ?",
-                             arguments: [org, source, since.timeIntervalSince1970]) ?? 0
-        }
-    }
-
-    /// The oldest call of one org and source since `since` (when the rolling window frees a slot).
-    public func oldestCall(since: Date, org: String, source: String) throws(StoreError) -> Date? {
-        try read { db in
-            try Double.fetchOne(db, sql: "SELECT MIN(at) FROM ledger WHERE org = ? AND source = ? AND at >= ?",
-                                arguments: [org, source, since.timeIntervalSince1970])
-                .map(Date.init(timeIntervalSince1970:))
-        }
-    }
-
     /// How many calls a run made.
     public func callCount(run: Int64) throws(StoreError) -> Int {
         try read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM ledger WHERE run_id = ?", arguments: [run]) ?? 0 }

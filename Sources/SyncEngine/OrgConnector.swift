@@ -113,7 +113,7 @@ public final class BudgetGate: CallMeter, @unchecked Sendable {
     /// Calls of this job in the rolling 24 h, as the ledger has them.
     public func used() throws(SalesforceError) -> Int {
         do {
-            return try ledger.store.callCount(since: ledger.clock.now().addingTimeInterval(-Self.window), org: ledger.org,
+            return try ledger.store.ledgerCount(since: ledger.clock.now().addingTimeInterval(-Self.window), org: ledger.org,
                                               source: ledger.source)
         } catch {
             throw SalesforceError(kind: .ledger, message: "cannot read the ledger: \(error)")

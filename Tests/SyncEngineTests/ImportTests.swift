@@ -124,7 +124,7 @@ import Testing
         #expect(resumed.status == .succeeded)
         #expect(try h.store.run(resumed.runID)?.resumedFrom == paused.runID)
         #expect(h.sim.callLog().count - logResumed == resumed.calls)
-        #expect(try h.store.callCount(since: h.connector.clock.now().addingTimeInterval(-86_400), org: h.alias,
+        #expect(try h.store.ledgerCount(since: h.connector.clock.now().addingTimeInterval(-86_400), org: h.alias,
                                       source: JobKind.import.ledgerSource) <= 6)
         try await h.expectInSync()
         // Objects finished before the pause were not read again.
