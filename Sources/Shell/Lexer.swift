@@ -213,12 +213,3 @@ public enum Lexer {
     }
 }
 
-extension String {
-    var trimmingBlanks: String {
-        let blanks: Set<Unicode.Scalar> = [" ", "\t", "\n", "\r"]
-        var scalars = Substring(self).unicodeScalars[...]
-        while let first = scalars.first, blanks.contains(first) { scalars.removeFirst() }
-        while let last = scalars.last, blanks.contains(last) { scalars.removeLast() }
-        return String(String.UnicodeScalarView(scalars))
-    }
-}

@@ -58,7 +58,7 @@ public struct SettingSpec: Sendable {
     /// checked against `describe` when there is one (field names get their
     /// canonical spelling); without one they are taken as typed.
     public func normalize(_ raw: String, describe: SObjectDescribe? = nil) throws(EngineError) -> String {
-        let value = raw.trimmedBlanks
+        let value = raw.trimmingBlanks
         switch kind {
         case let .choice(choices):
             guard let match = choices.first(where: { $0 == value.lowercased() }) else {
@@ -96,7 +96,7 @@ public struct SettingSpec: Sendable {
         case let .pairs(object, types):
             var pairs: [String] = []
             for item in SettingSpec.listItems(value) {
-                let parts = item.split(separator: "=", maxSplits: 1).map { String($0).trimmedBlanks }
+                let parts = item.split(separator: "=", maxSplits: 1).map { String($0).trimmingBlanks }
                 guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else {
                     throw EngineError.usage("\(key): '\(EngineError.excerpt(item))' is not attribute=Field", usage: "set \(key) attr=Field,…")
                 }
@@ -132,7 +132,7 @@ public struct SettingSpec: Sendable {
 
     /// The items of a comma-separated list value, trimmed, empty ones dropped.
     public static func listItems(_ value: String) -> [String] {
-        value.split(separator: ",").map { String($0).trimmedBlanks }.filter { !$0.isEmpty }
+        value.split(separator: ",").map { String($0).trimmingBlanks }.filter { !$0.isEmpty }
     }
 
     /// What completion offers for the value.
@@ -154,6 +154,11 @@ extension EngineError {
 }
 
 extension String {
-    /// Without leading and trailing spaces, tabs and newlines.
-    var trimmedBlanks: String { trimmingCharacters(in: .whitespacesAndNewlines) }
+    public var trimmingBlanks: String {
+        let blanks: Set<Unicode.Scalar> = [" ", "\t", "\n", "\r"]
+        var scalars = Substring(self).unicodeScalars[...]
+        while let first = scalars.first, blanks.contains(first) { scalars.removeFirst() }
+        while let last = scalars.last, blanks.contains(last) { scalars.removeLast() }
+        return String(String.UnicodeScalarView(scalars))
+    }
 }
