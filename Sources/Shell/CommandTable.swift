@@ -59,15 +59,12 @@ public struct CommandSpec: Sendable {
     /// Whether the output is a table (so `--csv` applies).
     public let tabular: Bool
     public let subcommands: [CommandSpec]
-    /// Whether a line with these words must stay out of history (it carries a secret).
-    public let isSecret: @Sendable ([String]) -> Bool
     public let handler: CommandHandler?
 
     public init(
         _ name: String, aliases: [String] = [], group: String, usage: String, summary: String,
         details: String = "", examples: [String], options: [OptionSpec] = [],
         arguments: [CompletionKind] = [], tabular: Bool = false, subcommands: [CommandSpec] = [],
-        isSecret: @escaping @Sendable ([String]) -> Bool = { _ in false },
         handler: CommandHandler? = nil
     ) {
         self.name = name
@@ -81,7 +78,6 @@ public struct CommandSpec: Sendable {
         self.arguments = arguments
         self.tabular = tabular
         self.subcommands = subcommands
-        self.isSecret = isSecret
         self.handler = handler
     }
 
@@ -189,7 +185,7 @@ public struct Invocation: Sendable {
 
     /// A word cut to a readable length with control characters escaped, for messages.
     public static func excerpt(_ word: String, limit: Int = 60) -> String {
-        TerminalText.truncate(TerminalText.sanitize(word), to: limit)
+        EngineError.excerpt(word, limit: limit)
     }
 
     /// Parses the words after the command name against the command's spec.

@@ -363,13 +363,9 @@ public final class ShellSession {
     }
 
     /// Whether any command of a line carries a secret (so it stays out of history):
-    /// a secret option's or setting's value, or what the command's own spec calls secret.
+    /// a value for a secret option or setting, whatever the command (see `SecretWords`).
     func isSecretLine(_ line: String) -> Bool {
-        Lexer.splitLenient(line).contains { words in
-            if !SecretWords.values(in: words).isEmpty { return true }
-            guard let name = words.first, let spec = table.lookup(name) else { return false }
-            return spec.isSecret(words)
-        }
+        !SecretWords.values(inLine: line).isEmpty
     }
 
     /// Runs one command given as words.

@@ -35,7 +35,6 @@ enum OrgCommands {
             .value("client-id", "ID", "the connected app's consumer key"),
             .value("client-secret", "S", "the connected app's consumer secret"),
         ],
-        isSecret: { words in words.contains { $0 == "--token" || $0.hasPrefix("--token=") || $0 == "--client-secret" || $0.hasPrefix("--client-secret=") } },
         handler: { invocation, session in
             try invocation.expectArguments(0...0)
             if invocation.has("demo") { return try await loginDemo(invocation, session) }

@@ -88,10 +88,6 @@ enum SessionCommands {
         details: "Settings persist in the sfsh home. 'show settings' lists them all; 'unset KEY' restores the default.",
         examples: ["set format json", "set history_size 5000", "set client_secret"],
         arguments: [.settingKey, .settingValue],
-        isSecret: { words in
-            // `set SECRET VALUE` carries the value on the line itself.
-            words.count > 2 && SettingsRegistry.spec(words[1])?.secret == true
-        },
         handler: { invocation, session in
             guard let key = invocation.positionals.first else {
                 session.emit(settingsTable(session), for: invocation)
