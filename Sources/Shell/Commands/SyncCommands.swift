@@ -48,7 +48,7 @@ enum SyncCommands {
             if let objects = invocation.value("objects") {
                 options.objects = try objects.split(separator: ",").map { name throws(ShellError) in
                     let trimmed = name.trimmingCharacters(in: .whitespaces)
-                    guard let match = ImportJob.defaultObjects.first(where: { $0.lowercased() == trimmed.lowercased() }) else {
+                    guard let match = ImportQuery.object(named: trimmed) else {
                         throw ShellError.usage("--objects: '\(Invocation.excerpt(trimmed))' is not one of \(objectList)",
                                                usage: invocation.usage)
                     }
@@ -269,7 +269,7 @@ enum SyncCommands {
             }
             if invocation.positionals.count == 2 {
                 let object = invocation.positionals[0]
-                guard let name = ImportJob.defaultObjects.first(where: { $0.lowercased() == object.lowercased() }) else {
+                guard let name = ImportQuery.object(named: object) else {
                     throw ShellError.usage("imported: '\(Invocation.excerpt(object))' is not one of \(objectList)", usage: invocation.usage)
                 }
                 let id = invocation.positionals[1]

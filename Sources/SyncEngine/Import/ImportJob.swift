@@ -258,7 +258,7 @@ public final class ImportJob: Sendable {
 
     func checkObjects() throws(EngineError) {
         guard !options.objects.isEmpty else { throw EngineError.usage("name at least one object", usage: "sync import --objects Lead,Contact") }
-        for object in options.objects where !Self.defaultObjects.contains(object) {
+        for object in options.objects where ImportQuery.object(named: object) != object {
             throw EngineError.usage("the import reads \(Self.defaultObjects.joined(separator: ", ")); not '\(EngineError.excerpt(object))'",
                                     usage: "sync import --objects Lead,Contact,Opportunity,Account")
         }
@@ -295,7 +295,8 @@ public final class ImportJob: Sendable {
     // MARK: One object
 
     func importObject(_ object: String, context: RunContext) async throws {
-        guard try store.importState(org: org.alias, object: object).phase != nil else { return }
+        var state = try store.importState(org: org.alias, object: object)
+        guard state.phase != nil else { return }  // finished earlier in this cycle
         let callsBefore = try store.callCount(run: context.runID)
         let describe: SObjectDescribe
         do {
@@ -307,8 +308,6 @@ public final class ImportJob: Sendable {
             throw Stop.engine(EngineError(.failure, "\(object) shows no Id or SystemModstamp to this user, so it cannot be imported",
                                           hint: "check the user's field-level security"))
         }
-        var state = try store.importState(org: org.alias, object: object)
-        guard state.phase != nil else { return }  // finished earlier in this cycle
         let types = describe.fields.map { ($0.name, $0.type) }
         let changes = Self.schemaChanges(from: state.fieldTypes, to: types)
         state.fieldTypes = JSONValue.object(types.map { ($0.0, .string($0.1)) }).serialized()
@@ -322,8 +321,7 @@ public final class ImportJob: Sendable {
         var planned: Int?
         let passRun = state.passRun ?? context.runID
         if state.phase == "records" {
-            let cursor = state.cursorID.map { ImportQuery.Cursor(stamp: state.cursorStamp ?? "", id: $0) }
-            let soql = ImportQuery.records(object, fields: fields, lower: state.passLower, after: cursor)
+            let soql = ImportQuery.records(object, fields: fields, lower: state.passLower, after: state.cursor)
             let final = state
             state = try await readPages(soql, all: false, object: object, context: context, state: final,
                                         onFirst: { total, pageSize in
@@ -351,8 +349,7 @@ public final class ImportJob: Sendable {
             }
         }
         if state.phase == "deletes", let lower = state.passLower {
-            let cursor = state.cursorID.map { ImportQuery.Cursor(stamp: state.cursorStamp ?? "", id: $0) }
-            let soql = ImportQuery.deletes(object, lower: lower, after: cursor)
+            let soql = ImportQuery.deletes(object, lower: lower, after: state.cursor)
             state = try await readPages(soql, all: true, object: object, context: context, state: state,
                                         onFirst: { _, _ in planned == nil ? 2 : nil }) { page, state, tx in
                 let gone = page.records.compactMap { record -> (id: String, stamp: String)? in
@@ -495,7 +492,7 @@ public final class ImportJob: Sendable {
             do { state = try store.importState(org: org.alias, object: object) } catch { throw EngineError(error) }
             let resumes = !options.full && state.phase != nil
             let lower = options.full ? nil : resumes ? state.passLower : state.watermark
-            let cursor = resumes && state.phase == "records" ? state.cursorID.map { ImportQuery.Cursor(stamp: state.cursorStamp ?? "", id: $0) } : nil
+            let cursor = resumes && state.phase == "records" ? state.cursor : nil
             var soql = ImportQuery.count(object, lower: lower)
             if let cursor { soql += (lower == nil ? " WHERE " : " AND ") + ImportQuery.after(cursor) }
             let records: Int

@@ -1,5 +1,6 @@
 import Foundation
 import SalesforceModel
+import Store
 
 /// The SOQL of the import (SPEC §6.3): every readable field, ordered by
 /// `(SystemModstamp, Id)` so a cursor of the last stored record resumes
@@ -24,6 +25,11 @@ public enum ImportQuery {
             self.stamp = stamp
             self.id = id
         }
+    }
+
+    /// The object of the import called `name`, in any case (nil for others).
+    public static func object(named name: String) -> String? {
+        ImportJob.defaultObjects.first { $0.lowercased() == name.lowercased() }
     }
 
     /// The records of one pass, after `cursor` when resuming.
@@ -84,4 +90,9 @@ public enum ImportQuery {
         default: "AccountId"
         }
     }
+}
+
+extension ImportObjectState {
+    /// Where the pass in progress stands: the last committed (SystemModstamp, Id), if any.
+    var cursor: ImportQuery.Cursor? { cursorID.map { ImportQuery.Cursor(stamp: cursorStamp ?? "", id: $0) } }
 }
