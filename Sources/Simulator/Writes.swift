@@ -265,9 +265,10 @@ extension Org {
                            message: "record limit reached. cannot submit more than 200 records into this call")
         }
         var results: [JSONValue] = []
-        var created: [(ObjectDef, String)] = []
-        var updated: [(ObjectDef, Row)] = []
+        var created: [String] = []
         var failed = false
+        // What this request writes, to undo under allOrNone (and, nested, for a composite request around it).
+        let journal = WriteJournal(parent: WriteJournal.current)
         for record in records {
             guard case let .object(pairs) = record,
                   let type = record["attributes"]?["type"]?.stringValue, let object = store.object(type) else {
@@ -275,14 +276,16 @@ extension Org {
                 results.append(Self.itemError("INVALID_TYPE", "sObject type is missing or not supported", []))
                 continue
             }
-            do throws(APIError) {
+            do {
+                // TaskLocal.withValue rethrows untyped: an APIError comes back as any Error.
+                try WriteJournal.$current.withValue(journal) { () throws in
                 if create {
                     if pairs.contains(where: { $0.0 == "Id" }) {
                         throw APIError(status: 400, code: "INVALID_FIELD",
                                        message: "cannot specify Id in an insert call", fields: ["Id"])
                     }
-                    let id = try self.create(object, fields: pairs, user: user, sameRequest: created.map(\.1))
-                    created.append((object, id))
+                    let id = try self.create(object, fields: pairs, user: user, sameRequest: created)
+                    created.append(id)
                     results.append(.object([("id", .string(id)), ("success", .bool(true)), ("errors", .array([]))]))
                 } else {
                     guard let idText = record["Id"]?.stringValue else {
@@ -291,27 +294,19 @@ extension Org {
                     }
                     let row = try existingRow(object, idText, user: user)
                     try update(object, id: row["Id"], fields: pairs.filter { $0.0 != "Id" }, user: user)
-                    updated.append((object, row))
                     results.append(.object([("id", .string(row["Id"])), ("success", .bool(true)), ("errors", .array([]))]))
+                }
                 }
             } catch {
                 failed = true
+                let failure = error as? APIError ?? APIError(status: 500, code: "UNKNOWN_EXCEPTION", message: "\(error)")
                 // Collections have no duplicateResult and call the code statusCode.
-                results.append(Self.itemError(error.code, error.message, error.fields ?? []))
+                results.append(Self.itemError(failure.code, failure.message, failure.fields ?? []))
             }
         }
         if allOrNone && failed {
             // Roll back: created records go, updated ones get their earlier values back.
-            for (object, id) in created {
-                _ = try? store.db.write { db in try db.execute(sql: "DELETE FROM \"\(object.name)\" WHERE Id = ?", arguments: [id]) }
-            }
-            for (object, row) in updated.reversed() {
-                let names = row.columnNames.filter { $0 != "Id" }
-                _ = try? store.db.write { db in
-                    try db.execute(sql: "UPDATE \"\(object.name)\" SET \(names.map { "\"\($0)\" = ?" }.joined(separator: ", ")) WHERE Id = ?",
-                                   arguments: sqlArguments(names.map { row[$0] as DatabaseValue } + [row["Id"] as String]))
-                }
-            }
+            journal.undo(in: store)
             results = results.map { result in
                 guard result["success"] == .bool(true) else { return result }
                 return .object([
