@@ -39,7 +39,7 @@ let package = Package(
         // The SQLite store: home directory, migrations, settings.
         .target(
             name: "Store",
-            dependencies: [.product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: ["JSON", .product(name: "GRDB", package: "GRDB.swift")]
         ),
         // The shell core: tokenizer, command table, output, line readers, commands.
         .target(

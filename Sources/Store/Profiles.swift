@@ -69,7 +69,7 @@ extension Store {
     /// The Lead an earlier export created or updated for a profile, per org.
     public func exportedLead(org: String, profileID: String) throws(StoreError) -> String? {
         try read { db in
-            try String.fetchOne(db, sql: "SELECT lead_id FROM lead_export WHERE org = ? AND profile_id = ?",
+            try String.fetchOne(db, sql: "SELECT lead_id FROM export_profile WHERE org = ? AND profile_id = ?",
                                 arguments: [org, profileID])
         }
     }
@@ -77,7 +77,7 @@ extension Store {
     public func rememberExportedLead(org: String, profileID: String, leadID: String) throws(StoreError) {
         try write { db in
             try db.execute(sql: """
-                INSERT INTO lead_export (org, profile_id, lead_id) VALUES (?, ?, ?)
+                INSERT INTO export_profile (org, profile_id, lead_id) VALUES (?, ?, ?)
                 ON CONFLICT(org, profile_id) DO UPDATE SET lead_id = excluded.lead_id
                 """, arguments: [org, profileID, leadID])
         }

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import JSON
 
 #if canImport(Glibc)
 import Glibc
@@ -125,6 +126,73 @@ extension Store {
                 t.primaryKey(["org", "job"])
             }
         }
+        migrator.registerMigration("v6_export_levitate") { db in
+            // Counts of the export and the contact pull besides read/created/updated/deleted.
+            try db.alter(table: "sync_run") { t in
+                t.add(column: "unchanged", .integer).notNull().defaults(to: 0)
+                t.add(column: "archived", .integer).notNull().defaults(to: 0)
+                t.add(column: "removed", .integer).notNull().defaults(to: 0)
+            }
+            // Per profile and org: the Lead it is exported to, what was last written, how the
+            // last run ended for it, and an unsettled create (intent) until its answer is recorded.
+            try db.create(table: "export_profile") { t in
+                t.column("org", .text).notNull()
+                t.column("profile_id", .text).notNull()
+                t.column("lead_id", .text)
+                t.column("email", .text)
+                t.column("payload_hash", .text)
+                t.column("outcome", .text)
+                t.column("reason", .text)
+                t.column("error_code", .text)
+                t.column("run_id", .integer)
+                t.column("at", .double)
+                t.column("intent_run", .integer)
+                t.column("intent_at", .double)
+                t.column("intent_email", .text)
+                t.column("intent_hash", .text)
+                t.primaryKey(["org", "profile_id"])
+            }
+            try db.execute(sql: """
+                INSERT INTO export_profile (org, profile_id, lead_id) SELECT org, profile_id, lead_id FROM lead_export
+                """)
+            try db.drop(table: "lead_export")
+            try db.execute(sql: "CREATE INDEX export_profile_intent ON export_profile(org) WHERE intent_run IS NOT NULL")
+
+            // The relationship-marketing contacts pulled from Salesforce, as the rules mapped them.
+            try db.create(table: "levitate_contact") { t in
+                t.column("org", .text).notNull()
+                t.column("id", .text).notNull()
+                t.column("name", .text).notNull()
+                t.column("company", .text)
+                t.column("owner", .text)
+                t.column("archived", .boolean).notNull().defaults(to: false)
+                t.column("system_modstamp", .text).notNull()
+                t.column("body", .text).notNull()
+                t.column("synced_at", .double).notNull()
+                t.column("run_id", .integer)
+                t.column("seen_run", .integer)
+                t.primaryKey(["org", "id"])
+            }
+            // Local activities and their write-back as Notes.
+            try db.create(table: "activity") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("org", .text).notNull()
+                t.column("contact_id", .text).notNull()
+                t.column("kind", .text).notNull()
+                t.column("subject", .text)
+                t.column("text", .text).notNull()
+                t.column("created_at", .double).notNull()
+                t.column("state", .text).notNull().defaults(to: "pending")
+                t.column("note_id", .text)
+                t.column("error_code", .text)
+                t.column("reason", .text)
+                t.column("run_id", .integer)
+                t.column("written_at", .double)
+                t.column("intent_run", .integer)
+                t.column("intent_at", .double)
+            }
+            try db.create(index: "activity_org_state", on: "activity", columns: ["org", "state"])
+        }
     }
 }
 
@@ -176,6 +244,11 @@ public struct RunRecord: Sendable, Equatable {
     public var updated: Int
     public var deleted: Int
     public var failed: Int
+    /// Export: payloads equal to what was last written, so not sent.
+    public var unchanged: Int
+    /// Contact pull: contacts archived (deceased, or deleted in Salesforce) and removed (deceased, with remove_deceased).
+    public var archived: Int
+    public var removed: Int
     /// Skip reasons with their counts, as a JSON object.
     public var skipped: String
     public var plannedCalls: Int?
@@ -200,6 +273,9 @@ public struct RunRecord: Sendable, Equatable {
         updated = row["updated"]
         deleted = row["deleted"]
         failed = row["failed"]
+        unchanged = row["unchanged"]
+        archived = row["archived"]
+        removed = row["removed"]
         skipped = row["skipped"]
         plannedCalls = row["planned_calls"]
         message = row["message"]
@@ -334,6 +410,22 @@ extension StoreTransaction {
         }
     }
 
+    /// Adds to a run's counts (jobs without per-object rows: export, contacts, write-back) and
+    /// merges skip reasons into its `skipped` object.
+    public func addRunCounts(run: Int64, _ counts: RunCounts) throws {
+        try db.execute(sql: """
+            UPDATE sync_run SET read = read + ?, created = created + ?, updated = updated + ?, deleted = deleted + ?,
+                failed = failed + ?, unchanged = unchanged + ?, archived = archived + ?, removed = removed + ?
+            WHERE id = ?
+            """, arguments: [counts.read, counts.created, counts.updated, counts.deleted, counts.failed, counts.unchanged,
+                             counts.archived, counts.removed, run])
+        guard !counts.skipped.isEmpty else { return }
+        let stored = try String.fetchOne(db, sql: "SELECT skipped FROM sync_run WHERE id = ?", arguments: [run]) ?? "{}"
+        var merged = RunCounts.parseSkipped(stored)
+        for (reason, count) in counts.skipped { merged[reason, default: 0] += count }
+        try db.execute(sql: "UPDATE sync_run SET skipped = ? WHERE id = ?", arguments: [RunCounts.serializeSkipped(merged), run])
+    }
+
     /// Adds a failure to the run's count.
     public func addFailed(run: Int64, _ count: Int) throws {
         try db.execute(sql: "UPDATE sync_run SET failed = failed + ? WHERE id = ?", arguments: [count, run])
@@ -349,6 +441,33 @@ extension StoreTransaction {
             UPDATE sync_run SET read = read + ?, created = created + ?, updated = updated + ?, deleted = deleted + ?
             WHERE id = ?
             """, arguments: [read, created, updated, deleted, run])
+    }
+}
+
+/// What part of a run did, added to the run's counts in the transaction that records it.
+public struct RunCounts: Sendable, Equatable {
+    public var read = 0
+    public var created = 0
+    public var updated = 0
+    public var deleted = 0
+    public var failed = 0
+    public var unchanged = 0
+    public var archived = 0
+    public var removed = 0
+    public var skipped: [String: Int] = [:]
+
+    public init() {}
+
+    public var isEmpty: Bool { self == RunCounts() }
+
+    public static func parseSkipped(_ text: String) -> [String: Int] {
+        guard let pairs = (try? JSONValue.parse(Data(text.utf8)))?.objectValue else { return [:] }
+        return Dictionary(pairs.compactMap { key, value in value.intValue.map { (key, $0) } }, uniquingKeysWith: +)
+    }
+
+    /// Sorted by reason, so the stored text is stable.
+    public static func serializeSkipped(_ skipped: [String: Int]) -> String {
+        JSONValue.object(skipped.keys.sorted().map { ($0, .int(skipped[$0] ?? 0)) }).serialized()
     }
 }
 

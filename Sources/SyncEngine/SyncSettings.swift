@@ -38,6 +38,8 @@ public struct SyncSettings: Sendable, Equatable {
     public var exportBudget: Int?
     public var levitateBudget: Int?
     public var keepUpdated: Bool
+    /// The activity kinds `sync writeback` writes (`levitate.writeback`: all, none, or a list).
+    public var writebackKinds: [String] = ActivityNote.kinds
     /// Remarks for the user about how the settings were read (a retired key in use).
     public var notes: [String] = []
 
@@ -96,6 +98,11 @@ public struct SyncSettings: Sendable, Equatable {
             exportBudget: number(JobKind.export.budgetKey) ?? legacy,
             levitateBudget: number(JobKind.contacts.budgetKey),
             keepUpdated: value("lytics.keep_updated") == "on")
+        switch value("levitate.writeback")?.lowercased() ?? "all" {
+        case "all": settings.writebackKinds = ActivityNote.kinds
+        case "none", "": settings.writebackKinds = []
+        case let chosen: settings.writebackKinds = ActivityNote.kinds.filter(Set(SettingSpec.listItems(chosen)).contains)
+        }
         if let legacy, stored[JobKind.import.budgetKey] == nil || stored[JobKind.export.budgetKey] == nil {
             settings.notes.append("\(legacyBudgetKey) (\(legacy)) is the default of both \(JobKind.import.budgetKey) and "
                                   + "\(JobKind.export.budgetKey) now; set those to budget each direction on its own")

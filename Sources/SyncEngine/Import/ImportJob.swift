@@ -120,7 +120,7 @@ public final class ImportJob: Sendable {
     let events: @Sendable (SyncEvent) -> Void
     let shouldStop: @Sendable () -> Bool
     /// Page writes run on their own thread, never on Swift's cooperative pool.
-    let storeQueue = DispatchQueue(label: "sfsh-import-store")
+    let storeWorker = StoreWorker(label: "sfsh-import-store")
 
     public init(connector: OrgConnector, org: OrgRecord, settings: SyncSettings, options: ImportOptions,
                 events: @escaping @Sendable (SyncEvent) -> Void = { _ in },
@@ -135,13 +135,6 @@ public final class ImportJob: Sendable {
 
     var store: Store { connector.store }
     var clock: any EngineClock { connector.clock }
-
-    /// Why a run stopped early.
-    enum Stop: Error {
-        case salesforce(SalesforceError, doing: String)
-        case engine(EngineError)
-        case interrupted
-    }
 
     // MARK: Run
 
@@ -190,49 +183,20 @@ public final class ImportJob: Sendable {
             events(.note("resuming from the checkpoints of run \(previous.id) (\(previous.status.rawValue))"))
         }
 
-        let ledger = LedgerMeter(store: store, clock: clock, org: org.alias, source: JobKind.import.ledgerSource, runID: runID)
-        let gate = BudgetGate(ledger: ledger, budget: settings.importBudget, budgetKey: JobKind.import.budgetKey)
-        let client = try connector.client(for: org, source: JobKind.import.ledgerSource, meter: gate)
+        let client = try connector.jobClient(for: org, job: .import, run: runID, budget: settings.importBudget)
         try control.renew(lease, run: runID)
         let context = RunContext(runID: runID, started: started, client: client, control: control, lease: lease)
-
-        var pausedUntil: Date?
-        var status = RunStatus.succeeded
-        var message: String?
-        var failure: EngineError?
-        do {
+        let ending = try await control.conclude(run: runID, org: org.alias, job: .import,
+                                                resumeHint: "the next run resumes from the last page stored") {
             for object in options.objects {
                 try await importObject(object, context: context)
             }
-            try control.finish(run: runID, status: .succeeded, message: nil, org: org.alias, job: .import)
-        } catch let stop as Stop {
-            switch classify(stop) {
-            case let .pause(reason):
-                status = .paused
-                message = reason
-                pausedUntil = try control.pause(run: runID, org: org.alias, job: .import, reason: reason)
-            case .interrupted:
-                status = .interrupted
-                message = "interrupted; the next run resumes from the last page stored"
-                try control.finish(run: runID, status: .interrupted, message: message, org: org.alias, job: .import)
-            case let .fail(error):
-                status = .failed
-                message = error.message
-                failure = error
-                try control.finish(run: runID, status: .failed, message: error.message, org: org.alias, job: .import)
-            }
-        } catch {
-            let engineError = RunControl.storeFailure(error)
-            status = .failed
-            message = engineError.message
-            failure = engineError
-            try control.finish(run: runID, status: .failed, message: engineError.message, org: org.alias, job: .import)
         }
         var report = try Self.report(run: runID, store: store)
-        report.status = status
-        report.pausedUntil = pausedUntil
-        report.message = message
-        report.failure = failure
+        report.status = ending.status
+        report.pausedUntil = ending.pausedUntil
+        report.message = ending.message
+        report.failure = ending.failure
         return report
     }
 
@@ -264,26 +228,6 @@ public final class ImportJob: Sendable {
         }
     }
 
-    enum Outcome {
-        case pause(String)
-        case interrupted
-        case fail(EngineError)
-    }
-
-    func classify(_ stop: Stop) -> Outcome {
-        switch stop {
-        case .interrupted: return .interrupted
-        case let .salesforce(error, doing):
-            switch error.kind {
-            case .budgetExhausted: return .pause(error.message)
-            case .limitExceeded: return .pause("the org's daily API limit is reached (\(error.description))")
-            default: return .fail(EngineError(error, doing: doing))
-            }
-        case let .engine(error):
-            return error.kind == .limit ? .pause(error.message) : .fail(error)
-        }
-    }
-
     struct RunContext {
         let runID: Int64
         let started: Date
@@ -302,10 +246,10 @@ public final class ImportJob: Sendable {
         do {
             describe = try await DescribeCache(store: store, clock: clock)
                 .describe(object, org: org.alias, client: context.client, revalidate: true)
-        } catch { throw Stop.engine(error) }
+        } catch { throw JobStop.engine(error) }
         let fields = ImportQuery.fields(of: describe)
         guard fields.contains("Id"), fields.contains("SystemModstamp") else {
-            throw Stop.engine(EngineError(.failure, "\(object) shows no Id or SystemModstamp to this user, so it cannot be imported",
+            throw JobStop.engine(EngineError(.failure, "\(object) shows no Id or SystemModstamp to this user, so it cannot be imported",
                                           hint: "check the user's field-level security"))
         }
         let types = describe.fields.map { ($0.name, $0.type) }
@@ -398,7 +342,7 @@ public final class ImportJob: Sendable {
             let page: RawQueryPage
             do { page = try await task.value } catch let error as SalesforceError {
                 pending = nil
-                throw Stop.salesforce(error, doing: "import \(object)")
+                throw JobStop.salesforce(error, doing: "import \(object)")
             }
             let next = page.done ? nil : page.nextRecordsUrl
             pending = next.map { url in Task { try await client.nextPageRaw(url, batchSize: batchSize) } }
@@ -413,7 +357,7 @@ public final class ImportJob: Sendable {
                 }
             }
             let before = state
-            state = try await onStoreQueue { [store] in
+            state = try await storeWorker.run { [store] in
                 var updated = before
                 try store.transaction { tx in
                     try write(page, &updated, tx)
@@ -421,24 +365,16 @@ public final class ImportJob: Sendable {
                 }
                 return updated
             }
-            do { try context.control.renew(context.lease, run: context.runID) } catch { throw Stop.engine(error) }
+            do { try context.control.renew(context.lease, run: context.runID) } catch { throw JobStop.engine(error) }
             done += page.records.count
             let elapsed = max(clock.now().timeIntervalSince(context.started), 0.001)
             let rate = Double(done) / elapsed
             let calls = (try? store.callCount(run: context.runID)) ?? 0
             events(.progress(SyncProgress(object: object, done: done, total: total, calls: calls, rate: rate,
                                           eta: total.map { rate > 0 ? Double(max($0 - done, 0)) / rate : 0 })))
-            if shouldStop() { throw Stop.interrupted }
+            if shouldStop() { throw JobStop.interrupted }
         }
         return state
-    }
-
-    func onStoreQueue<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-        try await withCheckedThrowingContinuation { continuation in
-            storeQueue.async {
-                do { continuation.resume(returning: try body()) } catch { continuation.resume(throwing: error) }
-            }
-        }
     }
 
     /// A record as the store keeps it: its fields as sent, without `attributes`.

@@ -57,7 +57,7 @@ public enum ImportQuery {
 
     static func after(_ cursor: Cursor) -> String {
         let stamp = literal(cursor.stamp)
-        return "(SystemModstamp > \(stamp) OR (SystemModstamp = \(stamp) AND Id > '\(escape(cursor.id))'))"
+        return "(SystemModstamp > \(stamp) OR (SystemModstamp = \(stamp) AND Id > \(SOQLText.literal(cursor.id))))"
     }
 
     /// A SOQL date-time literal of a date, whole seconds rounded down (so an inclusive bound stays inclusive).
@@ -74,10 +74,6 @@ public enum ImportQuery {
         if text.hasSuffix("+0000") { text = String(text.dropLast(5)) + "Z" }
         if text.hasSuffix(".000Z") { text = String(text.dropLast(5)) + "Z" }
         return text
-    }
-
-    static func escape(_ text: String) -> String {
-        text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "'", with: "\\'")
     }
 
     /// The parent key a combined view joins on: the account of a contact or an

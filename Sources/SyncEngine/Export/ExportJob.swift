@@ -1,0 +1,256 @@
+import Foundation
+import JSON
+import Salesforce
+import Store
+import SyncRules
+
+/// What `sync export` is asked to do.
+public struct ExportOptions: Sendable {
+    /// Send every payload again, even one equal to what was last written.
+    public var full = false
+    /// Run even while the job is paused (the budget still applies).
+    public var force = false
+    /// Pack subrequests into `/composite` calls (up to 1,000 records a call); off,
+    /// or when the org refuses `/composite`, each collection is a call of its own.
+    public var composite = true
+
+    public init() {}
+}
+
+/// The outcome of an export run, as `sync export` prints it.
+public struct ExportReport: Sendable {
+    public var runID: Int64
+    public var org: String
+    public var status: RunStatus
+    public var created = 0
+    public var updated = 0
+    public var unchanged = 0
+    public var skipped: [String: Int] = [:]
+    public var failed = 0
+    public var calls = 0
+    public var plannedCalls = 0
+    public var pausedUntil: Date?
+    public var message: String?
+    public var failure: EngineError?
+    /// The profiles that failed in this run, with Salesforce's code and message (the first few).
+    public var failures: [ExportProfileState] = []
+
+    /// `{"run", "job": "export", "org", "status", "created", "updated", "unchanged", "skipped": {reason: count},
+    /// "failed", "calls", "planned_calls", "paused_until"}`.
+    public var json: JSONValue {
+        .object([
+            ("run", .int(Int(runID))), ("job", .string("export")), ("org", .string(org)), ("status", .string(status.rawValue)),
+            ("created", .int(created)), ("updated", .int(updated)), ("unchanged", .int(unchanged)),
+            ("skipped", .object(skipped.keys.sorted().map { ($0, .int(skipped[$0] ?? 0)) })),
+            ("failed", .int(failed)), ("calls", .int(calls)), ("planned_calls", .int(plannedCalls)),
+            ("paused_until", RunControl.json(pausedUntil)),
+        ])
+    }
+}
+
+/// What a dry run found: what each profile would get, and the calls.
+public struct ExportPlan: Sendable {
+    public var org: String
+    public var create = 0
+    public var update = 0
+    public var unchanged = 0
+    public var skipped: [String: Int] = [:]
+    public var plannedCalls = 0
+    /// Calls the dry run itself spent (describe and email lookups).
+    public var calls = 0
+
+    public var json: JSONValue {
+        .object([
+            ("job", .string("export")), ("org", .string(org)), ("dry_run", .bool(true)),
+            ("create", .int(create)), ("update", .int(update)), ("unchanged", .int(unchanged)),
+            ("skipped", .object(skipped.keys.sorted().map { ($0, .int(skipped[$0] ?? 0)) })),
+            ("planned_calls", .int(plannedCalls)), ("calls", .int(calls)),
+        ])
+    }
+}
+
+/// The lead export of SPEC §6.2: every local profile in `lytics.audiences`
+/// becomes a Lead payload (the same `LeadPayload.build` `preview lead` runs),
+/// created or updated in sObject Collections packed into Composite calls.
+///
+/// Exactly once: a profile's create is recorded as an intent (in the store,
+/// committed) before the call that carries it is sent, and settled in the
+/// transaction that records the answer. A create whose answer is lost (the
+/// process killed, the connection dropped, a 5xx) stays unsettled; before any
+/// of those profiles is created again, the engine waits for the lost request
+/// to land and looks its email up: a Lead found is adopted, never duplicated.
+/// Creates never ride a reused connection (libcurl could resend them).
+public final class ExportJob: Sendable {
+    let connector: OrgConnector
+    let org: OrgRecord
+    let settings: SyncSettings
+    let options: ExportOptions
+    let events: @Sendable (SyncEvent) -> Void
+    let shouldStop: @Sendable () -> Bool
+    let storeWorker = StoreWorker(label: "sfsh-export-store")
+
+    /// Consecutive calls that may fail with an unknown outcome before the run gives up.
+    static let failureLimit = 4
+    /// The shortest wait for a lost create to land, and the longest.
+    static let settleFloor: TimeInterval = 2
+    static let settleCeiling: TimeInterval = 150
+    /// SOQL length of one email lookup: well under Salesforce's 100,000 characters
+    /// (in a composite body), or a URL's 16,384 bytes when sent on its own.
+    static let lookupLength = 60_000
+    static let lookupEncodedLength = 12_000
+
+    public init(connector: OrgConnector, org: OrgRecord, settings: SyncSettings, options: ExportOptions,
+                events: @escaping @Sendable (SyncEvent) -> Void = { _ in },
+                shouldStop: @escaping @Sendable () -> Bool = { false }) {
+        self.connector = connector
+        self.org = org
+        self.settings = settings
+        self.options = options
+        self.events = events
+        self.shouldStop = shouldStop
+    }
+
+    var store: Store { connector.store }
+    var clock: any EngineClock { connector.clock }
+
+    // MARK: Decisions (shared by the run and the dry run)
+
+    /// One profile selected for export, with what the rules decided for it.
+    struct Candidate {
+        var profile: Profile
+        var state: ExportProfileState
+        /// The profile's email, trimmed and lower-cased (Salesforce matches emails without case).
+        var emailKey: String?
+        var decision: Decision = .skip("not decided")
+    }
+
+    enum Decision {
+        case skip(String)
+        case unchanged
+        case create(payload: JSONValue, hash: String)
+        case update(leadID: String, payload: JSONValue, hash: String)
+    }
+
+    /// The selected profiles with their stored state, in profile id order.
+    func candidates() throws(EngineError) -> [Candidate] {
+        let bodies: [String]
+        let states: [String: ExportProfileState]
+        do {
+            bodies = try store.profileBodies(inAny: settings.lytics.audiences)
+            states = try store.exportStates(org: org.alias)
+        } catch { throw EngineError(error) }
+        return bodies.compactMap { body in
+            guard let profile = try? Profile.parse(body) else { return nil }
+            let state = states[profile.id] ?? ExportProfileState(org: org.alias, profileID: profile.id)
+            return Candidate(profile: profile, state: state, emailKey: Self.emailKey(profile, settings.lytics))
+        }
+    }
+
+    static func emailKey(_ profile: Profile, _ settings: LeadPayload.Settings) -> String? {
+        guard case let .string(text)? = profile.attributes[settings.emailAttribute] else { return nil }
+        let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
+        return trimmed.isEmpty ? nil : trimmed
+    }
+
+    /// The rules for every candidate; `found` maps emails to the Lead the lookup found.
+    /// Profiles that share an email share one Lead: the first that has a payload writes it,
+    /// the others are skipped naming it (Salesforce's duplicate rules do not compare the
+    /// records of one request with each other).
+    func decide(_ candidates: inout [Candidate], found: [String: String], describe: SObjectDescribe) throws(EngineError) {
+        var writerOf: [String: String] = [:]
+        for index in candidates.indices {
+            var candidate = candidates[index]
+            let existing = candidate.state.leadID ?? candidate.emailKey.flatMap { found[$0] }
+            let result: LeadPayload.Result
+            do { result = try LeadPayload.build(profile: candidate.profile, describe: describe, settings: settings.lytics,
+                                                existingLeadID: existing) } catch {
+                throw EngineError(.failure, error.message, hint: "fix the setting (set \(error.setting) …)")
+            }
+            if result.action == .skip {
+                candidate.decision = .skip(result.reason ?? "skipped")
+                candidates[index] = candidate
+                continue
+            }
+            let key = candidate.emailKey ?? "lead:" + (existing ?? candidate.profile.id)
+            if let writer = writerOf[key] {
+                candidate.decision = .skip("shares its email with profile \(writer), whose Lead it shares")
+                candidates[index] = candidate
+                continue
+            }
+            writerOf[key] = candidate.profile.id
+            let payload = JSONValue.object(result.payload)
+            let hash = stableHash(payload.serialized())
+            if let leadID = result.leadID {
+                let same = !options.full && leadID == candidate.state.leadID && hash == candidate.state.payloadHash
+                candidate.decision = same ? .unchanged : .update(leadID: leadID, payload: payload, hash: hash)
+            } else {
+                candidate.decision = .create(payload: payload, hash: hash)
+            }
+            candidates[index] = candidate
+        }
+    }
+
+    /// The emails that need a lookup: profiles with no remembered Lead.
+    static func emailsToLookUp(_ candidates: [Candidate]) -> [String] {
+        var seen = Set<String>()
+        return candidates.compactMap { candidate in
+            guard candidate.state.leadID == nil, let key = candidate.emailKey, seen.insert(key).inserted else { return nil }
+            return key
+        }
+    }
+
+    // MARK: Lookups
+
+    /// The oldest Lead of each email (by CreatedDate, then Id), many emails per
+    /// query and up to 5 queries per composite call.
+    func lookUp(_ emails: [String], client: SalesforceClient, composite: inout Bool) async throws(SalesforceError) -> [String: String] {
+        guard !emails.isEmpty else { return [:] }
+        let field = "Email"
+        let build = { (list: String) in "SELECT Id, Email, CreatedDate FROM Lead WHERE \(field) IN (\(list)) ORDER BY CreatedDate, Id" }
+        let queries = SOQLText.chunkedIn(emails, limit: Self.lookupLength, encodedLimit: composite ? nil : Self.lookupEncodedLength,
+                                         query: build)
+        var found: [String: String] = [:]
+        func take(_ records: [JSONValue]) {
+            for record in records {
+                guard let id = record["Id"]?.stringValue, let email = record["Email"]?.stringValue?.lowercased() else { continue }
+                if found[email] == nil { found[email] = id }
+            }
+        }
+        var pages: [QueryPage] = []
+        if composite {
+            var index = 0
+            while index < queries.count {
+                let group = Array(queries[index..<min(index + SalesforceClient.compositeHeavyLimit, queries.count)])
+                let subrequests = group.enumerated().map { SalesforceClient.querySubrequest($1, referenceID: "lookup\($0)") }
+                let answers: [CompositeSubresponse]
+                do { answers = try await client.composite(subrequests, idempotent: true) } catch {
+                    guard Self.compositeRefused(error) else { throw error }
+                    composite = false
+                    return try await lookUp(emails, client: client, composite: &composite)
+                }
+                for answer in answers {
+                    if let error = answer.error { throw error }
+                    pages.append(try QueryPage.parse(answer.body))
+                }
+                index += group.count
+            }
+        } else {
+            for soql in queries { pages.append(try await client.query(soql)) }
+        }
+        for page in pages {
+            take(page.records)
+            var next = page.done ? nil : page.nextRecordsUrl
+            while let url = next {
+                let more = try await client.nextPage(url)
+                take(more.records)
+                next = more.done ? nil : more.nextRecordsUrl
+            }
+        }
+        return found
+    }
+
+    /// Whether an org answered that it does not offer `/composite` (so plain collections are used).
+    static func compositeRefused(_ error: SalesforceError) -> Bool {
+        error.status == 404 || (error.status == 400 && error.code == "INVALID_API_INPUT" && error.message.contains("omposite"))
+    }
+}

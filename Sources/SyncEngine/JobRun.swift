@@ -1,0 +1,163 @@
+import Foundation
+import Salesforce
+import Store
+
+/// Why a run stopped before its end (every job).
+enum JobStop: Error {
+    case salesforce(SalesforceError, doing: String)
+    case engine(EngineError)
+    case interrupted
+}
+
+/// How a run ended, for its report.
+struct RunEnding: Sendable {
+    var status: RunStatus = .succeeded
+    var message: String?
+    var pausedUntil: Date?
+    /// The failure behind a failed run (its kind decides the exit code).
+    var failure: EngineError?
+}
+
+extension RunControl {
+    /// Runs a job's body and records how the run ended: succeeded; paused for
+    /// 24 h at its budget or the org's limit; interrupted (`resumeHint` says
+    /// what the next run does); or failed with the error.
+    func conclude(run runID: Int64, org: String, job: JobKind, resumeHint: String,
+                  _ body: () async throws -> Void) async throws(EngineError) -> RunEnding {
+        var ending = RunEnding()
+        do {
+            try await body()
+            try finish(run: runID, status: .succeeded, message: nil, org: org, job: job)
+        } catch let stop as JobStop {
+            switch Self.classify(stop) {
+            case let .pause(reason):
+                ending.status = .paused
+                ending.message = reason
+                ending.pausedUntil = try pause(run: runID, org: org, job: job, reason: reason)
+            case .interrupted:
+                ending.status = .interrupted
+                ending.message = "interrupted; \(resumeHint)"
+                try finish(run: runID, status: .interrupted, message: ending.message, org: org, job: job)
+            case let .fail(error):
+                ending.status = .failed
+                ending.message = error.message
+                ending.failure = error
+                try finish(run: runID, status: .failed, message: error.message, org: org, job: job)
+            }
+        } catch {
+            let engineError = Self.storeFailure(error)
+            ending.status = .failed
+            ending.message = engineError.message
+            ending.failure = engineError
+            try finish(run: runID, status: .failed, message: engineError.message, org: org, job: job)
+        }
+        return ending
+    }
+
+    enum Outcome {
+        case pause(String)
+        case interrupted
+        case fail(EngineError)
+    }
+
+    static func classify(_ stop: JobStop) -> Outcome {
+        switch stop {
+        case .interrupted: return .interrupted
+        case let .salesforce(error, doing):
+            switch error.kind {
+            case .budgetExhausted: return .pause(error.message)
+            case .limitExceeded: return .pause("the org's daily API limit is reached (\(error.description))")
+            default: return .fail(EngineError(error, doing: doing))
+            }
+        case let .engine(error):
+            return error.kind == .limit ? .pause(error.message) : .fail(error)
+        }
+    }
+}
+
+extension OrgConnector {
+    /// The client of one run of a job: every call recorded in the ledger under
+    /// the job's name and the run, and refused at the job's budget.
+    func jobClient(for org: OrgRecord, job: JobKind, run runID: Int64, budget: Int?) throws(EngineError) -> SalesforceClient {
+        let ledger = LedgerMeter(store: store, clock: clock, org: org.alias, source: job.ledgerSource, runID: runID)
+        let gate = BudgetGate(ledger: ledger, budget: budget, budgetKey: job.budgetKey)
+        return try client(for: org, source: job.ledgerSource, meter: gate)
+    }
+}
+
+/// Runs blocking store work on a thread of its own, never on Swift's cooperative pool.
+final class StoreWorker: Sendable {
+    let queue: DispatchQueue
+
+    init(label: String) { queue = DispatchQueue(label: label) }
+
+    func run<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            queue.async {
+                do { continuation.resume(returning: try body()) } catch { continuation.resume(throwing: error) }
+            }
+        }
+    }
+}
+
+/// A stable 64-bit FNV-1a hash as 16 hex digits: what a payload was, without keeping it.
+func stableHash(_ text: String) -> String {
+    var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+    for byte in text.utf8 {
+        hash ^= UInt64(byte)
+        hash = hash &* 0x100_0000_01b3
+    }
+    let hex = String(hash, radix: 16)
+    return String(repeating: "0", count: 16 - hex.count) + hex
+}
+
+/// SOQL text: string literals and lists of them.
+public enum SOQLText {
+    /// A quoted SOQL string literal, every special character escaped.
+    public static func literal(_ text: String) -> String {
+        var out = "'"
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\\": out += "\\\\"
+            case "'": out += "\\'"
+            case "\"": out += "\\\""
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case "\u{8}": out += "\\b"
+            case "\u{C}": out += "\\f"
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out + "'"
+    }
+
+    /// Splits `values` into `IN (…)` queries built by `query`, each at most `limit` characters long
+    /// (and, when `encodedLimit` is given, at most that many bytes once form-encoded in a URL).
+    public static func chunkedIn(_ values: [String], limit: Int, encodedLimit: Int? = nil,
+                                 query: (String) -> String) -> [String] {
+        var queries: [String] = []
+        var current: [String] = []
+        let base = query("").count
+        let baseEncoded = encodedLimit == nil ? 0 : SalesforceClient.formEncode([("q", query(""))]).count
+        var length = base
+        var encoded = baseEncoded
+        for value in values {
+            let term = literal(value)
+            let termEncoded = encodedLimit == nil ? 0 : SalesforceClient.formEncode([("q", term + ", ")]).count - 2
+            let fits = current.isEmpty
+                || (length + term.count + 2 <= limit && (encodedLimit.map { encoded + termEncoded <= $0 } ?? true))
+            if !fits {
+                queries.append(query(current.joined(separator: ", ")))
+                current = []
+                length = base
+                encoded = baseEncoded
+            }
+            current.append(term)
+            length += term.count + 2
+            encoded += termEncoded
+        }
+        if !current.isEmpty { queries.append(query(current.joined(separator: ", "))) }
+        return queries
+    }
+}
