@@ -13,6 +13,8 @@ public enum Fault: Sendable, Equatable {
     case delay(seconds: Double)
     /// Close the connection without answering.
     case drop
+    /// Do the work (a write is written), then close the connection without answering.
+    case dropAfter
     /// Expire the caller's session: 401 INVALID_SESSION_ID now and after.
     case expireSession
 
@@ -31,6 +33,7 @@ public enum Fault: Sendable, Equatable {
             guard seconds.isFinite, (0...Fault.longestDelay).contains(seconds) else { return nil }
             self = .delay(seconds: seconds)
         case "drop": self = .drop
+        case "drop_after", "drop_after_write": self = .dropAfter
         case "expire_session", "expired_session": self = .expireSession
         default: return nil
         }
@@ -104,6 +107,8 @@ extension Org {
             var response = SimResponse(status: 500)
             response.dropConnection = true
             return response
+        case .dropAfter:
+            return nil
         case .expireSession:
             if let token = Self.bearerToken(request) { lock.withLock { accessTokens[token] = nil } }
             return .error(Self.invalidSession)

@@ -225,6 +225,8 @@ public final class Org: @unchecked Sendable {
             response = .error(error)
         }
         response.headers.append(limitHeader)
+        // The work is done; the caller never hears of it.
+        if fault == .dropAfter { response.dropConnection = true }
         return (response, user.username, true)
     }
 }

@@ -167,12 +167,17 @@ extension Store {
         }
     }
 
-    /// The ledger's filter: calls since `since`, optionally of one org and one source.
-    static func ledgerFilter(since: Date, org: String?, source: String?) -> (sql: String, arguments: StatementArguments) {
+    /// The ledger's filter: calls since `since`, optionally of one org and one source, and
+    /// optionally only those Salesforce counts against the org's API requests (not token
+    /// requests, not calls refused with 401).
+    static func ledgerFilter(since: Date, org: String?, source: String?, countedOnly: Bool = false)
+        -> (sql: String, arguments: StatementArguments)
+    {
         var sql = "WHERE at >= ?"
         var arguments: [DatabaseValueConvertible] = [since.timeIntervalSince1970]
         if let org { sql += " AND org = ?"; arguments.append(org) }
         if let source { sql += " AND source = ?"; arguments.append(source) }
+        if countedOnly { sql += " AND status != 401 AND path NOT LIKE '/services/oauth2/%'" }
         return (sql, StatementArguments(arguments))
     }
 
@@ -191,8 +196,8 @@ extension Store {
 
     /// How many calls since `since`, optionally for one org and source: an indexed `COUNT`
     /// (the budget gate asks before every call of a job).
-    public func ledgerCount(since: Date, org: String? = nil, source: String? = nil) throws(StoreError) -> Int {
-        let filter = Self.ledgerFilter(since: since, org: org, source: source)
+    public func ledgerCount(since: Date, org: String? = nil, source: String? = nil, countedOnly: Bool = false) throws(StoreError) -> Int {
+        let filter = Self.ledgerFilter(since: since, org: org, source: source, countedOnly: countedOnly)
         return try read { db in
             try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM ledger \(filter.sql)", arguments: filter.arguments) ?? 0
         }

@@ -110,11 +110,12 @@ public final class BudgetGate: CallMeter, @unchecked Sendable {
         self.budgetKey = budgetKey
     }
 
-    /// Calls of this job in the rolling 24 h, as the ledger has them.
+    /// Calls of this job in the rolling 24 h, as the ledger has them: those Salesforce counts
+    /// against the org's requests (token refreshes and calls refused with 401 are recorded, not counted).
     public func used() throws(SalesforceError) -> Int {
         do {
             return try ledger.store.ledgerCount(since: ledger.clock.now().addingTimeInterval(-Self.window), org: ledger.org,
-                                              source: ledger.source)
+                                              source: ledger.source, countedOnly: true)
         } catch {
             throw SalesforceError(kind: .ledger, message: "cannot read the ledger: \(error)")
         }
@@ -123,7 +124,7 @@ public final class BudgetGate: CallMeter, @unchecked Sendable {
     public func admit(method: String, path: String) throws(SalesforceError) {
         lock.lock()
         defer { lock.unlock() }
-        if let budget {
+        if let budget, !Self.uncounted(path) {
             let spent = try used() + inFlight
             guard spent < budget else {
                 throw SalesforceError(kind: .budgetExhausted,
@@ -132,6 +133,9 @@ public final class BudgetGate: CallMeter, @unchecked Sendable {
         }
         inFlight += 1
     }
+
+    /// A token request: not an API request of the org's limit, so not one of the budget's.
+    static func uncounted(_ path: String) -> Bool { path.hasPrefix("/services/oauth2/") }
 
     public func record(_ call: CallRecord) throws(SalesforceError) {
         defer { lock.withLock { inFlight -= 1 } }

@@ -193,7 +193,7 @@ public struct JobStatus: Sendable {
                 let state = try store.jobState(org: org, job: job.rawValue)
                 let last = try store.runs(org: org, job: job.rawValue, limit: 1).first
                 let calls = try store.ledgerCount(since: now.addingTimeInterval(-BudgetGate.window), org: org,
-                                                source: job.ledgerSource)
+                                                source: job.ledgerSource, countedOnly: true)
                 let paused = state.pausedUntil.flatMap { $0 > now ? $0 : nil }
                 let running = try store.lease(org: org, job: job.rawValue).map { !$0.isStale(now: now) } ?? false
                 statuses.append(JobStatus(

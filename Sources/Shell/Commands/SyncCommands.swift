@@ -10,15 +10,15 @@ import SyncRules
 /// engine. Each handler turns options into an engine call and its answer into output.
 enum SyncCommands {
     static let group = "sync"
-    static let all: [CommandSpec] = [sync, runs, imported, local]
+    static let all: [CommandSpec] = [sync, runs, imported, local, ExportCommands.exports]
 
     static let objectList = ImportJob.defaultObjects.joined(separator: ",")
 
     static let sync = CommandSpec(
-        "sync", group: group, usage: "sync import|status",
+        "sync", group: group, usage: "sync import|export|status",
         summary: "run a sync job through the engine, or show where each job stands",
         examples: ["sync import", "sync import --dry-run", "sync status"],
-        subcommands: [importCommand, status])
+        subcommands: [importCommand, ExportCommands.export, status])
 
     static let importCommand = CommandSpec(
         "import", group: group, usage: "sync import [--full] [--dry-run] [--objects Lead,Contact,…] [--force] [--batch-size N]",
@@ -60,13 +60,7 @@ enum SyncCommands {
             let json = session.format(for: invocation) == .json
             let progress = ProgressLine(session: session, enabled: !json && session.io.stderrIsTerminal)
             let job = ImportJob(connector: session.connector, org: org, settings: settings, options: options,
-                                events: { event in
-                                    switch event {
-                                    case let .note(text): progress.note(text)
-                                    case let .progress(state): progress.show(state)
-                                    }
-                                },
-                                shouldStop: { sfsh_take_sigint() != 0 })
+                                events: events(progress), shouldStop: { sfsh_take_sigint() != 0 })
             if invocation.has("dry-run") {
                 let plan: ImportPlan
                 do throws(EngineError) { plan = try await job.plan() } catch { throw ShellError(error) }
@@ -77,24 +71,41 @@ enum SyncCommands {
             do throws(EngineError) { report = try await job.run() } catch { throw ShellError(error) }
             progress.finish()
             session.emit(report.json, human: human(report), for: invocation)
-            switch report.status {
-            case .succeeded:
-                return .done
-            case .paused:
-                throw ShellError(.limit, "the import of \(report.org) paused until \(report.pausedUntil.map(RunControl.format) ?? "?"): \(report.message ?? "")",
-                                 hint: "it resumes from its checkpoint on the next 'sync import' after that (or now with --force)")
-            case .interrupted:
-                throw ShellError(.failure, "the import of \(report.org) was interrupted",
-                                 hint: "the next 'sync import' resumes from the last page stored")
-            case .failed, .running:
-                if let failure = report.failure {
-                    var error = ShellError(failure)
-                    error.hint = [failure.hint, "the next 'sync import' resumes from the last page stored"].compactMap { $0 }.joined(separator: "\n")
-                    throw error
-                }
-                throw ShellError(.failure, "the import of \(report.org) failed: \(report.message ?? "")")
-            }
+            return try ending(job: "import", org: report.org, status: report.status, pausedUntil: report.pausedUntil,
+                              message: report.message, failure: report.failure,
+                              resume: "the next 'sync import' resumes from the last page stored")
         })
+
+    /// The exit of a job's run: 0 succeeded, 4 paused, 1 interrupted or failed (5 unreachable, 3 auth: the failure's kind).
+    static func ending(job: String, org: String, status: RunStatus, pausedUntil: Date?, message: String?,
+                       failure: EngineError?, resume: String) throws(ShellError) -> CommandOutcome {
+        switch status {
+        case .succeeded:
+            return .done
+        case .paused:
+            throw ShellError(.limit, "the \(job) of \(org) paused until \(pausedUntil.map(RunControl.format) ?? "?"): \(message ?? "")",
+                             hint: "it goes on from its checkpoint on the next 'sync \(job)' after that (or now with --force)")
+        case .interrupted:
+            throw ShellError(.failure, "the \(job) of \(org) was interrupted", hint: resume)
+        case .failed, .running:
+            if let failure {
+                var error = ShellError(failure)
+                error.hint = [failure.hint, resume].compactMap { $0 }.joined(separator: "\n")
+                throw error
+            }
+            throw ShellError(.failure, "the \(job) of \(org) failed: \(message ?? "")", hint: resume)
+        }
+    }
+
+    /// The progress line and the engine's events, as a job's handler wires them.
+    static func events(_ progress: ProgressLine) -> @Sendable (SyncEvent) -> Void {
+        { event in
+            switch event {
+            case let .note(text): progress.note(text)
+            case let .progress(state): progress.show(state)
+            }
+        }
+    }
 
     static func human(_ report: ImportReport) -> String {
         let rows = report.objects.map { object -> [JSONValue] in

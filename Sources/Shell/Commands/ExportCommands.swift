@@ -1,0 +1,128 @@
+import CEditLine
+import Foundation
+import JSON
+import Store
+import SyncEngine
+
+/// `sync export` and `exports`: the lead export and what it did to each profile.
+enum ExportCommands {
+    static let export = CommandSpec(
+        "export", group: SyncCommands.group, usage: "sync export [--full] [--dry-run] [--force] [--no-composite]",
+        summary: "export the members of lytics.audiences as Leads: create, update or skip each, exactly once",
+        details: """
+            Every local profile in any of lytics.audiences (counted once) goes through the same rules as
+            'preview lead'. A profile's Lead is the one remembered from an earlier export, else the oldest Lead
+            with its email (looked up in batches: thousands of emails per call). Creates and updates go in
+            sObject Collections of 200, five to a /composite call (1,000 records a call); an org without
+            /composite gets one collection per call. DUPLICATES_DETECTED on a create updates the matched Lead
+            instead. Profiles that share an email share one Lead (the first profile writes it). A payload equal to
+            the one last written is not sent again (--full sends every payload).
+            Exactly once: creates are recorded before they are sent; a create whose answer was lost (a kill, a
+            dropped connection, a 5xx) is settled by email before it is sent again.
+            Failures keep Salesforce's code and message and are retried by the next run; 'exports --failed' and
+            'exports --skipped' list them with the reason. --dry-run makes only the describe and the lookups.
+            The budget is lytics.export_max_daily_calls: at it, or at the org's limit, the run pauses (exit 4).
+            Exit codes: 0 succeeded, 4 paused, 1 failed, 5 Salesforce unreachable after retries.
+            """,
+        examples: ["sync export", "sync export --dry-run", "sync export --json", "exports --failed"],
+        options: [.flag("full", "send every payload, even unchanged ones"),
+                  .flag("dry-run", "look up and decide; write nothing"),
+                  .flag("force", "run although the job is paused"),
+                  .flag("no-composite", "one collection of 200 per call instead of five per /composite call")],
+        handler: { invocation, session in
+            try invocation.expectArguments(0...0)
+            var options = ExportOptions()
+            options.full = invocation.has("full")
+            options.force = invocation.has("force")
+            options.composite = !invocation.has("no-composite")
+            let org = try session.currentOrg()
+            let settings = try session.syncSettings()
+            let json = session.format(for: invocation) == .json
+            let progress = ProgressLine(session: session, enabled: !json && session.io.stderrIsTerminal)
+            let job = ExportJob(connector: session.connector, org: org, settings: settings, options: options,
+                                events: SyncCommands.events(progress), shouldStop: { sfsh_take_sigint() != 0 })
+            if invocation.has("dry-run") {
+                let plan: ExportPlan
+                do throws(EngineError) { plan = try await job.plan() } catch { throw ShellError(error) }
+                session.emit(plan.json, human: human(plan), for: invocation)
+                return .done
+            }
+            let report: ExportReport
+            do throws(EngineError) { report = try await job.run() } catch { throw ShellError(error) }
+            progress.finish()
+            session.emit(report.json, human: human(report), for: invocation)
+            return try SyncCommands.ending(job: "export", org: report.org, status: report.status, pausedUntil: report.pausedUntil,
+                                           message: report.message, failure: report.failure,
+                                           resume: "the next 'sync export' settles what was sent and goes on")
+        })
+
+    static func skippedText(_ skipped: [String: Int]) -> String {
+        skipped.keys.sorted().map { "  \($0): \(skipped[$0] ?? 0)\n" }.joined()
+    }
+
+    static func human(_ report: ExportReport) -> String {
+        var text = "run \(report.runID) \(report.status.rawValue): \(report.created) created, \(report.updated) updated, "
+            + "\(report.unchanged) unchanged, \(report.skipped.values.reduce(0, +)) skipped, \(report.failed) failed; "
+            + "\(report.calls) call\(report.calls == 1 ? "" : "s") (planned \(report.plannedCalls))\n"
+        if !report.skipped.isEmpty { text += "skipped:\n" + skippedText(report.skipped) }
+        if !report.failures.isEmpty {
+            text += "failed (retried by the next run; 'exports --failed' lists all):\n"
+            for state in report.failures {
+                text += "  \(state.profileID): \(state.errorCode ?? "?") \(state.reason ?? "")\n"
+            }
+        }
+        if let until = report.pausedUntil { text += "paused until \(RunControl.format(until))\n" }
+        return text
+    }
+
+    static func human(_ plan: ExportPlan) -> String {
+        var text = "a run would create \(plan.create), update \(plan.update), leave \(plan.unchanged) unchanged and skip "
+            + "\(plan.skipped.values.reduce(0, +)), in about \(plan.plannedCalls) call\(plan.plannedCalls == 1 ? "" : "s"); "
+            + "this dry run made \(plan.calls) (describe and email lookups)\n"
+        if !plan.skipped.isEmpty { text += "skipped:\n" + skippedText(plan.skipped) }
+        return text
+    }
+
+    static let exports = CommandSpec(
+        "exports", group: SyncCommands.group, usage: "exports [PROFILE] [--failed] [--skipped] [--limit N]",
+        summary: "what the lead export did to each profile: its Lead, last outcome, and why it was skipped or failed",
+        details: """
+            One line per exported profile of the current org: the Lead, the last outcome (created, updated,
+            unchanged, skipped, failed), the reason (a skip's, or Salesforce's code and message) and the run.
+            With PROFILE, that profile alone, including a create sent but not settled yet.
+            """,
+        examples: ["exports --failed", "exports u123 --json", "exports --skipped --csv"],
+        options: [.flag("failed", "only profiles whose last write failed"), .flag("skipped", "only skipped profiles"),
+                  .value("limit", "N", "at most N rows (default 1000)")],
+        arguments: [.none],
+        tabular: true,
+        handler: { invocation, session in
+            try invocation.expectArguments(0...1)
+            let org = try session.currentOrg()
+            var outcomes: [String] = []
+            if invocation.has("failed") { outcomes.append("failed") }
+            if invocation.has("skipped") { outcomes.append("skipped") }
+            let limit = try invocation.integer("limit", in: 1...10_000_000) ?? 1000
+            var states: [ExportProfileState]
+            do throws(StoreError) {
+                if let profile = invocation.positionals.first {
+                    states = try session.store.exportState(org: org.alias, profileID: profile).map { [$0] } ?? []
+                } else {
+                    states = try session.store.exportStates(org: org.alias, outcomes: outcomes.isEmpty ? nil : outcomes, limit: limit)
+                }
+            } catch { throw ShellError(error) }
+            if let profile = invocation.positionals.first, states.isEmpty {
+                throw ShellError(.failure, "profile '\(Invocation.excerpt(profile))' was never exported to \(org.alias)",
+                                 hint: "'preview lead \(Invocation.excerpt(profile))' shows what an export would do")
+            }
+            let rows = states.map { state -> [JSONValue] in
+                [.string(state.profileID), state.leadID.map(JSONValue.string) ?? .null, state.outcome.map(JSONValue.string) ?? .null,
+                 state.errorCode.map(JSONValue.string) ?? .null, state.reason.map(JSONValue.string) ?? .null,
+                 state.runID.map { .int(Int($0)) } ?? .null, state.at.map { .string(RunControl.format($0)) } ?? .null,
+                 state.isUnsettled ? .string("create sent in run \(state.intentRun ?? 0), not settled") : .null]
+            }
+            session.emit(Table(columns: ["profile", "lead_id", "outcome", "error_code", "reason", "run", "at", "pending"],
+                               rows: rows, keep: [0, 2]), for: invocation)
+            return .done
+        })
+}
