@@ -225,6 +225,28 @@ extension EngineHarness {
         #expect((0..<2500).allSatisfy { leads["p\($0)@x.test"]?.count == 1 })
     }
 
+    @Test(arguments: [false, true])
+    func faultsAtTenPercentNeverDuplicateALead(duplicateRule: Bool) async throws {
+        let harness = try await Self.harness(duplicateRule: duplicateRule)
+        defer { Task { await harness.stop() } }
+        try harness.store.upsertProfiles(exportProfiles(3000), at: Date())
+        _ = try await harness.createLeads((0..<50).map { "p\($0 * 7)@x.test" })
+        harness.sim.injectFaults(rate: 0.1, kinds: [.serverError, .unavailable, .lockRow, .drop, .dropAfter])
+        var runs: [ExportReport] = []
+        for _ in 0..<12 {
+            let report = try await harness.exportJob().run()
+            runs.append(report)
+            if report.status == .succeeded { break }
+        }
+        harness.sim.injectFaults()
+        #expect(runs.last?.status == .succeeded, "\(runs.map { "\($0.status) \($0.message ?? "")" })")
+        let leads = try await harness.leadsByEmail()
+        let doubled = (0..<3000).filter { leads["p\($0)@x.test"]?.count != 1 }
+        #expect(doubled.isEmpty, "\(doubled.prefix(10).map { "p\($0): \(leads["p\($0)@x.test"] ?? [])" })")
+        #expect(runs.reduce(0) { $0 + $1.created } == 2950)
+        #expect(try harness.store.unsettledExports(org: harness.alias).isEmpty)
+    }
+
     @Test func withoutCompositeEachCollectionIsACall() async throws {
         let harness = try await Self.harness(duplicateRule: false)
         defer { Task { await harness.stop() } }
