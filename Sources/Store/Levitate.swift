@@ -170,6 +170,11 @@ extension Store {
 }
 
 extension StoreTransaction {
+    public func levitateContact(org: String, id: String) throws -> LevitateContactRow? {
+        try Row.fetchOne(db, sql: "SELECT * FROM levitate_contact WHERE org = ? AND id = ?", arguments: [org, id])
+            .map(LevitateContactRow.init(row:))
+    }
+
     /// Stores a pulled contact; returns whether it is new.
     @discardableResult
     public func upsertLevitateContact(_ row: LevitateContactRow, pass: Int64) throws -> Bool {

@@ -445,7 +445,7 @@ final class ExportRun: @unchecked Sendable {
     /// never happened and the intent is cleared. Returns the adopted profile ids.
     func reconcile(_ pending: [ExportProfileState]) async throws -> Set<String> {
         if let latest = pending.compactMap(\.intentAt).max() {
-            let deadline = latest.addingTimeInterval(settleWindow())
+            let deadline = latest.addingTimeInterval(settleWindow(store: store, clock: clock, org: orgAlias, source: JobKind.export.ledgerSource))
             if deadline > clock.now() {
                 do { try await clock.sleep(until: deadline) } catch { throw JobStop.interrupted }
             }
@@ -477,15 +477,6 @@ final class ExportRun: @unchecked Sendable {
         }
         try await commit(changed, counts)
         return adopted
-    }
-
-    /// How long a create sent by a process that died (or whose answer was lost) may still
-    /// take to land: twice the slowest write this job made in the last 24 h, at least 2 s.
-    func settleWindow() -> TimeInterval {
-        let entries = (try? store.ledger(since: clock.now().addingTimeInterval(-BudgetGate.window), org: orgAlias,
-                                         source: JobKind.export.ledgerSource)) ?? []
-        let slowest = entries.filter { $0.method == "POST" }.map { $0.durationMS / 1000 }.max() ?? 0
-        return min(max(ExportJob.settleFloor, 2 * slowest), ExportJob.settleCeiling)
     }
 
     /// Commits states and counts in one transaction, off the cooperative pool.
