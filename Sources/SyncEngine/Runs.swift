@@ -183,9 +183,9 @@ public struct JobStatus: Sendable {
         ])
     }
 
-    /// The status of the jobs the engine runs today, for one org.
+    /// The status of every job of one org.
     public static func all(org: String, store: Store, clock: any EngineClock, settings: SyncSettings,
-                           jobs: [JobKind] = [.import]) throws(EngineError) -> [JobStatus] {
+                           jobs: [JobKind] = JobKind.allCases) throws(EngineError) -> [JobStatus] {
         let now = clock.now()
         var statuses: [JobStatus] = []
         for job in jobs {

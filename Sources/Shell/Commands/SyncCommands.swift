@@ -10,15 +10,15 @@ import SyncRules
 /// engine. Each handler turns options into an engine call and its answer into output.
 enum SyncCommands {
     static let group = "sync"
-    static let all: [CommandSpec] = [sync, runs, imported, local, ExportCommands.exports]
+    static let all: [CommandSpec] = [sync, runs, imported, local, ExportCommands.exports] + LevitateCommands.all
 
     static let objectList = ImportJob.defaultObjects.joined(separator: ",")
 
     static let sync = CommandSpec(
-        "sync", group: group, usage: "sync import|export|status",
+        "sync", group: group, usage: "sync import|export|contacts|writeback|status",
         summary: "run a sync job through the engine, or show where each job stands",
         examples: ["sync import", "sync import --dry-run", "sync status"],
-        subcommands: [importCommand, ExportCommands.export, status])
+        subcommands: [importCommand, ExportCommands.export, LevitateCommands.syncContacts, LevitateCommands.syncWriteback, status])
 
     static let importCommand = CommandSpec(
         "import", group: group, usage: "sync import [--full] [--dry-run] [--objects Lead,Contact,…] [--force] [--batch-size N]",

@@ -281,8 +281,12 @@ public final class ContactsJob: Sendable {
             do throws(RuleError) { contact = try ContactMapping.map(record: record, describe: describe, settings: settings.levitate) } catch {
                 throw JobStop.engine(EngineError(.failure, error.message, hint: "fix the setting (set \(error.setting) …)"))
             }
-            if contact.owner.local == nil, let owner = contact.owner.salesforce { found.unmappedOwners.insert(owner) }
-            for warning in contact.warnings where !found.warnings.contains(warning) {
+            if contact.owner.local == nil,
+               let owner = RecordFlattening.value(record, path: "Owner.Name").stringValue ?? record["OwnerId"]?.stringValue {
+                found.unmappedOwners.insert(owner)
+            }
+            // Unmapped owners are reported once, as a list, not as a warning per contact.
+            for warning in contact.warnings where !warning.hasPrefix("owner ") && !found.warnings.contains(warning) {
                 found.warnings.append(warning)
                 events(.note("warning: \(warning)"))
             }
