@@ -160,4 +160,55 @@ import Testing
         #expect(await shell.run("imported Contact 003000000000000AAA").code == 1)
         #expect(await shell.run("sync nothing").code == 2)
     }
+
+    @Test func contactsWritebackAndExportPrintTheDocumentedShapes() async throws {
+        let shell = try await OrgHarness.demo()
+        let server = shell.session.demoServer!
+        defer { Task { await server.stop() } }
+        _ = await shell.run("set levitate.deceased_field Deceased__c")
+        let pulled = try await shell.json("sync contacts --json")
+        #expect(keys(pulled) == ["archived", "calls", "created", "job", "org", "paused_until", "read", "removed", "run", "status",
+                                 "unmapped_owners", "updated", "warnings"])
+        #expect(pulled["job"] == .string("contacts") && pulled["status"] == .string("succeeded"))
+        #expect(pulled["read"] == .int(200) && pulled["created"] == .int(200))
+        #expect((pulled["unmapped_owners"]?.arrayValue ?? []).contains(.string("Avery Admin")))
+
+        // contacts show and preview contact agree: the same object, plus id and synced_at.
+        let listed = try await shell.json("contacts --json --limit 5")
+        let first = try #require(listed.arrayValue?.first)
+        let id = try #require(first["id"]?.stringValue)
+        let shown = try await shell.json("contacts show \(id) --json")
+        #expect(shown == first)
+        let preview = try await shell.json("preview contact \(id) --json")
+        var stripped = shown.objectValue ?? []
+        stripped.removeAll { $0.0 == "id" || $0.0 == "synced_at" }
+        #expect(JSONValue.object(stripped) == preview)
+        #expect(shown["synced_at"]?.stringValue?.hasSuffix("Z") == true)
+
+        // An activity logged by name is written back once, as a Note.
+        let name = [first["first_name"]?.stringValue, first["last_name"]?.stringValue].compactMap { $0 }.joined(separator: " ")
+        let logged = await shell.run("log call '\(name)' Talked about the renewal --subject Renewal")
+        #expect(logged.code == 0, "\(logged.err)")
+        let ambiguous = await shell.run("log note Nobody-At-All hello")
+        #expect(ambiguous.code == 2 && ambiguous.err.contains("not the Id or the name"))
+        let written = try await shell.json("sync writeback --json")
+        #expect(keys(written) == ["calls", "created", "failed", "job", "org", "paused_until", "run", "skipped", "status"])
+        #expect(written["created"] == .int(1) && written["failed"] == .int(0))
+        let activities = try await shell.json("activities --json")
+        let activity = try #require(activities.arrayValue?.first)
+        #expect(activity["state"] == .string("written"))
+        let noteID = try #require(activity["note_id"]?.stringValue)
+        let note = try await shell.json("get Note \(noteID) --json")
+        #expect(note["Title"] == .string("Call: Renewal") && note["Body"] == .string("Talked about the renewal"))
+        #expect(note["ParentId"] == .string(id))
+        let again = try await shell.json("sync writeback --json")
+        #expect(again["created"] == .int(0) && again["calls"] == .int(0))
+
+        let status = try await shell.json("sync status --json")
+        #expect(status.arrayValue?.compactMap { $0["job"]?.stringValue } == ["import", "export", "contacts", "writeback"])
+
+        // The export: its JSON shape, and a usage error without audiences.
+        let none = await shell.run("sync export")
+        #expect(none.code == 2 && none.err.contains("lytics.audiences"))
+    }
 }
