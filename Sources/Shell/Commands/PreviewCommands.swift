@@ -107,9 +107,9 @@ enum PreviewCommands {
                 if existing == nil, !invocation.has("offline"),
                    case let .string(email)? = profile.attributes[settings.emailAttribute], !email.isEmpty {
                     let (_, client) = try session.currentClient()
-                    let escaped = email.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "'", with: "\\'")
+                    // The export's rule: the oldest Lead with the email (CreatedDate, then Id).
                     let page = try await session.salesforce("look up the Lead") { () async throws(SalesforceError) in
-                        try await client.query("SELECT Id FROM Lead WHERE Email = '\(escaped)' ORDER BY CreatedDate LIMIT 1")
+                        try await client.query("SELECT Id FROM Lead WHERE Email = \(SOQLText.literal(email.trimmingBlanks)) ORDER BY CreatedDate, Id LIMIT 1")
                     }
                     existing = page.records.first?["Id"]?.stringValue
                 }

@@ -229,6 +229,8 @@ enum SyncCommands {
             guard case var .object(fields) = RunSummary.json(run, calls: calls) else { return .done }
             fields += [("full", .bool(run.full)), ("resumed_from", run.resumedFrom.map { .int(Int($0)) } ?? .null),
                        ("message", run.message.map(JSONValue.string) ?? .null),
+                       ("unchanged", .int(run.unchanged)), ("archived", .int(run.archived)), ("removed", .int(run.removed)),
+                       ("details", changes(run.details)),
                        ("objects", .array(objects.map { object in
                            .object([("object", .string(object.object)), ("read", .int(object.read)),
                                     ("created", .int(object.created)), ("updated", .int(object.updated)),
@@ -246,14 +248,22 @@ enum SyncCommands {
         text += "\n"
         if let from = run.resumedFrom { text += "resumed the checkpoints of run \(from)\n" }
         if let message = run.message { text += "\(message)\n" }
+        if objects.isEmpty {
+            text += "read \(run.read), created \(run.created), updated \(run.updated), unchanged \(run.unchanged), deleted \(run.deleted), "
+                + "archived \(run.archived), removed \(run.removed), failed \(run.failed)\n"
+            let skipped = RunCounts.parseSkipped(run.skipped)
+            if !skipped.isEmpty { text += "skipped:\n" + ExportCommands.skippedText(skipped) }
+        }
         text += "calls: \(calls) made, \(run.plannedCalls.map(String.init) ?? "?") planned\n"
         let rows = objects.map { object -> [JSONValue] in
             [.string(object.object), .int(object.read), .int(object.created), .int(object.updated), .int(object.deleted),
              object.plannedCalls.map(JSONValue.int) ?? .null, object.calls.map(JSONValue.int) ?? .null,
              .string(object.done ? "yes" : "no")]
         }
-        text += Table(columns: ["object", "read", "created", "updated", "deleted", "planned", "calls", "done"], rows: rows)
-            .rendered(width: session.io.terminalWidth())
+        if !objects.isEmpty {
+            text += Table(columns: ["object", "read", "created", "updated", "deleted", "planned", "calls", "done"], rows: rows)
+                .rendered(width: session.io.terminalWidth())
+        }
         for object in objects {
             let change = changes(object.schemaChanges)
             if change != .null { text += "\(object.object) describe changes: \(ImportJob.describeChanges(change))\n" }
