@@ -124,7 +124,20 @@ public final class ShellSession {
         guard let spec = SettingsRegistry.spec(key) else { return settingsCache[key] }
         let scope = scope(of: spec)
         if scope == Store.defaultScope { return settingsCache[spec.key] }
+        // Schedules and their lytics.* views read through the engine's one source of truth.
+        if spec.key.hasPrefix("schedule.") || SyncSettings.scheduleAliases.contains(spec.key),
+           let schedules = try? SyncSettings.load(from: store, scope: scope).schedules {
+            let job = JobKind.allCases.first { $0.scheduleKey == spec.key }
+            let value = job.map { schedules[$0]?.rawValue ?? "off" } ?? SyncSettings.aliasValue(spec.key, schedules: schedules)
+            return value == spec.defaultValue && !isScheduleStored(scope: scope) ? nil : value
+        }
         return (try? store.setting(spec.key, scope: scope)) ?? nil
+    }
+
+    /// Whether any schedule (or a setting it is read from) was set in `scope`.
+    func isScheduleStored(scope: String) -> Bool {
+        let keys = JobKind.allCases.map(\.scheduleKey) + SyncSettings.scheduleAliases
+        return keys.contains { ((try? store.setting($0, scope: scope)) ?? nil) != nil }
     }
 
     /// The value of a setting: set by the user, else its default.
@@ -140,6 +153,18 @@ public final class ShellSession {
     public func storeSetting(_ key: String, _ value: String) throws(ShellError) {
         let spec = SettingsRegistry.spec(key)
         let scope = spec.map(scope(of:)) ?? Store.defaultScope
+        if SyncSettings.scheduleAliases.contains(key) {
+            // lytics.keep_updated and lytics.run_hourly are views of the schedules: they write those.
+            let current: [JobKind: ScheduleKind]
+            do throws(EngineError) { current = try SyncSettings.load(from: store, scope: scope).schedules } catch { throw ShellError(error) }
+            do {
+                for (scheduleKey, scheduleValue) in SyncSettings.scheduleWrites(alias: key, value: value, current: current) {
+                    try store.setSetting(scheduleKey, to: scheduleValue, scope: scope)
+                }
+                _ = try store.removeSetting(key, scope: scope)
+            } catch { throw .failure(error.description) }
+            return
+        }
         do { try store.setSetting(key, to: value, scope: scope) } catch { throw .failure(error.description) }
         if scope == Store.defaultScope { settingsCache[key] = value }
     }
@@ -148,6 +173,10 @@ public final class ShellSession {
     public func removeSetting(_ key: String) throws(ShellError) -> Bool {
         let spec = SettingsRegistry.spec(key)
         let scope = spec.map(scope(of:)) ?? Store.defaultScope
+        if SyncSettings.scheduleAliases.contains(key) {
+            try storeSetting(key, "off")
+            return true
+        }
         do {
             let removed = try store.removeSetting(key, scope: scope)
             if scope == Store.defaultScope { settingsCache[key] = nil }

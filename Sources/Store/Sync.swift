@@ -257,6 +257,26 @@ public struct RunRecord: Sendable, Equatable {
     /// Job-specific details (JSON).
     public var details: String?
 
+    /// A run with no counts (for planners and their tests).
+    public init(id: Int64, org: String, job: String, status: RunStatus, startedAt: Date, finishedAt: Date?) {
+        self.id = id
+        self.org = org
+        self.job = job
+        self.status = status
+        full = false
+        self.startedAt = startedAt
+        self.finishedAt = finishedAt
+        read = 0
+        created = 0
+        updated = 0
+        deleted = 0
+        failed = 0
+        unchanged = 0
+        archived = 0
+        removed = 0
+        skipped = "{}"
+    }
+
     init(row: Row) {
         id = row["id"]
         org = row["org"]

@@ -196,9 +196,14 @@ public struct JobStatus: Sendable {
                                                 source: job.ledgerSource, countedOnly: true)
                 let paused = state.pausedUntil.flatMap { $0 > now ? $0 : nil }
                 let running = try store.lease(org: org, job: job.rawValue).map { !$0.isStale(now: now) } ?? false
+                // The next run: when the pause ends, else when the job's schedule makes it due.
+                let schedule = settings.schedules[job] ?? .off
+                let contacts = job == .writeback ? try store.runs(org: org, job: JobKind.contacts.rawValue, limit: 5) : []
+                let history = schedule == .off ? [] : try store.runs(org: org, job: job.rawValue, limit: 50)
+                let due = Scheduler.nextDue(schedule, runs: history, pausedUntil: paused, contactsRuns: contacts, now: now)?.due
                 statuses.append(JobStatus(
                     job: job, org: org, state: running ? "running" : paused != nil ? "paused" : "idle",
-                    pausedUntil: paused, pauseReason: paused == nil ? nil : state.pauseReason, nextRunAt: paused,
+                    pausedUntil: paused, pauseReason: paused == nil ? nil : state.pauseReason, nextRunAt: paused ?? due,
                     lastRun: last, calls24h: calls, budget: settings.budget(for: job), budgetKey: job.budgetKey))
             } catch { throw EngineError(error) }
         }

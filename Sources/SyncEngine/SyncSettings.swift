@@ -38,6 +38,8 @@ public struct SyncSettings: Sendable, Equatable {
     public var exportBudget: Int?
     public var levitateBudget: Int?
     public var keepUpdated: Bool
+    /// Each job's schedule (`schedule.<job>`; before those existed, `lytics.keep_updated` and `lytics.run_hourly`).
+    public var schedules: [JobKind: ScheduleKind] = [:]
     /// The activity kinds `sync writeback` writes (`levitate.writeback`: all, none, or a list).
     public var writebackKinds: [String] = ActivityNote.kinds
     /// Remarks for the user about how the settings were read (a retired key in use).
@@ -98,6 +100,19 @@ public struct SyncSettings: Sendable, Equatable {
             exportBudget: number(JobKind.export.budgetKey) ?? legacy,
             levitateBudget: number(JobKind.contacts.budgetKey),
             keepUpdated: value("lytics.keep_updated") == "on")
+        for job in JobKind.allCases {
+            if let stored = stored[job.scheduleKey].flatMap(ScheduleKind.init(rawValue:)), job.scheduleChoices.contains(stored) {
+                settings.schedules[job] = stored
+                continue
+            }
+            switch job {
+            case .import: settings.schedules[job] = stored["lytics.run_hourly"] == "on" ? .hourly
+                : stored["lytics.keep_updated"] == "on" ? .keepUpdated : .off
+            case .export: settings.schedules[job] = stored["lytics.keep_updated"] == "on" ? .keepUpdated : .off
+            case .contacts, .writeback: settings.schedules[job] = .off
+            }
+        }
+        settings.keepUpdated = settings.schedules[.export] == .keepUpdated || settings.schedules[.import] == .keepUpdated
         switch value("levitate.writeback")?.lowercased() ?? "all" {
         case "all": settings.writebackKinds = ActivityNote.kinds
         case "none", "": settings.writebackKinds = []
@@ -162,6 +177,11 @@ public struct SyncSettings: Sendable, Equatable {
         SettingSpec(legacyBudgetKey, .integer(1...100_000_000), scope: .org,
                     help: "the default of both lytics budgets (prefer the two settings above)"),
         SettingSpec("lytics.keep_updated", .boolean, default: "off", scope: .org,
-                    help: "run the export again 24 h after each run finishes"),
-    ]
+                    help: "run the import and the export again 24 h after each run finishes (schedule import|export keep-updated)"),
+        SettingSpec("lytics.run_hourly", .boolean, default: "off", scope: .org,
+                    help: "run the import every hour instead (schedule import hourly)"),
+    ] + JobKind.allCases.map { job in
+        SettingSpec(job.scheduleKey, .choice(job.scheduleChoices.map(\.rawValue)), default: "off", scope: .org,
+                    help: "when the \(job.rawValue) runs on its own ('schedule \(job.rawValue) …'; 'sfsh daemon' runs it)")
+    }
 }

@@ -211,4 +211,28 @@ import Testing
         let none = await shell.run("sync export")
         #expect(none.code == 2 && none.err.contains("lytics.audiences"))
     }
+
+    @Test func schedulesAndTheirLyticsViewsStayInStep() async throws {
+        let shell = try await OrgHarness.demo()
+        let server = shell.session.demoServer!
+        defer { Task { await server.stop() } }
+        let set = try await shell.json("schedule import keep-updated --json")
+        #expect(set["schedule"] == .string("keep-updated") && set["job"] == .string("import"))
+        #expect(try await shell.json("set lytics.keep_updated --json")["value"] == .string("on"))
+        #expect(try await shell.json("set lytics.run_hourly --json")["value"] == .string("off"))
+        #expect(await shell.run("set lytics.run_hourly on").code == 0)
+        var all = try await shell.json("schedule --json")
+        let imports = try #require(all.arrayValue?.first { $0["job"] == .string("import") })
+        #expect(imports["schedule"] == .string("hourly") && imports["next_run_at"] != .null)
+        let fields = Set((imports.objectValue ?? []).map(\.0))
+        #expect(fields.isSuperset(of: ["org", "job", "schedule", "state", "last_run", "next_run_at", "calls_24h", "budget"]))
+        #expect(await shell.run("set lytics.keep_updated off").code == 0)
+        all = try await shell.json("schedule --json")
+        #expect(all.arrayValue?.first { $0["job"] == .string("import") }?["schedule"] == .string("hourly"))
+        #expect(all.arrayValue?.first { $0["job"] == .string("export") }?["schedule"] == .string("off"))
+        let refused = await shell.run("schedule export hourly")
+        #expect(refused.code == 2 && refused.err.contains("keep-updated, off"))
+        #expect(await shell.run("schedule contacts every-12h").code == 0)
+        #expect(try await shell.json("set schedule.contacts --json")["value"] == .string("every-12h"))
+    }
 }

@@ -10,7 +10,7 @@ import SyncRules
 /// engine. Each handler turns options into an engine call and its answer into output.
 enum SyncCommands {
     static let group = "sync"
-    static let all: [CommandSpec] = [sync, runs, imported, local, ExportCommands.exports] + LevitateCommands.all
+    static let all: [CommandSpec] = [sync, runs, imported, local, ExportCommands.exports, ScheduleCommands.schedule] + LevitateCommands.all
 
     static let objectList = ImportJob.defaultObjects.joined(separator: ",")
 
