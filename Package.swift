@@ -18,6 +18,7 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         // C interop: the native libedit API (<histedit.h>) and a shim for its variadic calls.
@@ -44,7 +45,9 @@ let package = Package(
         // The shell core: tokenizer, command table, output, line readers, commands.
         .target(
             name: "Shell",
-            dependencies: ["CEditLine", "Store", "JSON", "Salesforce", "Simulator", "SyncRules", "SyncEngine"]
+            dependencies: ["CEditLine", "Store", "JSON", "Salesforce", "Simulator", "SyncRules", "SyncEngine",
+                           .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                           .product(name: "Logging", package: "swift-log")]
         ),
         // The sync engine: org connections, the ledger as a budget, the describe cache, the typed
         // sync settings, jobs with runs and checkpoints. Runs without the shell (the daemon).

@@ -194,6 +194,16 @@ extension Store {
         }
     }
 
+    /// The org's API usage as Salesforce last reported it (`Sforce-Limit-Info`) since `since`, from any caller.
+    public func latestUsage(org: String, since: Date) throws(StoreError) -> (used: Int, max: Int)? {
+        try read { db in
+            try Row.fetchOne(db, sql: """
+                SELECT usage_used, usage_max FROM ledger WHERE org = ? AND at >= ? AND usage_used IS NOT NULL AND usage_max IS NOT NULL
+                ORDER BY at DESC, id DESC LIMIT 1
+                """, arguments: [org, since.timeIntervalSince1970]).map { ($0["usage_used"], $0["usage_max"]) }
+        }
+    }
+
     /// How many calls since `since`, optionally for one org and source: an indexed `COUNT`
     /// (the budget gate asks before every call of a job).
     public func ledgerCount(since: Date, org: String? = nil, source: String? = nil, countedOnly: Bool = false) throws(StoreError) -> Int {

@@ -124,6 +124,11 @@ public final class BudgetGate: CallMeter, @unchecked Sendable {
     public func admit(method: String, path: String) throws(SalesforceError) {
         lock.lock()
         defer { lock.unlock() }
+        if !Self.uncounted(path), let usage = try orgUsage(), usage.used + inFlight >= usage.max {
+            // The org's limit is shared by every job and command: never send past what it last reported.
+            throw SalesforceError(kind: .limitExceeded, code: "REQUEST_LIMIT_EXCEEDED",
+                                  message: "the org reported \(usage.used) of its \(usage.max) daily API requests used; no call is sent past its limit")
+        }
         if let budget, !Self.uncounted(path) {
             let spent = try used() + inFlight
             guard spent < budget else {
@@ -132,6 +137,17 @@ public final class BudgetGate: CallMeter, @unchecked Sendable {
             }
         }
         inFlight += 1
+    }
+
+    /// How long the org's last reported usage is trusted: later, the rolling window may have freed calls.
+    public static let usageTrust: TimeInterval = 600
+
+    func orgUsage() throws(SalesforceError) -> (used: Int, max: Int)? {
+        do {
+            return try ledger.store.latestUsage(org: ledger.org, since: ledger.clock.now().addingTimeInterval(-Self.usageTrust))
+        } catch {
+            throw SalesforceError(kind: .ledger, message: "cannot read the ledger: \(error)")
+        }
     }
 
     /// A token request: not an API request of the org's limit, so not one of the budget's.

@@ -32,6 +32,49 @@ struct SfshArguments: ParsableCommand {
     var demo = false
 }
 
+/// `sfsh daemon`: runs every org's scheduled jobs in the foreground.
+struct DaemonArguments: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sfsh daemon",
+        abstract: "Run every org's scheduled jobs when they are due ('schedule' sets them).",
+        discussion: """
+            Logs one line per event to stderr (job started, finished with counts and calls, paused until, failed,
+            refused). SIGINT/SIGTERM: no job starts after them; a running one stops at its next checkpoint and its
+            run is marked interrupted; exit 0. --once runs what is due now and exits (1 when a job failed).
+            """)
+
+    @Flag(help: "Run what is due now, then exit (for cron or a systemd timer).")
+    var once = false
+
+    @Flag(help: "Log JSON lines instead of text.")
+    var json = false
+
+    @Option(help: ArgumentHelp("Where the database lives (default: $SFSH_HOME, else ~/.sfsh).", valueName: "DIR"))
+    var home: String?
+}
+
+if CommandLine.arguments.dropFirst().first == "daemon" {
+    let parsed: DaemonArguments
+    do {
+        parsed = try DaemonArguments.parse(Array(CommandLine.arguments.dropFirst(2)))
+    } catch {
+        let code = DaemonArguments.exitCode(for: error)
+        let message = DaemonArguments.fullMessage(for: error)
+        if code == .success {
+            print(message)
+            exit(0)
+        }
+        FileHandle.standardError.write(Data("sfsh daemon: \(message)\n".utf8))
+        exit(2)
+    }
+    var daemonOptions = DaemonOptions()
+    daemonOptions.home = parsed.home
+    daemonOptions.once = parsed.once
+    daemonOptions.json = parsed.json
+    umask(0o077)
+    exit(await DaemonLauncher.run(daemonOptions, environment: ProcessInfo.processInfo.environment))
+}
+
 let arguments: SfshArguments
 do {
     arguments = try SfshArguments.parse(Array(CommandLine.arguments.dropFirst()))
