@@ -78,9 +78,10 @@ extension RunControl {
 extension OrgConnector {
     /// The client of one run of a job: every call recorded in the ledger under
     /// the job's name and the run, and refused at the job's budget.
-    func jobClient(for org: OrgRecord, job: JobKind, run runID: Int64, budget: Int?) throws(EngineError) -> SalesforceClient {
+    /// A forced run (`--force`) asks the org again instead of trusting its last reported usage.
+    func jobClient(for org: OrgRecord, job: JobKind, run runID: Int64, budget: Int?, forced: Bool) throws(EngineError) -> SalesforceClient {
         let ledger = LedgerMeter(store: store, clock: clock, org: org.alias, source: job.ledgerSource, runID: runID)
-        let gate = BudgetGate(ledger: ledger, budget: budget, budgetKey: job.budgetKey)
+        let gate = BudgetGate(ledger: ledger, budget: budget, budgetKey: job.budgetKey, heedsOrgUsage: !forced)
         return try client(for: org, source: job.ledgerSource, meter: gate)
     }
 }

@@ -104,10 +104,14 @@ public final class BudgetGate: CallMeter, @unchecked Sendable {
     private let lock = NSLock()
     private var inFlight = 0
 
-    public init(ledger: LedgerMeter, budget: Int?, budgetKey: String) {
+    /// Whether the org's last reported usage holds calls back (off for a forced run: it asks the org again).
+    public let heedsOrgUsage: Bool
+
+    public init(ledger: LedgerMeter, budget: Int?, budgetKey: String, heedsOrgUsage: Bool = true) {
         self.ledger = ledger
         self.budget = budget
         self.budgetKey = budgetKey
+        self.heedsOrgUsage = heedsOrgUsage
     }
 
     /// Calls of this job in the rolling 24 h, as the ledger has them: those Salesforce counts
@@ -124,7 +128,7 @@ public final class BudgetGate: CallMeter, @unchecked Sendable {
     public func admit(method: String, path: String) throws(SalesforceError) {
         lock.lock()
         defer { lock.unlock() }
-        if !Self.uncounted(path), let usage = try orgUsage(), usage.used + inFlight >= usage.max {
+        if heedsOrgUsage, !Self.uncounted(path), let usage = try orgUsage(), usage.used + inFlight >= usage.max {
             // The org's limit is shared by every job and command: never send past what it last reported.
             throw SalesforceError(kind: .limitExceeded, code: "REQUEST_LIMIT_EXCEEDED",
                                   message: "the org reported \(usage.used) of its \(usage.max) daily API requests used; no call is sent past its limit")

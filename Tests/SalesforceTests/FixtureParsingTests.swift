@@ -161,8 +161,8 @@ import Testing
         defer { Task { await server.stop() } }
         let fast = RetryPolicy(attempts: 3, baseDelay: 0.01, maxDelay: 0.02)
         let client = try SalesforceClient(credentials: Credentials(instanceURL: server.baseURL, accessToken: server.org.adminAccessToken),
-                                          transport: CurlTransport(), retry: fast, timeout: 0.5)
-        server.org.injectFaults(script: [(.delay(seconds: 2), nil)])
+                                          transport: CurlTransport(), retry: fast, timeout: 1.5)
+        server.org.injectFaults(script: [(.delay(seconds: 4), nil)])
         let limits = try await client.limits()  // the first attempt times out, the second answers
         #expect(limits["DailyApiRequests"] != nil)
         server.org.injectFaults(rate: 1, kinds: [.unavailable])

@@ -90,7 +90,7 @@ import Testing
 
     @Test func completesTheCommonPrefixOfSeveral() {
         let result = completer.complete("s")
-        #expect(result.candidates == ["set", "show", "source", "sync"])
+        #expect(result.candidates == ["schedule", "set", "show", "source", "sync"])
         #expect(result.insertion == "")
     }
 

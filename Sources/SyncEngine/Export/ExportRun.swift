@@ -25,7 +25,7 @@ extension ExportJob {
         do { runID = try store.startRun(org: org.alias, job: JobKind.export.rawValue, full: options.full, at: started, resumedFrom: nil) } catch {
             throw EngineError(error)
         }
-        let client = try connector.jobClient(for: org, job: .export, run: runID, budget: settings.exportBudget)
+        let client = try connector.jobClient(for: org, job: .export, run: runID, budget: settings.exportBudget, forced: options.force)
         try control.renew(lease, run: runID)
         let run = ExportRun(job: self, runID: runID, client: client, control: control, lease: lease, started: started)
         let ending = try await control.conclude(run: runID, org: org.alias, job: .export,

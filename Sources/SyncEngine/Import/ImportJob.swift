@@ -183,7 +183,7 @@ public final class ImportJob: Sendable {
             events(.note("resuming from the checkpoints of run \(previous.id) (\(previous.status.rawValue))"))
         }
 
-        let client = try connector.jobClient(for: org, job: .import, run: runID, budget: settings.importBudget)
+        let client = try connector.jobClient(for: org, job: .import, run: runID, budget: settings.importBudget, forced: options.force)
         try control.renew(lease, run: runID)
         let context = RunContext(runID: runID, started: started, client: client, control: control, lease: lease)
         let ending = try await control.conclude(run: runID, org: org.alias, job: .import,

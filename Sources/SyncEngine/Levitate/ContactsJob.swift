@@ -104,7 +104,7 @@ public final class ContactsJob: Sendable {
         } else if let previous {
             events(.note("resuming from the checkpoint of run \(previous.id) (\(previous.status.rawValue))"))
         }
-        let client = try connector.jobClient(for: org, job: .contacts, run: runID, budget: settings.levitateBudget)
+        let client = try connector.jobClient(for: org, job: .contacts, run: runID, budget: settings.levitateBudget, forced: options.force)
         try control.renew(lease, run: runID)
         var found = Found()
         let ending = try await control.conclude(run: runID, org: org.alias, job: .contacts,

@@ -118,7 +118,7 @@ public final class WritebackJob: Sendable {
         do { runID = try store.startRun(org: org.alias, job: JobKind.writeback.rawValue, full: false, at: started, resumedFrom: nil) } catch {
             throw EngineError(error)
         }
-        let client = try connector.jobClient(for: org, job: .writeback, run: runID, budget: settings.levitateBudget)
+        let client = try connector.jobClient(for: org, job: .writeback, run: runID, budget: settings.levitateBudget, forced: options.force)
         try control.renew(lease, run: runID)
         let run = WritebackRun(job: self, runID: runID, client: client, control: control, lease: lease)
         let ending = try await control.conclude(run: runID, org: org.alias, job: .writeback,
