@@ -110,12 +110,20 @@ extension EngineHarness {
                 _ = try harness.store.addActivity(org: harness.alias, contactID: contact.id, kind: "note", subject: "S", text: "hello",
                                                   at: harness.connector.clock.now())
             }
+            if hour == 7 {
+                // On demand between two pulls: written now; the schedule goes on after the next pull.
+                let contact = try #require(try harness.store.levitateContacts(org: harness.alias, pattern: nil, limit: 1).first)
+                _ = try harness.store.addActivity(org: harness.alias, contactID: contact.id, kind: "call", subject: nil, text: "now",
+                                                  at: harness.connector.clock.now())
+                let now = try await harness.writebackJob().run()
+                #expect(now.created == 2)  // this one and the one logged at hour 5
+            }
             order += await daemon.runDue().filter { $0.status == .succeeded }.map(\.job)
             harness.sim.clock.advance(by: 3_600)
         }
         #expect(order == Array(repeating: [JobKind.contacts, .writeback], count: 4).flatMap { $0 })
         let notes = try await harness.notes()
-        #expect(notes.values.reduce(0) { $0 + $1.count } == 1)
+        #expect(notes.values.reduce(0) { $0 + $1.count } == 2)
     }
 
     @Test func aWeekForTwoOrgsKeepsEveryBudgetAndAccountsForEveryRun() async throws {
