@@ -18,6 +18,31 @@ struct RunEnding: Sendable {
     var failure: EngineError?
 }
 
+/// A run's report: how the run ended is taken from its `RunEnding` (a stored run knows its status;
+/// the failure behind it, which decides the exit code, only the run that had it).
+public protocol JobReport: Sendable {
+    var status: RunStatus { get set }
+    var pausedUntil: Date? { get set }
+    var message: String? { get set }
+    var failure: EngineError? { get set }
+}
+
+extension JobReport {
+    func ended(_ ending: RunEnding) -> Self {
+        var report = self
+        report.status = ending.status
+        report.pausedUntil = ending.pausedUntil
+        report.message = ending.message
+        report.failure = ending.failure
+        return report
+    }
+}
+
+extension ImportReport: JobReport {}
+extension ExportReport: JobReport {}
+extension ContactsReport: JobReport {}
+extension WritebackReport: JobReport {}
+
 extension RunControl {
     /// Runs a job's body and records how the run ended: succeeded; paused for
     /// 24 h at its budget or the org's limit; interrupted (`resumeHint` says

@@ -32,12 +32,7 @@ extension ExportJob {
                                                 resumeHint: "the next run settles what was sent and goes on") {
             try await run.run()
         }
-        var report = try Self.report(run: runID, store: store)
-        report.status = ending.status
-        report.pausedUntil = ending.pausedUntil
-        report.message = ending.message
-        report.failure = ending.failure
-        return report
+        return try Self.report(run: runID, store: store).ended(ending)
     }
 
     /// The report of a stored export run.

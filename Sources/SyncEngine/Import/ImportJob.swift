@@ -192,12 +192,7 @@ public final class ImportJob: Sendable {
                 try await importObject(object, context: context)
             }
         }
-        var report = try Self.report(run: runID, store: store)
-        report.status = ending.status
-        report.pausedUntil = ending.pausedUntil
-        report.message = ending.message
-        report.failure = ending.failure
-        return report
+        return try Self.report(run: runID, store: store).ended(ending)
     }
 
     /// The report of a stored run.

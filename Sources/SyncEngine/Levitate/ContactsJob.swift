@@ -114,12 +114,7 @@ public final class ContactsJob: Sendable {
         let details = JSONValue.object([("unmapped_owners", .array(found.unmappedOwners.sorted().map(JSONValue.string))),
                                         ("warnings", .array(found.warnings.map(JSONValue.string)))])
         do { try store.transaction { tx in try tx.setRunDetails(runID, details.serialized()) } } catch { throw RunControl.storeFailure(error) }
-        var report = try Self.report(run: runID, store: store)
-        report.status = ending.status
-        report.pausedUntil = ending.pausedUntil
-        report.message = ending.message
-        report.failure = ending.failure
-        return report
+        return try Self.report(run: runID, store: store).ended(ending)
     }
 
     public static func report(run runID: Int64, store: Store) throws(EngineError) -> ContactsReport {

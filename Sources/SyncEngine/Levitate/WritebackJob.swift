@@ -125,12 +125,7 @@ public final class WritebackJob: Sendable {
                                                 resumeHint: "the next 'sync writeback' settles what was sent and goes on") {
             try await run.run()
         }
-        var report = try Self.report(run: runID, store: store)
-        report.status = ending.status
-        report.pausedUntil = ending.pausedUntil
-        report.message = ending.message
-        report.failure = ending.failure
-        return report
+        return try Self.report(run: runID, store: store).ended(ending)
     }
 
     public static func report(run runID: Int64, store: Store) throws(EngineError) -> WritebackReport {
