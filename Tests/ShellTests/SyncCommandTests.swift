@@ -168,7 +168,7 @@ import Testing
         _ = await shell.run("set levitate.deceased_field Deceased__c")
         let pulled = try await shell.json("sync contacts --json")
         #expect(keys(pulled) == ["archived", "calls", "created", "job", "org", "paused_until", "read", "removed", "run", "status",
-                                 "unmapped_owners", "updated", "warnings"])
+                                 "unmapped_owners", "updated"])
         #expect(pulled["job"] == .string("contacts") && pulled["status"] == .string("succeeded"))
         #expect(pulled["read"] == .int(200) && pulled["created"] == .int(200))
         #expect((pulled["unmapped_owners"]?.arrayValue ?? []).contains(.string("Avery Admin")))

@@ -50,7 +50,6 @@ enum LevitateCommands {
             if !report.unmappedOwners.isEmpty {
                 text += "owners not mapped (map owner \"<Salesforce user>\" <local user>): \(report.unmappedOwners.joined(separator: ", "))\n"
             }
-            for warning in report.warnings { text += "warning: \(warning)\n" }
             session.emit(report.json, human: text, for: invocation)
             return try SyncCommands.ending(job: "contacts", org: report.org, status: report.status, pausedUntil: report.pausedUntil,
                                            message: report.message, failure: report.failure,

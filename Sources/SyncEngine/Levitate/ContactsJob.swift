@@ -33,14 +33,13 @@ public struct ContactsReport: Sendable {
     public var failure: EngineError?
 
     /// `{"run", "job": "contacts", "org", "status", "read", "created", "updated", "archived", "removed",
-    /// "unmapped_owners", "calls", "paused_until"}` (plus "warnings").
+    /// "unmapped_owners", "calls", "paused_until"}`. The warnings go to stderr as notes, and to `runs show`.
     public var json: JSONValue {
         .object([
             ("run", .int(Int(runID))), ("job", .string("contacts")), ("org", .string(org)), ("status", .string(status.rawValue)),
             ("read", .int(read)), ("created", .int(created)), ("updated", .int(updated)), ("archived", .int(archived)),
             ("removed", .int(removed)), ("unmapped_owners", .array(unmappedOwners.map(JSONValue.string))),
             ("calls", .int(calls)), ("paused_until", RunControl.json(pausedUntil)),
-            ("warnings", .array(warnings.map(JSONValue.string))),
         ])
     }
 }
