@@ -36,10 +36,13 @@ extension EngineHarness {
         defer { Task { await harness.stop() } }
         try harness.store.setSetting("levitate.deceased_field", to: "Deceased__c", scope: harness.alias)
         try harness.store.setSetting("levitate.remove_deceased", to: "on", scope: harness.alias)
-        try harness.store.setSetting("levitate.tag_fields", to: "LeadSource", scope: harness.alias)
+        try harness.store.setSetting("levitate.tag_fields", to: "LeadSource,Display_Name__c", scope: harness.alias)
         let remote = try await harness.orgRecords("Contact")
         let first = try await harness.contactsJob().run()
         #expect(first.status == .succeeded)
+        // A formula field in the mapping is flagged once in the run's warnings.
+        #expect(first.warnings.count == 1 && first.warnings[0].contains("Display_Name__c is a formula field"))
+        #expect(try harness.store.run(first.runID)?.details?.contains("formula") == true)
         #expect(first.read == remote.count)
         #expect(try harness.store.levitateContactCount(org: harness.alias) + first.removed == remote.count)
 
