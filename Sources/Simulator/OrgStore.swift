@@ -50,7 +50,10 @@ final class OrgStore: @unchecked Sendable {
         try db.write { db in
             for object in objects.values {
                 for field in object.fields where field.type == .reference || ["Email", "SystemModstamp"].contains(field.name) {
-                    try db.execute(sql: "CREATE INDEX IF NOT EXISTS \"\(object.name)_\(field.name)\" ON \"\(object.name)\"(\"\(field.name)\")")
+                    // Emails are compared as SOQL compares text, without case (the duplicate rule, `Email IN (…)`):
+                    // a NOCASE index serves those; a binary one would leave every create scanning the table.
+                    let collate = field.name == "Email" ? " COLLATE NOCASE" : ""
+                    try db.execute(sql: "CREATE INDEX IF NOT EXISTS \"\(object.name)_\(field.name)\" ON \"\(object.name)\"(\"\(field.name)\"\(collate))")
                 }
             }
         }
