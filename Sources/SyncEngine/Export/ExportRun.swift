@@ -132,7 +132,7 @@ final class ExportRun: @unchecked Sendable {
         var hash: String
         var isCreate: Bool { leadID == nil }
         /// A payload holding `@{` would be read as a reference inside a composite request.
-        var compositeSafe: Bool { !payload.serialized().contains("@{") }
+        var compositeSafe: Bool
     }
 
     func run() async throws {
@@ -144,6 +144,19 @@ final class ExportRun: @unchecked Sendable {
             _ = try await reconcile(unsettled)
         }
 
+        // The profiles and their payloads live only while the queue is built; the queue holds what is sent.
+        var pending = WriteQueue(try await prepare())
+        while !pending.isEmpty {
+            let call = nextCall(&pending)
+            try await send(call, queue: &pending)
+            do { try control.renew(lease, run: runID) } catch { throw JobStop.engine(error) }
+            progress()
+            if job.shouldStop() { throw JobStop.interrupted }
+        }
+    }
+
+    /// The describe, the lookups and the rules: records skips and unchanged payloads, returns the writes (creates first).
+    func prepare() async throws -> [WriteItem] {
         let describe: SObjectDescribe
         do { describe = try await DescribeCache(store: store, clock: clock).describe("Lead", org: orgAlias, client: client) } catch {
             throw JobStop.engine(error)
@@ -183,9 +196,11 @@ final class ExportRun: @unchecked Sendable {
                 state.at = now
                 settled.append(state)
             case let .create(payload, hash):
-                queue.append(WriteItem(profileID: state.profileID, emailKey: candidate.emailKey, leadID: nil, payload: payload, hash: hash))
+                queue.append(WriteItem(profileID: state.profileID, emailKey: candidate.emailKey, leadID: nil, payload: payload, hash: hash,
+                                       compositeSafe: !payload.serialized().contains("@{")))
             case let .update(leadID, payload, hash):
-                updates.append(WriteItem(profileID: state.profileID, emailKey: candidate.emailKey, leadID: leadID, payload: payload, hash: hash))
+                updates.append(WriteItem(profileID: state.profileID, emailKey: candidate.emailKey, leadID: leadID, payload: payload, hash: hash,
+                                         compositeSafe: !payload.serialized().contains("@{")))
             }
         }
         queue += updates
@@ -204,13 +219,7 @@ final class ExportRun: @unchecked Sendable {
         }
         for state in batch { states[state.profileID] = state }
 
-        while !queue.isEmpty {
-            let call = nextCall(&queue)
-            try await send(call, queue: &queue)
-            do { try control.renew(lease, run: runID) } catch { throw JobStop.engine(error) }
-            progress()
-            if job.shouldStop() { throw JobStop.interrupted }
-        }
+        return queue
     }
 
     func progress() {
@@ -223,7 +232,7 @@ final class ExportRun: @unchecked Sendable {
 
     /// The next call's collections: up to 5 of up to 200 records each (one without composite),
     /// each all creates or all updates, in queue order.
-    func nextCall(_ queue: inout [WriteItem]) -> [[WriteItem]] {
+    func nextCall(_ queue: inout WriteQueue<WriteItem>) -> [[WriteItem]] {
         var groups: [[WriteItem]] = []
         let limit = SalesforceClient.collectionLimit
         let maxGroups = composite ? SalesforceClient.compositeHeavyLimit : 1
@@ -239,7 +248,7 @@ final class ExportRun: @unchecked Sendable {
 
     // MARK: One call
 
-    func send(_ groups: [[WriteItem]], queue: inout [WriteItem], single: Bool = false) async throws {
+    func send(_ groups: [[WriteItem]], queue: inout WriteQueue<WriteItem>, single: Bool = false) async throws {
         let items = groups.flatMap { $0 }
         if composite && !single && !items.allSatisfy(\.compositeSafe) {
             for group in groups { try await send([group], queue: &queue, single: true) }
@@ -279,7 +288,7 @@ final class ExportRun: @unchecked Sendable {
                 composite = false
                 job.events(.note("this org refuses /composite; sending each collection of 200 as a call of its own"))
                 try await clearIntents(creates)
-                queue.insert(contentsOf: items, at: 0)
+                queue.putBack(items)
                 return
             }
             try await failed(call: groups, error: error, queue: &queue)
@@ -290,7 +299,7 @@ final class ExportRun: @unchecked Sendable {
     }
 
     /// Records each record's result of a call that was answered.
-    func settle(_ groups: [[WriteItem]], answers: [CompositeSubresponse], queue: inout [WriteItem]) async throws {
+    func settle(_ groups: [[WriteItem]], answers: [CompositeSubresponse], queue: inout WriteQueue<WriteItem>) async throws {
         var counts = RunCounts()
         var changed: [ExportProfileState] = []
         var duplicates: [WriteItem] = []
@@ -366,7 +375,7 @@ final class ExportRun: @unchecked Sendable {
     }
 
     /// The duplicate rule refused creates: their Leads are found by email and updated.
-    func updateDuplicates(_ items: [WriteItem], queue: inout [WriteItem]) async throws {
+    func updateDuplicates(_ items: [WriteItem], queue: inout WriteQueue<WriteItem>) async throws {
         let found: [String: String]
         do { found = try await job.lookUp(items.compactMap(\.emailKey), client: client, composite: &composite) } catch {
             throw JobStop.salesforce(error, doing: "look up the Leads a duplicate rule matched")
@@ -390,7 +399,7 @@ final class ExportRun: @unchecked Sendable {
     /// A call failed as a whole. Refused before it was sent (budget, the org's limit,
     /// authentication) or rejected as a request: nothing was written. Otherwise the
     /// outcome is unknown: the creates are settled by email before they are sent again.
-    func failed(call groups: [[WriteItem]], error: SalesforceError, queue: inout [WriteItem]) async throws {
+    func failed(call groups: [[WriteItem]], error: SalesforceError, queue: inout WriteQueue<WriteItem>) async throws {
         let items = groups.flatMap { $0 }
         let creates = items.filter(\.isCreate)
         switch error.kind {
@@ -412,7 +421,7 @@ final class ExportRun: @unchecked Sendable {
         }
     }
 
-    func unknownOutcome(_ items: [WriteItem], error: SalesforceError, queue: inout [WriteItem]) async throws {
+    func unknownOutcome(_ items: [WriteItem], error: SalesforceError, queue: inout WriteQueue<WriteItem>) async throws {
         consecutiveFailures += 1
         let creates = items.filter(\.isCreate)
         let pending = creates.compactMap { states[$0.profileID] }.filter(\.isUnsettled)
@@ -423,7 +432,7 @@ final class ExportRun: @unchecked Sendable {
             throw JobStop.salesforce(error, doing: "write Leads (\(consecutiveFailures) calls in a row failed)")
         }
         job.events(.note("a call failed (\(error.description)); \(adopted.count) of its creates had landed, \(again.count) record\(again.count == 1 ? "" : "s") go again"))
-        queue.insert(contentsOf: again, at: 0)
+        queue.putBack(again)
     }
 
     func clearIntents(_ items: [WriteItem]) async throws {
@@ -486,6 +495,29 @@ final class ExportRun: @unchecked Sendable {
         }
         for state in changed { states[state.profileID] = state }
     }
+}
+
+/// The records waiting to be written, in order: taken from the front in O(1); records that go
+/// again are put back in front of the rest; records found late (duplicate-rule matches) join the end.
+struct WriteQueue<Item> {
+    private var items: [Item] = []
+    private var head = 0
+    private var again: [Item] = []
+
+    init(_ items: [Item]) { self.items = items }
+
+    var isEmpty: Bool { again.isEmpty && head >= items.count }
+    var count: Int { again.count + items.count - head }
+    var first: Item? { again.first ?? (head < items.count ? items[head] : nil) }
+
+    mutating func removeFirst() -> Item {
+        if !again.isEmpty { return again.removeFirst() }
+        head += 1
+        return items[head - 1]
+    }
+
+    mutating func putBack(_ returned: [Item]) { again.insert(contentsOf: returned, at: 0) }
+    mutating func append(_ item: Item) { items.append(item) }
 }
 
 extension ExportProfileState {
