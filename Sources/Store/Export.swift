@@ -60,6 +60,24 @@ extension Store {
         }
     }
 
+    /// The export states of some profiles, by profile id.
+    public func exportStates(org: String, profileIDs: [String]) throws(StoreError) -> [String: ExportProfileState] {
+        try read { db in
+            var states: [String: ExportProfileState] = [:]
+            // In slices: SQLite's limit on bound variables.
+            for start in stride(from: 0, to: profileIDs.count, by: 500) {
+                let slice = Array(profileIDs[start..<min(start + 500, profileIDs.count)])
+                let marks = Array(repeating: "?", count: slice.count).joined(separator: ", ")
+                for row in try Row.fetchAll(db, sql: "SELECT * FROM export_profile WHERE org = ? AND profile_id IN (\(marks))",
+                                            arguments: StatementArguments([org] + slice)) {
+                    let state = ExportProfileState(row: row)
+                    states[state.profileID] = state
+                }
+            }
+            return states
+        }
+    }
+
     public func exportState(org: String, profileID: String) throws(StoreError) -> ExportProfileState? {
         try read { db in
             try Row.fetchOne(db, sql: "SELECT * FROM export_profile WHERE org = ? AND profile_id = ?", arguments: [org, profileID])

@@ -53,6 +53,29 @@ extension Store {
         }
     }
 
+    /// Up to `limit` bodies of the profiles in any of `audiences` with an id after `after`, in id order (a page).
+    public func profileBodies(inAny audiences: [String], after: String?, limit: Int) throws(StoreError) -> [String] {
+        guard !audiences.isEmpty else { return [] }
+        return try read { db in
+            let marks = Array(repeating: "?", count: audiences.count).joined(separator: ", ")
+            return try String.fetchAll(db, sql: """
+                SELECT body FROM profile
+                WHERE id IN (SELECT profile_id FROM profile_audience WHERE audience IN (\(marks))) AND id > ?
+                ORDER BY id LIMIT ?
+                """, arguments: StatementArguments(audiences) + [after ?? "", limit])
+        }
+    }
+
+    /// How many profiles are in any of `audiences` (each once).
+    public func profileCount(inAny audiences: [String]) throws(StoreError) -> Int {
+        guard !audiences.isEmpty else { return 0 }
+        return try read { db in
+            let marks = Array(repeating: "?", count: audiences.count).joined(separator: ", ")
+            return try Int.fetchOne(db, sql: "SELECT COUNT(DISTINCT profile_id) FROM profile_audience WHERE audience IN (\(marks))",
+                                    arguments: StatementArguments(audiences)) ?? 0
+        }
+    }
+
     public func profileCount() throws(StoreError) -> Int {
         try read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM profile") ?? 0 }
     }

@@ -247,6 +247,22 @@ extension EngineHarness {
         #expect(try harness.store.unsettledExports(org: harness.alias).isEmpty)
     }
 
+    @Test func chunksOfProfilesShareEmailsAcrossTheirBoundaries() async throws {
+        let harness = try await Self.harness(duplicateRule: false)
+        defer { Task { await harness.stop() } }
+        // 6,200 members: two chunks of 5,000 profiles; p5500 has p100's email (in the first chunk).
+        try harness.store.upsertProfiles(exportProfiles(6200) { $0 == 5500 ? [("email", .string("p100@x.test"))] : [] }, at: Date())
+        let plan = try await harness.exportJob().plan()
+        #expect(plan.create == 6199 && plan.skipped == ["shares an email with another profile": 1])
+        let report = try await harness.exportJob().run()
+        #expect(report.status == .succeeded)
+        #expect(report.created == 6199 && report.skipped == ["shares an email with another profile": 1])
+        #expect(report.calls == report.plannedCalls, "\(report.calls) calls, planned \(report.plannedCalls)")
+        let leads = try await harness.leadsByEmail()
+        #expect((0..<6200).filter { $0 != 5500 }.allSatisfy { leads["p\($0)@x.test"]?.count == 1 })
+        #expect(try harness.store.exportState(org: harness.alias, profileID: "p05500")?.reason == "shares its email with profile p00100, whose Lead it shares")
+    }
+
     @Test func withoutCompositeEachCollectionIsACall() async throws {
         let harness = try await Self.harness(duplicateRule: false)
         defer { Task { await harness.stop() } }

@@ -131,16 +131,15 @@ public final class ExportJob: Sendable {
         case update(leadID: String, payload: JSONValue, hash: String)
     }
 
-    /// The selected profiles with their stored state, in profile id order.
-    func candidates() throws(EngineError) -> [Candidate] {
-        let bodies: [String]
+    /// Profiles per chunk: their lookups fit one composite call, and memory stays flat in the audience's size.
+    static let chunkSize = 5_000
+
+    /// Profiles (JSON bodies) with their stored state, in profile id order.
+    func candidates(_ bodies: [String]) throws(EngineError) -> [Candidate] {
+        let parsed = bodies.compactMap { try? Profile.parse($0) }
         let states: [String: ExportProfileState]
-        do {
-            bodies = try store.profileBodies(inAny: settings.lytics.audiences)
-            states = try store.exportStates(org: org.alias)
-        } catch { throw EngineError(error) }
-        return bodies.compactMap { body in
-            guard let profile = try? Profile.parse(body) else { return nil }
+        do { states = try store.exportStates(org: org.alias, profileIDs: parsed.map(\.id)) } catch { throw EngineError(error) }
+        return parsed.map { profile in
             let state = states[profile.id] ?? ExportProfileState(org: org.alias, profileID: profile.id)
             return Candidate(profile: profile, state: state, emailKey: Self.emailKey(profile, settings.lytics))
         }
@@ -156,8 +155,8 @@ public final class ExportJob: Sendable {
     /// Profiles that share an email share one Lead: the first that has a payload writes it,
     /// the others are skipped naming it (Salesforce's duplicate rules do not compare the
     /// records of one request with each other).
-    func decide(_ candidates: inout [Candidate], found: [String: String], describe: SObjectDescribe) throws(EngineError) {
-        var writerOf: [String: String] = [:]
+    func decide(_ candidates: inout [Candidate], found: [String: String], describe: SObjectDescribe,
+                writerOf: inout [String: String]) throws(EngineError) {
         for index in candidates.indices {
             var candidate = candidates[index]
             let existing = candidate.state.leadID ?? candidate.emailKey.flatMap { found[$0] }

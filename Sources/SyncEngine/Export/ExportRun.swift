@@ -60,23 +60,40 @@ extension ExportJob {
         let client = try connector.client(for: org, source: JobKind.export.ledgerSource + " --dry-run")
         let before = (try? store.ledgerCount(since: .distantPast, org: org.alias, source: JobKind.export.ledgerSource + " --dry-run")) ?? 0
         let describe = try await DescribeCache(store: store, clock: clock).describe("Lead", org: org.alias, client: client)
-        var candidates = try candidates()
         var composite = options.composite
-        let found: [String: String]
-        do { found = try await lookUp(Self.emailsToLookUp(candidates), client: client, composite: &composite) } catch {
-            throw EngineError(error, doing: "look up Leads by email")
-        }
-        try decide(&candidates, found: found, describe: describe)
         var plan = ExportPlan(org: org.alias)
-        for candidate in candidates {
-            switch candidate.decision {
-            case let .skip(reason): plan.skipped[Self.reasonKey(reason), default: 0] += 1
-            case .unchanged: plan.unchanged += 1
-            case .create: plan.create += 1
-            case .update: plan.update += 1
+        var writerOf: [String: String] = [:]
+        var last: String?
+        var writeCalls = 0
+        while true {
+            let chunk: [String]
+            do { chunk = try store.profileBodies(inAny: settings.lytics.audiences, after: last, limit: Self.chunkSize) } catch {
+                throw EngineError(error)
             }
+            var candidates = try candidates(chunk)
+            guard let lastID = candidates.last?.profile.id else { break }
+            last = lastID
+            let found: [String: String]
+            do { found = try await lookUp(Self.emailsToLookUp(candidates), client: client, composite: &composite) } catch {
+                throw EngineError(error, doing: "look up Leads by email")
+            }
+            try decide(&candidates, found: found, describe: describe, writerOf: &writerOf)
+            var creates = 0
+            var updates = 0
+            for candidate in candidates {
+                switch candidate.decision {
+                case let .skip(reason): plan.skipped[Self.reasonKey(reason), default: 0] += 1
+                case .unchanged: plan.unchanged += 1
+                case .create: creates += 1
+                case .update: updates += 1
+                }
+            }
+            plan.create += creates
+            plan.update += updates
+            writeCalls += Self.writeCalls(creates: creates, updates: updates, composite: composite)
+            if chunk.count < Self.chunkSize { break }
         }
-        plan.plannedCalls = Self.writeCalls(creates: plan.create, updates: plan.update, composite: composite)
+        plan.plannedCalls = writeCalls
         let after = (try? store.ledgerCount(since: .distantPast, org: org.alias, source: JobKind.export.ledgerSource + " --dry-run")) ?? 0
         plan.calls = after - before
         return plan
@@ -144,30 +161,48 @@ final class ExportRun: @unchecked Sendable {
             _ = try await reconcile(unsettled)
         }
 
-        // The profiles and their payloads live only while the queue is built; the queue holds what is sent.
-        var pending = WriteQueue(try await prepare())
-        while !pending.isEmpty {
-            let call = nextCall(&pending)
-            try await send(call, queue: &pending)
-            do { try control.renew(lease, run: runID) } catch { throw JobStop.engine(error) }
-            progress()
-            if job.shouldStop() { throw JobStop.interrupted }
-        }
-    }
-
-    /// The describe, the lookups and the rules: records skips and unchanged payloads, returns the writes (creates first).
-    func prepare() async throws -> [WriteItem] {
         let describe: SObjectDescribe
         do { describe = try await DescribeCache(store: store, clock: clock).describe("Lead", org: orgAlias, client: client) } catch {
             throw JobStop.engine(error)
         }
-        var candidates: [ExportJob.Candidate]
-        do { candidates = try job.candidates() } catch { throw JobStop.engine(error) }
+        // The profiles go a chunk at a time (their lookups, payloads and writes), so memory stays flat in their number;
+        // only the emails that already have a writer are kept across chunks.
+        do { total = try store.profileCount(inAny: job.settings.lytics.audiences) } catch { throw JobStop.engine(EngineError(error)) }
+        var writerOf: [String: String] = [:]
+        var after: String?
+        while true {
+            let chunk: [String]
+            do { chunk = try store.profileBodies(inAny: job.settings.lytics.audiences, after: after, limit: ExportJob.chunkSize) } catch {
+                throw JobStop.engine(EngineError(error))
+            }
+            guard !chunk.isEmpty else { break }
+            var candidates: [ExportJob.Candidate]
+            do { candidates = try job.candidates(chunk) } catch { throw JobStop.engine(error) }
+            after = candidates.last?.profile.id ?? after
+            if candidates.isEmpty { break }
+            var pending = WriteQueue(try await prepare(&candidates, describe: describe, writerOf: &writerOf,
+                                                       last: chunk.count < ExportJob.chunkSize))
+            candidates = []
+            while !pending.isEmpty {
+                let call = nextCall(&pending)
+                try await send(call, queue: &pending)
+                do { try control.renew(lease, run: runID) } catch { throw JobStop.engine(error) }
+                progress()
+                if job.shouldStop() { throw JobStop.interrupted }
+            }
+            if chunk.count < ExportJob.chunkSize { break }
+        }
+    }
+
+    /// One chunk: its lookups and the rules; records skips and unchanged payloads, returns the writes (creates first).
+    func prepare(_ candidates: inout [ExportJob.Candidate], describe: SObjectDescribe, writerOf: inout [String: String],
+                 last: Bool) async throws -> [WriteItem] {
         let found: [String: String]
         do { found = try await job.lookUp(ExportJob.emailsToLookUp(candidates), client: client, composite: &composite) } catch {
             throw JobStop.salesforce(error, doing: "look up Leads by email")
         }
-        do { try job.decide(&candidates, found: found, describe: describe) } catch { throw JobStop.engine(error) }
+        do { try job.decide(&candidates, found: found, describe: describe, writerOf: &writerOf) } catch { throw JobStop.engine(error) }
+        states = [:]
         for candidate in candidates { states[candidate.profile.id] = candidate.state }
 
         // Skips and unchanged payloads are recorded at once; the writes queue up, creates first.
@@ -204,9 +239,13 @@ final class ExportRun: @unchecked Sendable {
             }
         }
         queue += updates
-        total = queue.count
+        done += settled.count
+        // The plan: what was spent, this chunk's writes, and for each chunk still to come a lookup and its writes.
         let spent = (try? store.callCount(run: runID)) ?? 0
+        let remaining = last ? 0 : max(total - done - queue.count, 0)
+        let chunksLeft = (remaining + ExportJob.chunkSize - 1) / ExportJob.chunkSize
         let planned = spent + ExportJob.writeCalls(creates: queue.count - updates.count, updates: updates.count, composite: composite)
+            + chunksLeft + ExportJob.writeCalls(creates: remaining, updates: 0, composite: composite)
         let batch = settled
         let runID = self.runID
         let firstCounts = counts
@@ -218,7 +257,6 @@ final class ExportRun: @unchecked Sendable {
             }
         }
         for state in batch { states[state.profileID] = state }
-
         return queue
     }
 
