@@ -9,6 +9,7 @@ struct SfshArguments: ParsableCommand {
         abstract: "A shell for Salesforce integrations.",
         discussion: """
             Interactive when stdin and stdout are terminals; otherwise reads commands from stdin.
+            'sfsh daemon [--once] [--json]' runs every org's scheduled jobs instead (see 'sfsh daemon --help').
             Exit codes: 0 ok, 1 a command failed, 2 usage error, 3 authentication,
             4 API limit or budget exhausted, 5 network or Salesforce unavailable.
             """)
