@@ -100,6 +100,29 @@ extension RunControl {
     }
 }
 
+/// What a write call that failed as a whole left behind: the one rule the export and the write-back
+/// settle their intents by.
+enum WriteCallFailure {
+    /// Refused before it was sent (budget, the org's limit, authentication, a refused URL): nothing was
+    /// written; the intents are cleared and the run stops.
+    case notSent
+    /// Sent and answered, but the answer could not be recorded: the intents stay for the next run.
+    case unrecorded
+    /// Rejected as a request (a 4xx that is not transient): none of its records was written; each fails.
+    case rejected
+    /// Anything else (5xx, dropped connection, timeout, an unreadable answer): the outcome is unknown.
+    case unknown
+
+    init(_ error: SalesforceError) {
+        switch error.kind {
+        case .budgetExhausted, .limitExceeded, .authentication, .refused: self = .notSent
+        case .ledger: self = .unrecorded
+        case .request where !error.isTransient && (400..<500).contains(error.status): self = .rejected
+        default: self = .unknown
+        }
+    }
+}
+
 extension OrgConnector {
     /// The client of one run of a job: every call recorded in the ledger under
     /// the job's name and the run, and refused at the job's budget.

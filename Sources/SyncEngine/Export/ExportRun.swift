@@ -440,21 +440,20 @@ final class ExportRun: @unchecked Sendable {
     func failed(call groups: [[WriteItem]], error: SalesforceError, queue: inout WriteQueue<WriteItem>) async throws {
         let items = groups.flatMap { $0 }
         let creates = items.filter(\.isCreate)
-        switch error.kind {
-        case .budgetExhausted, .limitExceeded, .authentication, .refused:
+        switch WriteCallFailure(error) {
+        case .notSent:
             try await clearIntents(creates)
             throw JobStop.salesforce(error, doing: "write Leads")
-        case .ledger:
-            // Sent, answered, not recorded: the intents stay for the next run to settle.
+        case .unrecorded:
             throw JobStop.salesforce(error, doing: "write Leads")
-        case .request where !error.isTransient && (400..<500).contains(error.status):
+        case .rejected:
             var counts = RunCounts()
             let now = clock.now()
             let marked = items.map { failure($0, code: error.code ?? "HTTP_\(error.status)", message: error.message, at: now) }
             counts.failed = items.count
             done += items.count
             try await commit(marked, counts)
-        default:
+        case .unknown:
             try await unknownOutcome(items, error: error, queue: &queue)
         }
     }

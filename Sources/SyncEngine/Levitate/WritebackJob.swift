@@ -175,8 +175,9 @@ final class WritebackRun: @unchecked Sendable {
         var counts = RunCounts()
         counts.skipped = selection.skipped
         // Settling may have written some: choose again.
-        var queue: [ActivityRecord]
-        do { queue = try job.selection().write } catch { throw JobStop.engine(error) }
+        let selected: [ActivityRecord]
+        do { selected = try job.selection().write } catch { throw JobStop.engine(error) }
+        var queue = WriteQueue(selected)
         let planned = ((try? store.callCount(run: runID)) ?? 0) + ExportJob.writeCalls(creates: queue.count, updates: 0, composite: composite)
         let firstCounts = counts
         let runID = self.runID
@@ -196,13 +197,13 @@ final class WritebackRun: @unchecked Sendable {
         }
     }
 
-    func nextCall(_ queue: inout [ActivityRecord]) -> [[ActivityRecord]] {
+    func nextCall(_ queue: inout WriteQueue<ActivityRecord>) -> [[ActivityRecord]] {
         var groups: [[ActivityRecord]] = []
         let maxGroups = composite ? SalesforceClient.compositeHeavyLimit : 1
         while groups.count < maxGroups, !queue.isEmpty {
-            let count = min(SalesforceClient.collectionLimit, queue.count)
-            groups.append(Array(queue.prefix(count)))
-            queue.removeFirst(count)
+            var group: [ActivityRecord] = []
+            while group.count < SalesforceClient.collectionLimit, !queue.isEmpty { group.append(queue.removeFirst()) }
+            groups.append(group)
         }
         return groups
     }
@@ -212,7 +213,7 @@ final class WritebackRun: @unchecked Sendable {
         return .object([("ParentId", .string(activity.contactID)), ("Title", .string(note.title)), ("Body", .string(note.body))])
     }
 
-    func send(_ groups: [[ActivityRecord]], queue: inout [ActivityRecord], single: Bool = false) async throws {
+    func send(_ groups: [[ActivityRecord]], queue: inout WriteQueue<ActivityRecord>, single: Bool = false) async throws {
         let items = groups.flatMap { $0 }
         let records = groups.map { $0.map(Self.record) }
         if composite && !single && records.joined().contains(where: { $0.serialized().contains("@{") }) {
@@ -236,20 +237,20 @@ final class WritebackRun: @unchecked Sendable {
             if composite && ExportJob.compositeRefused(error) {
                 composite = false
                 try await commit(items, RunCounts())  // the intents back off: nothing was written
-                queue.insert(contentsOf: items, at: 0)
+                queue.putBack(items)
                 return
             }
-            switch error.kind {
-            case .budgetExhausted, .limitExceeded, .authentication, .refused:
-                try await commit(items, RunCounts())
+            switch WriteCallFailure(error) {
+            case .notSent:
+                try await commit(items, RunCounts())  // the intents back off
                 throw JobStop.salesforce(error, doing: "write Notes")
-            case .ledger:
+            case .unrecorded:
                 throw JobStop.salesforce(error, doing: "write Notes")
-            case .request where !error.isTransient && (400..<500).contains(error.status):
+            case .rejected:
                 var counts = RunCounts()
                 counts.failed = items.count
                 try await commit(items.map { failure($0, code: error.code ?? "HTTP_\(error.status)", message: error.message) }, counts)
-            default:
+            case .unknown:
                 consecutiveFailures += 1
                 let written = try await reconcile(marked)
                 let again = items.filter { !written.contains($0.id) }
@@ -257,7 +258,7 @@ final class WritebackRun: @unchecked Sendable {
                     throw JobStop.salesforce(error, doing: "write Notes (\(consecutiveFailures) calls in a row failed)")
                 }
                 job.events(.note("a call failed (\(error.description)); \(written.count) of its Notes had landed, \(again.count) go again"))
-                queue.insert(contentsOf: again, at: 0)
+                queue.putBack(again)
             }
             return
         }
@@ -298,7 +299,7 @@ final class WritebackRun: @unchecked Sendable {
         try await commit(settled, counts)
         if !unknown.isEmpty {
             let written = try await reconcile(unknown)
-            queue.insert(contentsOf: unknown.filter { !written.contains($0.id) }, at: 0)
+            queue.putBack(unknown.filter { !written.contains($0.id) })
         }
     }
 
