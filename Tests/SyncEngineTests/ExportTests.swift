@@ -263,6 +263,16 @@ extension EngineHarness {
         #expect(try harness.store.exportState(org: harness.alias, profileID: "p05500")?.reason == "shares its email with profile p00100, whose Lead it shares")
     }
 
+    @Test func anAudienceWithoutMembersPlansWhatItSpentAndSaysWhy() async throws {
+        let harness = try await Self.harness(duplicateRule: false)
+        defer { Task { await harness.stop() } }
+        let notes = NoteLog()
+        let report = try await harness.exportJob(events: { if case let .note(text) = $0 { notes.add(text) } }).run()
+        #expect(report.status == .succeeded && report.created == 0)
+        #expect(report.calls == report.plannedCalls && report.calls == 1)
+        #expect(notes.all.contains { $0.contains("no local profile is in vip") })
+    }
+
     @Test func withoutCompositeEachCollectionIsACall() async throws {
         let harness = try await Self.harness(duplicateRule: false)
         defer { Task { await harness.stop() } }
@@ -294,4 +304,13 @@ final class Flag: @unchecked Sendable {
 
     func raise() { lock.withLock { raised = true } }
     var isRaised: Bool { lock.withLock { raised } }
+}
+
+/// The notes a job said.
+final class NoteLog: @unchecked Sendable {
+    private let lock = NSLock()
+    private var notes: [String] = []
+
+    func add(_ note: String) { lock.withLock { notes.append(note) } }
+    var all: [String] { lock.withLock { notes } }
 }

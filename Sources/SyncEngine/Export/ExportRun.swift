@@ -168,6 +168,14 @@ final class ExportRun: @unchecked Sendable {
         // The profiles go a chunk at a time (their lookups, payloads and writes), so memory stays flat in their number;
         // only the emails that already have a writer are kept across chunks.
         do { total = try store.profileCount(inAny: job.settings.lytics.audiences) } catch { throw JobStop.engine(EngineError(error)) }
+        if total == 0 {
+            // Nothing to write: the plan is what was spent, and the user hears why nothing happened.
+            job.events(.note("no local profile is in \(job.settings.lytics.audiences.joined(separator: ", ")) ('audiences' lists them; 'profiles import FILE' loads them)"))
+            let spent = (try? store.callCount(run: runID)) ?? 0
+            let runID = self.runID
+            try await job.storeWorker.run { [store] in try store.transaction { tx in try tx.setRunPlannedCalls(runID, spent) } }
+            return
+        }
         var writerOf: [String: String] = [:]
         var after: String?
         while true {
