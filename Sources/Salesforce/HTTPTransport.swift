@@ -64,3 +64,20 @@ public enum TransportError: Error, Sendable, Equatable, CustomStringConvertible 
 public protocol HTTPTransport: Sendable {
     func send(_ request: HTTPRequest) async throws(TransportError) -> HTTPResponse
 }
+
+/// Counts the requests a piece of work sends, whatever client they go through:
+/// bind one with `CallTally.$current.withValue(tally) { … }` and every request
+/// sent in that task, or in tasks it starts, adds one (answered or not, as the
+/// ledger counts them). Concurrent jobs use it to say what each part spent.
+public final class CallTally: @unchecked Sendable {
+    @TaskLocal public static var current: CallTally?
+
+    private let lock = NSLock()
+    private var calls = 0
+
+    public init() {}
+
+    public var count: Int { lock.withLock { calls } }
+
+    func add() { lock.withLock { calls += 1 } }
+}

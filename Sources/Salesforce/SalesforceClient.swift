@@ -100,6 +100,8 @@ public final class SalesforceClient: @unchecked Sendable {
     private let lock = NSLock()
     private var current: Credentials
     private var usage: APIUsage?
+    /// The refresh under way, and the token it replaces.
+    private var refreshing: (token: String, task: Task<Void, any Error>)?
     public let meter: any CallMeter
     private let onRefresh: @Sendable (Credentials) -> Void
 
@@ -186,7 +188,9 @@ public final class SalesforceClient: @unchecked Sendable {
         var attempt = 0
         while true {
             attempt += 1
-            var all = headers + [("Authorization", "Bearer \(credentials.accessToken)"), ("Accept", "application/json")]
+            let token = credentials.accessToken
+            var all = headers + [("Authorization", "Bearer \(token)")]
+            if !headers.contains(where: { $0.0.lowercased() == "accept" }) { all.append(("Accept", "application/json")) }
             if body != nil { all.append(("Content-Type", "application/json")) }
             // A request that must not run twice never rides a reused connection (see HTTPRequest.freshConnection).
             let request = HTTPRequest(method: method, url: url(path, query: query), headers: all, body: body,
@@ -202,13 +206,14 @@ public final class SalesforceClient: @unchecked Sendable {
             case let .success(response):
                 let seen = APIUsage.parse(response.header("Sforce-Limit-Info"))
                 if let seen { lock.withLock { usage = seen } }
+                CallTally.current?.add()
                 try meter.record(CallRecord(method: method, path: recordedPath, status: response.status,
                                             duration: duration, usage: seen))
                 if (200..<300).contains(response.status) || accept.contains(response.status) { return response }
                 error = SalesforceError.from(status: response.status, body: response.body)
                 if response.status == 401 && !refreshed && credentials.refreshToken != nil {
                     refreshed = true
-                    try await refreshAccessToken()
+                    try await refreshAccessToken(replacing: token)
                     attempt -= 1
                     continue
                 }
@@ -220,6 +225,7 @@ public final class SalesforceClient: @unchecked Sendable {
                                           fields: error.fields, body: error.body)
                 }
             case let .failure(transportError):
+                CallTally.current?.add()
                 try meter.record(CallRecord(method: method, path: recordedPath, status: 0, duration: duration,
                                             usage: nil))
                 error = SalesforceError(kind: .unavailable, message: transportError.description)
@@ -243,8 +249,27 @@ public final class SalesforceClient: @unchecked Sendable {
         return components.path
     }
 
-    /// Uses the refresh token for a new access token (once per 401).
-    func refreshAccessToken() async throws(SalesforceError) {
+    /// Replaces the access token `stale` (refused with 401) with a new one, once
+    /// however many requests were refused with it at the same time: the first
+    /// starts the refresh, the others wait for it; one that finds the token
+    /// already replaced just sends again.
+    func refreshAccessToken(replacing stale: String) async throws(SalesforceError) {
+        let task = lock.withLock { () -> Task<Void, any Error>? in
+            if current.accessToken != stale { return nil }
+            if let refreshing, refreshing.token == stale { return refreshing.task }
+            let task = Task { try await self.refreshAccessToken() }
+            refreshing = (stale, task)
+            return task
+        }
+        guard let task else { return }
+        do { try await task.value } catch {
+            lock.withLock { if refreshing?.token == stale { refreshing = nil } }
+            throw error as? SalesforceError ?? SalesforceError(kind: .unavailable, message: "refreshing the token failed: \(error)")
+        }
+    }
+
+    /// Uses the refresh token for a new access token.
+    private func refreshAccessToken() async throws(SalesforceError) {
         let credentials = self.credentials
         guard let refreshToken = credentials.refreshToken else { return }
         let oauth = OAuthClient(loginURL: credentials.instanceURL, transport: transport, meter: meter)
