@@ -19,6 +19,7 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/yaslab/CSV.swift", from: "2.5.2"),
     ],
     targets: [
         // C interop: the native libedit API (<histedit.h>) and a shim for its variadic calls.
@@ -51,7 +52,8 @@ let package = Package(
         ),
         // The sync engine: org connections, the ledger as a budget, the describe cache, the typed
         // sync settings, jobs with runs and checkpoints. Runs without the shell (the daemon).
-        .target(name: "SyncEngine", dependencies: ["Salesforce", "Store", "SyncRules", "JSON"]),
+        .target(name: "SyncEngine", dependencies: ["Salesforce", "Store", "SyncRules", "JSON",
+                                                  .product(name: "CSV", package: "CSV.swift")]),
         // The Salesforce REST client over an HTTPTransport; libcurl is the production transport.
         .target(name: "Salesforce", dependencies: ["CCurl", "JSON", "SalesforceModel"]),
         // sfsim: a simulated Salesforce org on the real wire protocol.

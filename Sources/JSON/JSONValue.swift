@@ -143,7 +143,8 @@ public enum JSONValue: Sendable, Equatable {
         return "\(d)"
     }
 
-    private static func writeString(_ s: String, to out: inout String) {
+    /// Appends `s` as a JSON string literal.
+    public static func writeString(_ s: String, to out: inout String) {
         out += "\""
         // Most strings need no escape: append them whole (appending scalar by scalar was
         // a quarter of an import's CPU). 0xE2 leads U+2028/U+2029, which are escaped below.

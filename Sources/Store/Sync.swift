@@ -193,6 +193,18 @@ extension Store {
             }
             try db.create(index: "activity_org_state", on: "activity", columns: ["org", "state"])
         }
+        migrator.registerMigration("v7_bulk_import") { db in
+            // A pass read through a Bulk API 2.0 query job: the job and the locator of the next chunk to store.
+            try db.alter(table: "import_object") { t in
+                t.add(column: "bulk_job", .text)
+                t.add(column: "bulk_locator", .text)
+            }
+            // How a run read each object (`rest` or `bulk`), and why it fell back to REST.
+            try db.alter(table: "sync_run_object") { t in
+                t.add(column: "method", .text)
+                t.add(column: "fallback", .text)
+            }
+        }
     }
 }
 
@@ -319,6 +331,10 @@ public struct RunObjectRecord: Sendable, Equatable {
     /// Describe changes since the previous run (JSON).
     public var schemaChanges: String?
     public var done: Bool
+    /// `rest` or `bulk`: how the object's records were read (nil before they were).
+    public var method: String?
+    /// Why a Bulk read fell back to REST.
+    public var fallback: String?
 
     init(row: Row) {
         runID = row["run_id"]
@@ -332,6 +348,8 @@ public struct RunObjectRecord: Sendable, Equatable {
         calls = row["calls"]
         schemaChanges = row["schema_changes"]
         done = row["done"]
+        method = row["method"]
+        fallback = row["fallback"]
     }
 }
 
@@ -415,12 +433,14 @@ extension StoreTransaction {
     }
 
     public func updateRunObject(run: Int64, object: String, total: Int? = nil, plannedCalls: Int? = nil,
-                                calls: Int? = nil, schemaChanges: String? = nil, done: Bool? = nil) throws {
+                                calls: Int? = nil, schemaChanges: String? = nil, done: Bool? = nil,
+                                method: String? = nil, fallback: String? = nil) throws {
         try db.execute(sql: """
             UPDATE sync_run_object SET total = COALESCE(?, total), planned_calls = COALESCE(?, planned_calls),
-                calls = COALESCE(?, calls), schema_changes = COALESCE(?, schema_changes), done = COALESCE(?, done)
+                calls = COALESCE(?, calls), schema_changes = COALESCE(?, schema_changes), done = COALESCE(?, done),
+                method = COALESCE(?, method), fallback = COALESCE(?, fallback)
             WHERE run_id = ? AND object = ?
-            """, arguments: [total, plannedCalls, calls, schemaChanges, done, run, object])
+            """, arguments: [total, plannedCalls, calls, schemaChanges, done, method, fallback, run, object])
         // The run's plan is the sum of its objects' plans so far.
         if plannedCalls != nil {
             try db.execute(sql: """
@@ -515,6 +535,10 @@ public struct ImportObjectState: Sendable, Equatable {
     public var fieldTypes: String?
     /// The run that last completed a pass.
     public var lastRun: Int64?
+    /// The Bulk API 2.0 query job the pass in progress reads, and the locator of its
+    /// next chunk to store (nil: the first). Nil when the pass reads through REST.
+    public var bulkJob: String?
+    public var bulkLocator: String?
 
     public init(org: String, object: String) {
         self.org = org
@@ -535,6 +559,8 @@ public struct ImportObjectState: Sendable, Equatable {
         cursorID = row["cursor_id"]
         fieldTypes = row["field_types"]
         lastRun = row["last_run"]
+        bulkJob = row["bulk_job"]
+        bulkLocator = row["bulk_locator"]
     }
 }
 
@@ -558,16 +584,17 @@ extension StoreTransaction {
     public func saveImportState(_ state: ImportObjectState) throws {
         try db.execute(sql: """
             INSERT INTO import_object (org, object, watermark, pass_started_at, pass_run, pass_lower, pass_full, phase,
-                                       cursor_stamp, cursor_id, field_types, last_run)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                       cursor_stamp, cursor_id, field_types, last_run, bulk_job, bulk_locator)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT(org, object) DO UPDATE SET watermark = excluded.watermark,
                 pass_started_at = excluded.pass_started_at, pass_run = excluded.pass_run, pass_lower = excluded.pass_lower,
                 pass_full = excluded.pass_full, phase = excluded.phase, cursor_stamp = excluded.cursor_stamp,
-                cursor_id = excluded.cursor_id, field_types = excluded.field_types, last_run = excluded.last_run
+                cursor_id = excluded.cursor_id, field_types = excluded.field_types, last_run = excluded.last_run,
+                bulk_job = excluded.bulk_job, bulk_locator = excluded.bulk_locator
             """, arguments: [state.org, state.object, state.watermark?.timeIntervalSince1970,
                              state.passStartedAt?.timeIntervalSince1970, state.passRun, state.passLower?.timeIntervalSince1970,
                              state.passFull, state.phase, state.cursorStamp, state.cursorID, state.fieldTypes,
-                             state.lastRun])
+                             state.lastRun, state.bulkJob, state.bulkLocator])
     }
 }
 

@@ -42,7 +42,11 @@ public enum Estimates {
 
     /// One API call the engine will make, with the records it brings back.
     public struct PlannedCall: Equatable, Sendable {
-        public enum Kind: String, Sendable { case describe, count, page, deletes, lookup, create, update }
+        public enum Kind: String, Sendable {
+            case describe, count, page, deletes, lookup, create, update
+            /// Bulk API 2.0: creating a query job, polling it, one chunk of its result.
+            case job, poll, chunk
+        }
         public let object: String
         public let kind: Kind
         public let records: Int
@@ -78,11 +82,72 @@ public enum Estimates {
     /// The largest record count an estimate takes (far above any org), so sums cannot overflow.
     public static let largestCount = 1_000_000_000_000
 
+    /// How the import reads an object's records.
+    public enum ReadMethod: String, Sendable, CaseIterable {
+        /// REST query pages: ⌈records / page size⌉ calls.
+        case rest
+        /// A Bulk API 2.0 query job: create + polls + ⌈records / chunk size⌉ result chunks.
+        case bulk
+        /// A first REST page (which brings the count), then whichever of the two costs fewer calls for the rest.
+        case auto
+    }
+
+    /// The shape of a Bulk API 2.0 read: rows per result chunk (`maxRecords`)
+    /// and the polls a job is expected to need before it completes.
+    public struct BulkShape: Equatable, Sendable {
+        public var chunkSize: Int
+        public var expectedPolls: Int
+
+        public init(chunkSize: Int = 25_000, expectedPolls: Int = 2) {
+            self.chunkSize = chunkSize
+            self.expectedPolls = expectedPolls
+        }
+
+        public static let standard = BulkShape()
+
+        /// Calls of a Bulk read of `records`: 1 create + the polls + ⌈records / chunk size⌉ chunks (at least one).
+        public func calls(records: Int) -> Int { 1 + expectedPolls + pageCount(records: records, pageSize: chunkSize) }
+    }
+
+    /// How `auto` reads `records` records: after the first REST page, Bulk when a
+    /// job for the rest costs fewer calls than the remaining pages.
+    public static func autoChoosesBulk(records: Int, pageSize: Int, bulk: BulkShape = .standard) -> Bool {
+        let rest = records - pageSize
+        guard rest > 0 else { return false }
+        return bulk.calls(records: rest) < pageCount(records: rest, pageSize: pageSize)
+    }
+
+    /// The plan of one object's records: REST pages, or a Bulk job (with `firstPage`: after one REST page).
+    static func recordSegments(object: String, records: Int, pageSize: Int, method: ReadMethod,
+                               bulk: BulkShape) -> [Segment] {
+        func pages(_ records: Int) -> Segment {
+            let pages = pageCount(records: records, pageSize: pageSize)
+            return Segment(object: object, kind: .page, calls: pages, recordsPerCall: pageSize,
+                           lastRecords: records - (pages - 1) * pageSize)
+        }
+        func job(_ records: Int) -> [Segment] {
+            let chunks = pageCount(records: records, pageSize: bulk.chunkSize)
+            return [Segment(object: object, kind: .job, calls: 1),
+                    Segment(object: object, kind: .poll, calls: bulk.expectedPolls),
+                    Segment(object: object, kind: .chunk, calls: chunks, recordsPerCall: bulk.chunkSize,
+                            lastRecords: records - (chunks - 1) * bulk.chunkSize)]
+        }
+        switch method {
+        case .rest: return [pages(records)]
+        case .bulk: return job(records)
+        case .auto:
+            guard autoChoosesBulk(records: records, pageSize: pageSize, bulk: bulk) else { return [pages(records)] }
+            return [Segment(object: object, kind: .page, calls: 1, lastRecords: pageSize)] + job(records - pageSize)
+        }
+    }
+
     /// The plan of an import, in order: for each object a describe, a count
-    /// (when `countCalls`), ⌈records / page size⌉ query pages (at least one),
-    /// and for an incremental run one `queryAll` page for the deletes.
+    /// (when `countCalls`), its records — ⌈records / page size⌉ query pages (at
+    /// least one), or a Bulk API 2.0 job (see `ReadMethod`) — and for an
+    /// incremental run one `queryAll` page for the deletes.
     public static func importPlan(counts: [(object: String, records: Int)], pageSize: Int = 2000,
-                                  countCalls: Bool = true, deleteQueries: Bool = false) throws(InputError) -> [Segment] {
+                                  countCalls: Bool = true, deleteQueries: Bool = false,
+                                  method: ReadMethod = .rest, bulk: BulkShape = .standard) throws(InputError) -> [Segment] {
         guard (1...2000).contains(pageSize) else {
             throw InputError(option: "page-size", message: "--page-size must be from 1 to 2000 (Salesforce's maximum)")
         }
@@ -96,9 +161,7 @@ public enum Estimates {
             }
             segments.append(Segment(object: object, kind: .describe, calls: 1))
             if countCalls { segments.append(Segment(object: object, kind: .count, calls: 1)) }
-            let pages = pageCount(records: records, pageSize: pageSize)
-            segments.append(Segment(object: object, kind: .page, calls: pages, recordsPerCall: pageSize,
-                                    lastRecords: records - (pages - 1) * pageSize))
+            segments += recordSegments(object: object, records: records, pageSize: pageSize, method: method, bulk: bulk)
             if deleteQueries { segments.append(Segment(object: object, kind: .deletes, calls: 1)) }
         }
         return segments
@@ -106,10 +169,12 @@ public enum Estimates {
 
     /// The calls of an import, one by one (see `importPlan`).
     public static func importCalls(counts: [(object: String, records: Int)], pageSize: Int = 2000,
-                                   countCalls: Bool = true, deleteQueries: Bool = false)
+                                   countCalls: Bool = true, deleteQueries: Bool = false,
+                                   method: ReadMethod = .rest, bulk: BulkShape = .standard)
         throws(InputError) -> [PlannedCall]
     {
-        try importPlan(counts: counts, pageSize: pageSize, countCalls: countCalls, deleteQueries: deleteQueries)
+        try importPlan(counts: counts, pageSize: pageSize, countCalls: countCalls, deleteQueries: deleteQueries,
+                       method: method, bulk: bulk)
             .flatMap { segment in
                 (0..<segment.calls).map { index in
                     PlannedCall(object: segment.object, kind: segment.kind,

@@ -28,7 +28,8 @@ struct EngineHarness {
     var sim: Org { server.org }
 
     static func start(clock simClock: SimulatedClock = SimulatedClock(),
-                      configure: (inout OrgConfiguration) -> Void = { _ in }) async throws -> EngineHarness {
+                      configure: (inout OrgConfiguration) -> Void = { _ in },
+                      transport wrap: (any HTTPTransport) -> any HTTPTransport = { $0 }) async throws -> EngineHarness {
         var configuration = OrgConfiguration()
         configuration.seed = 7
         configuration.inMemory = true
@@ -40,7 +41,7 @@ struct EngineHarness {
         let server = try await SimServer.start(org: try Org(configuration: configuration, clock: simClock))
         let store = try Store(home: SfshHome(path: NSTemporaryDirectory() + "sfsh-engine-" + UUID().uuidString))
         let clock = DerivedClock { simClock.now() }
-        let connector = OrgConnector(store: store, transport: CurlTransport(), clock: clock,
+        let connector = OrgConnector(store: store, transport: wrap(CurlTransport()), clock: clock,
                                      retry: RetryPolicy(attempts: 6, baseDelay: 0.001, maxDelay: 0.01))
         let oauth = OAuthClient(loginURL: server.baseURL, transport: connector.transport)
         let device = try await oauth.startDevice(clientID: configuration.clientID)

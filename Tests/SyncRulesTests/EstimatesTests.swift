@@ -45,6 +45,47 @@ import Testing
         #expect(throws: Estimates.InputError.self) { try Estimates.importCalls(counts: [("Lead", -1)]) }
     }
 
+    @Test(arguments: [
+        // (records, page size, auto reads through Bulk): after the first page, a job (1 + 2 polls + chunks)
+        // must cost fewer calls than the remaining pages.
+        (0, 2000, false),
+        (2_000, 2000, false),
+        (10_000, 2000, false),      // 8,000 more: 4 pages vs 1 + 2 + 1
+        (10_001, 2000, true),       // 8,001 more: 5 pages vs 4
+        (200_000, 2000, true),
+        (1_000, 200, false),        // 800 more: 4 pages vs 4
+        (1_001, 200, true),
+    ])
+    func autoChoosesBulkWhenItCostsFewerCalls(records: Int, pageSize: Int, bulk: Bool) {
+        #expect(Estimates.autoChoosesBulk(records: records, pageSize: pageSize) == bulk)
+    }
+
+    @Test(arguments: [
+        // (records, method, pages, jobs, polls, chunks, records per chunk call)
+        (100_000, Estimates.ReadMethod.bulk, 0, 1, 2, 4, [25_000, 25_000, 25_000, 25_000]),
+        (100_001, .bulk, 0, 1, 2, 5, [25_000, 25_000, 25_000, 25_000, 1]),
+        (0, .bulk, 0, 1, 2, 1, [0]),
+        (52_000, .auto, 1, 1, 2, 2, [25_000, 25_000]),
+        (9_000, .auto, 5, 0, 0, 0, []),
+        (9_000, .rest, 5, 0, 0, 0, []),
+    ])
+    func bulkPlans(records: Int, method: Estimates.ReadMethod, pages: Int, jobs: Int, polls: Int, chunks: Int,
+                   chunkRecords: [Int]) throws {
+        let calls = try Estimates.importCalls(counts: [("Contact", records)], countCalls: false, method: method)
+        func count(_ kind: Estimates.PlannedCall.Kind) -> Int { calls.filter { $0.kind == kind }.count }
+        #expect(count(.describe) == 1)
+        #expect(count(.page) == pages)
+        #expect(count(.job) == jobs && count(.poll) == polls && count(.chunk) == chunks)
+        #expect(calls.filter { $0.kind == .chunk }.map(\.records) == chunkRecords)
+        // Every record is brought by exactly one call.
+        #expect(calls.reduce(0) { $0 + $1.records } == records)
+    }
+
+    @Test func bulkMeetsTenCallsPerHundredThousandRecords() {
+        #expect(Estimates.BulkShape.standard.calls(records: 100_000) <= 10)
+        #expect(Estimates.pageCount(records: 100_000, pageSize: 2000) == 50)
+    }
+
     @Test func withinTheBudgetThereIsNoPause() throws {
         let calls = try Estimates.importCalls(counts: [("Lead", 10_000)])
         let result = try Estimates.simulate(calls, budget: 100, latency: 1)

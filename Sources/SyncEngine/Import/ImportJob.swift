@@ -13,6 +13,13 @@ public struct ImportOptions: Sendable {
     public var force = false
     /// Rows per page asked of Salesforce (`Sforce-Query-Options: batchSize`), 200–2000.
     public var batchSize: Int?
+    /// How records are read: `auto` (a first REST page, then Bulk API 2.0 when it costs fewer
+    /// calls), or always `rest` or `bulk` (`--rest`, `--bulk`).
+    public var method: Estimates.ReadMethod = .auto
+    /// Rows per Bulk result chunk and the polls a job is expected to need.
+    public var bulk: Estimates.BulkShape = .standard
+    /// Objects imported at once: each object's pages are sequential, the objects are not.
+    public var concurrency = 2
 
     public init() {}
 }
@@ -29,6 +36,10 @@ public struct ImportObjectReport: Sendable, Equatable {
     public var done = false
     /// Describe changes since the previous run: `{"added": [...], "removed": [...], "changed": [{field, from, to}]}`.
     public var schemaChanges: JSONValue?
+    /// `rest` or `bulk`: how the records were read (nil when this run read none).
+    public var method: String?
+    /// Why a Bulk read fell back to REST.
+    public var fallback: String?
 }
 
 /// The outcome of an import run, as `sync import` prints it.
@@ -45,15 +56,20 @@ public struct ImportReport: Sendable {
     /// The failure behind a failed run (its kind decides the exit code).
     public var failure: EngineError?
 
-    /// `{"run", "job": "import", "org", "status", "objects": {"Lead": {"read", "created", "updated", "deleted"}, …},
-    /// "calls", "planned_calls", "paused_until"}`.
+    /// `{"run", "job": "import", "org", "status", "objects": {"Lead": {"read", "created", "updated", "deleted",
+    /// "method", "calls", "fallback"?}, …}, "calls", "planned_calls", "paused_until"}`.
     public var json: JSONValue {
         .object([
             ("run", .int(Int(runID))), ("job", .string("import")), ("org", .string(org)),
             ("status", .string(status.rawValue)),
             ("objects", .object(objects.map { report in
-                (report.object, .object([("read", .int(report.read)), ("created", .int(report.created)),
-                                         ("updated", .int(report.updated)), ("deleted", .int(report.deleted))]))
+                var pairs: [(String, JSONValue)] = [
+                    ("read", .int(report.read)), ("created", .int(report.created)),
+                    ("updated", .int(report.updated)), ("deleted", .int(report.deleted)),
+                    ("method", report.method.map(JSONValue.string) ?? .null), ("calls", report.calls.map(JSONValue.int) ?? .null),
+                ]
+                if let fallback = report.fallback { pairs.append(("fallback", .string(fallback))) }
+                return (report.object, .object(pairs))
             })),
             ("calls", .int(calls)), ("planned_calls", .int(plannedCalls)),
             ("paused_until", RunControl.json(pausedUntil)),
@@ -70,7 +86,13 @@ public struct ImportPlan: Sendable {
         public var since: Date?
         /// Whether the run would resume a pass already under way.
         public var resumes: Bool
+        /// How the run would read the records: `rest`, or `bulk` (after a first REST page when `auto` chose it).
+        public var method: Estimates.ReadMethod
+        /// The calls of the run, by the method it would use.
         public var calls: [Estimates.PlannedCall]
+        /// The same read all through REST, and all through one Bulk API 2.0 job.
+        public var restCalls: Int
+        public var bulkCalls: Int
     }
 
     public var org: String
@@ -88,9 +110,11 @@ public struct ImportPlan: Sendable {
                 func count(_ kind: Estimates.PlannedCall.Kind) -> Int { object.calls.filter { $0.kind == kind }.count }
                 return (object.object, .object([
                     ("records", .int(object.records)), ("since", RunControl.json(object.since)),
-                    ("resumes", .bool(object.resumes)), ("describes", .int(count(.describe))),
-                    ("pages", .int(count(.page))), ("deletes", .int(count(.deletes))),
-                    ("planned_calls", .int(object.calls.count)),
+                    ("resumes", .bool(object.resumes)), ("method", .string(object.method.rawValue)),
+                    ("describes", .int(count(.describe))), ("pages", .int(count(.page))),
+                    ("jobs", .int(count(.job))), ("polls", .int(count(.poll))), ("chunks", .int(count(.chunk))),
+                    ("deletes", .int(count(.deletes))), ("planned_calls", .int(object.calls.count)),
+                    ("rest_calls", .int(object.restCalls)), ("bulk_calls", .int(object.bulkCalls)),
                 ]))
             })),
             ("planned_calls", .int(plannedCalls)), ("calls", .int(countCalls)),
@@ -188,8 +212,11 @@ public final class ImportJob: Sendable {
         let context = RunContext(runID: runID, started: started, client: client, control: control, lease: lease)
         let ending = try await control.conclude(run: runID, org: org.alias, job: .import,
                                                 resumeHint: "the next run resumes from the last page stored") {
-            for object in options.objects {
-                try await importObject(object, context: context)
+            try await Self.forEach(options.objects, concurrency: options.concurrency) { object in
+                let tally = CallTally()
+                try await CallTally.$current.withValue(tally) {
+                    try await self.importObject(object, context: context, tally: tally)
+                }
             }
         }
         return try Self.report(run: runID, store: store).ended(ending)
@@ -202,7 +229,8 @@ public final class ImportJob: Sendable {
             let objects = try store.runObjects(run: runID).map { row in
                 ImportObjectReport(object: row.object, read: row.read, created: row.created, updated: row.updated,
                                    deleted: row.deleted, plannedCalls: row.plannedCalls, calls: row.calls, done: row.done,
-                                   schemaChanges: row.schemaChanges.flatMap { try? JSONValue.parse(Data($0.utf8)) })
+                                   schemaChanges: row.schemaChanges.flatMap { try? JSONValue.parse(Data($0.utf8)) },
+                                   method: row.method, fallback: row.fallback)
             }
             let paused = run.status == .paused ? try store.jobState(org: run.org, job: run.job).pausedUntil : nil
             return ImportReport(runID: runID, org: run.org, status: run.status, objects: objects,
@@ -223,7 +251,23 @@ public final class ImportJob: Sendable {
         }
     }
 
-    struct RunContext {
+    /// Runs `body` for each item, at most `concurrency` at once; the first error
+    /// cancels the others (their committed pages stand) and is thrown.
+    static func forEach(_ items: [String], concurrency: Int,
+                        _ body: @escaping @Sendable (String) async throws -> Void) async throws {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            var pending = items.makeIterator()
+            for _ in 0..<max(1, concurrency) {
+                guard let item = pending.next() else { break }
+                group.addTask { try await body(item) }
+            }
+            while try await group.next() != nil {
+                if let item = pending.next() { group.addTask { try await body(item) } }
+            }
+        }
+    }
+
+    struct RunContext: Sendable {
         let runID: Int64
         let started: Date
         let client: SalesforceClient
@@ -233,10 +277,9 @@ public final class ImportJob: Sendable {
 
     // MARK: One object
 
-    func importObject(_ object: String, context: RunContext) async throws {
+    func importObject(_ object: String, context: RunContext, tally: CallTally) async throws {
         var state = try store.importState(org: org.alias, object: object)
         guard state.phase != nil else { return }  // finished earlier in this cycle
-        let callsBefore = try store.callCount(run: context.runID)
         let describe: SObjectDescribe
         do {
             describe = try await DescribeCache(store: store, clock: clock)
@@ -257,31 +300,21 @@ public final class ImportJob: Sendable {
         }
         if let changes { events(.note("\(object): the describe changed since the last run: \(Self.describeChanges(changes))")) }
 
+        let reading = ObjectRead(object: object, fields: fields, types: Dictionary(types, uniquingKeysWith: { first, _ in first }),
+                                 passRun: state.passRun ?? context.runID, context: context, tally: tally)
         var planned: Int?
-        let passRun = state.passRun ?? context.runID
         if state.phase == "records" {
-            let soql = ImportQuery.records(object, fields: fields, lower: state.passLower, after: state.cursor)
-            let final = state
-            state = try await readPages(soql, all: false, object: object, context: context, state: final,
-                                        onFirst: { total, pageSize in
-                planned = 1 + Estimates.pageCount(records: total, pageSize: pageSize) + (final.passLower == nil ? 0 : 1)
-                return planned
-            }) { page, state, tx in
-                let records = page.records.compactMap { Self.localRecord($0, object: object) }
-                let counts = try tx.upsert(records, org: self.org.alias, run: context.runID, pass: passRun)
-                try tx.addCounts(run: context.runID, object: object, read: page.records.count, created: counts.created,
-                                 updated: counts.updated, deleted: 0)
-                if records.count < page.records.count { try tx.addFailed(run: context.runID, page.records.count - records.count) }
-                if let last = records.last { state.cursorStamp = last.systemModstamp; state.cursorID = last.id }
-            }
+            (state, planned) = try await readRecords(reading, state: state)
             // The records are all read: a full pass now knows what is gone; an incremental one asks for deletes.
             state.phase = state.passLower == nil ? nil : "deletes"
             state.cursorStamp = nil
             state.cursorID = nil
+            state.bulkJob = nil
+            state.bulkLocator = nil
             let next = state
             try store.transaction { tx in
                 if next.passFull {
-                    let gone = try tx.markUnseenDeleted(object: object, org: self.org.alias, run: context.runID, pass: passRun)
+                    let gone = try tx.markUnseenDeleted(object: object, org: self.org.alias, run: context.runID, pass: reading.passRun)
                     try tx.addCounts(run: context.runID, object: object, read: 0, created: 0, updated: 0, deleted: gone)
                 }
                 try tx.saveImportState(next)
@@ -289,8 +322,8 @@ public final class ImportJob: Sendable {
         }
         if state.phase == "deletes", let lower = state.passLower {
             let soql = ImportQuery.deletes(object, lower: lower, after: state.cursor)
-            state = try await readPages(soql, all: true, object: object, context: context, state: state,
-                                        onFirst: { _, _ in planned == nil ? 2 : nil }) { page, state, tx in
+            state = try await readPages(soql, all: true, read: reading, state: state,
+                                        onFirst: { _, _, _ in (planned == nil ? tally.count + 1 : nil, true) }) { page, state, tx in
                 let gone = page.records.compactMap { record -> (id: String, stamp: String)? in
                     guard let id = record.string("Id"), let stamp = record.string("SystemModstamp") else { return nil }
                     return (id, stamp)
@@ -308,20 +341,101 @@ public final class ImportJob: Sendable {
         state.passRun = nil
         state.lastRun = context.runID
         let finished = state
-        let calls = try store.callCount(run: context.runID) - callsBefore
+        let calls = tally.count
         try store.transaction { tx in
             try tx.saveImportState(finished)
             try tx.updateRunObject(run: context.runID, object: object, plannedCalls: planned, calls: calls, done: true)
         }
     }
 
+    /// What reading one object's records needs besides its state.
+    struct ObjectRead: Sendable {
+        let object: String
+        let fields: [String]
+        /// The describe's field types by name (to type Bulk's CSV cells).
+        let types: [String: String]
+        /// The run that began the pass: records read are marked seen by it.
+        let passRun: Int64
+        let context: RunContext
+        /// The object's calls so far in this run.
+        let tally: CallTally
+    }
+
+    /// Reads the records phase of a pass from its cursor, through REST pages or a
+    /// Bulk API 2.0 job (see `ImportOptions.method`); returns the state after the
+    /// last record and the calls planned for the object, when this run planned them.
+    func readRecords(_ reading: ObjectRead, state initial: ImportObjectState) async throws -> (ImportObjectState, Int?) {
+        let deletes = initial.passLower == nil ? 0 : 1
+        // A Bulk job under way is read on (unless --rest), whatever `auto` would choose now.
+        if options.method == .bulk || (initial.bulkJob != nil && options.method != .rest) {
+            do {
+                return try await readBulk(reading, state: initial, deletes: deletes)
+            } catch let fallback as BulkFallback {
+                return (try await readREST(reading, state: try await fellBack(reading, fallback), deletes: deletes), nil)
+            }
+        }
+        var switchToBulk = false
+        var planned: Int?
+        var state = try await readREST(reading, state: initial, deletes: deletes) { total, pageSize, done in
+            if self.options.method == .auto && !done && Estimates.autoChoosesBulk(records: total, pageSize: pageSize, bulk: self.options.bulk) {
+                switchToBulk = true
+                planned = reading.tally.count + self.options.bulk.calls(records: total - pageSize) + deletes
+                return (planned, false)
+            }
+            planned = reading.tally.count + Estimates.pageCount(records: total, pageSize: pageSize) - 1 + deletes
+            return (planned, true)
+        }
+        guard switchToBulk else { return (state, planned) }
+        do {
+            let (after, bulkPlanned) = try await readBulk(reading, state: state, deletes: deletes)
+            return (after, bulkPlanned ?? planned)
+        } catch let fallback as BulkFallback {
+            state = try await fellBack(reading, fallback)
+            return (try await readREST(reading, state: state, deletes: deletes), planned)
+        }
+    }
+
+    /// Reads the records through REST pages from the state's cursor. `decide` sees
+    /// the first page's total, size and `done`, and returns the plan and whether to go on.
+    func readREST(_ reading: ObjectRead, state: ImportObjectState, deletes: Int,
+                  decide: ((_ total: Int, _ pageSize: Int, _ done: Bool) -> (planned: Int?, goOn: Bool))? = nil) async throws
+        -> ImportObjectState
+    {
+        let object = reading.object
+        let context = reading.context
+        try store.transaction { tx in try tx.updateRunObject(run: context.runID, object: object, method: "rest") }
+        let soql = ImportQuery.records(object, fields: reading.fields, lower: state.passLower, after: state.cursor)
+        let tally = reading.tally
+        return try await readPages(soql, all: false, read: reading, state: state,
+                                   onFirst: decide ?? { total, pageSize, _ in
+            (tally.count + Estimates.pageCount(records: total, pageSize: pageSize) - 1 + deletes, true)
+        }) { page, state, tx in
+            let records = page.records.compactMap { Self.localRecord($0, object: object) }
+            try self.storeRecords(records, read: page.records.count, reading: reading, state: &state, tx: tx)
+        }
+    }
+
+    /// One page's or chunk's records, their counts and the cursor after them, in the caller's transaction.
+    func storeRecords(_ records: [LocalRecord], read: Int, reading: ObjectRead, state: inout ImportObjectState,
+                      tx: StoreTransaction) throws {
+        let runID = reading.context.runID
+        let counts = try tx.upsert(records, org: org.alias, run: runID, pass: reading.passRun)
+        try tx.addCounts(run: runID, object: reading.object, read: read, created: counts.created, updated: counts.updated, deleted: 0)
+        if records.count < read { try tx.addFailed(run: runID, read - records.count) }
+        if let last = records.last { state.cursorStamp = last.systemModstamp; state.cursorID = last.id }
+    }
+
     /// Reads every page of `soql`, fetching the next page while the current one
     /// is stored. Each page's changes and the object's cursor commit together.
-    func readPages(_ soql: String, all: Bool, object: String, context: RunContext, state initial: ImportObjectState,
-                   onFirst: @escaping (_ total: Int, _ pageSize: Int) -> Int?,
+    /// `onFirst` sees the first page (total, size, done) before anything else is
+    /// fetched: it returns the calls planned for the object, and whether to read on.
+    func readPages(_ soql: String, all: Bool, read reading: ObjectRead, state initial: ImportObjectState,
+                   onFirst: @escaping (_ total: Int, _ pageSize: Int, _ done: Bool) -> (planned: Int?, goOn: Bool),
                    store write: @escaping @Sendable (RawQueryPage, inout ImportObjectState, StoreTransaction) throws -> Void) async throws
         -> ImportObjectState
     {
+        let object = reading.object
+        let context = reading.context
         let client = context.client
         let batchSize = options.batchSize
         var state = initial
@@ -331,6 +445,7 @@ public final class ImportJob: Sendable {
         }
         defer { pending?.cancel() }
         var first = true
+        var goOn = true
         var done = 0
         var total: Int?
         while let task = pending {
@@ -339,18 +454,20 @@ public final class ImportJob: Sendable {
                 pending = nil
                 throw JobStop.salesforce(error, doing: "import \(object)")
             }
-            let next = page.done ? nil : page.nextRecordsUrl
-            pending = next.map { url in Task { try await client.nextPageRaw(url, batchSize: batchSize) } }
             if first {
                 first = false
                 total = page.totalSize
-                if let planned = onFirst(page.totalSize, max(page.records.count, 1)) {
+                let decision = onFirst(page.totalSize, max(page.records.count, 1), page.done)
+                goOn = decision.goOn
+                if let planned = decision.planned {
                     let runID = context.runID
                     try store.transaction { tx in
                         try tx.updateRunObject(run: runID, object: object, total: page.totalSize, plannedCalls: planned)
                     }
                 }
             }
+            let next = page.done || !goOn ? nil : page.nextRecordsUrl
+            pending = next.map { url in Task { try await client.nextPageRaw(url, batchSize: batchSize) } }
             let before = state
             state = try await storeWorker.run { [store] in
                 var updated = before
@@ -360,16 +477,22 @@ public final class ImportJob: Sendable {
                 }
                 return updated
             }
-            do { try context.control.renew(context.lease, run: context.runID) } catch { throw JobStop.engine(error) }
             done += page.records.count
-            let elapsed = max(clock.now().timeIntervalSince(context.started), 0.001)
-            let rate = Double(done) / elapsed
-            let calls = (try? store.callCount(run: context.runID)) ?? 0
-            events(.progress(SyncProgress(object: object, done: done, total: total, calls: calls, rate: rate,
-                                          eta: total.map { rate > 0 ? Double(max($0 - done, 0)) / rate : 0 })))
-            if shouldStop() { throw JobStop.interrupted }
+            try afterBatch(reading, done: done, total: total)
         }
         return state
+    }
+
+    /// After each committed page or chunk: renew the lease, report progress, stop when asked.
+    func afterBatch(_ reading: ObjectRead, done: Int, total: Int?) throws {
+        let context = reading.context
+        do { try context.control.renew(context.lease, run: context.runID) } catch { throw JobStop.engine(error) }
+        let elapsed = max(clock.now().timeIntervalSince(context.started), 0.001)
+        let rate = Double(done) / elapsed
+        let calls = (try? store.callCount(run: context.runID)) ?? 0
+        events(.progress(SyncProgress(object: reading.object, done: done, total: total, calls: calls, rate: rate,
+                                      eta: total.map { rate > 0 ? Double(max($0 - done, 0)) / rate : 0 })))
+        if shouldStop() { throw JobStop.interrupted }
     }
 
     /// A record as the store keeps it: its fields as sent, without `attributes`.
@@ -428,12 +551,18 @@ public final class ImportJob: Sendable {
             if let cursor { soql += (lower == nil ? " WHERE " : " AND ") + ImportQuery.after(cursor) }
             let records: Int
             do { records = try await client.query(soql).totalSize } catch { throw EngineError(error, doing: "count \(object)") }
-            let calls: [Estimates.PlannedCall]
-            do {
-                calls = try Estimates.importCalls(counts: [(object, records)], pageSize: options.batchSize ?? 2000,
-                                                  countCalls: false, deleteQueries: lower != nil)
-            } catch { throw EngineError(.usage, error.message) }
-            objects.append(ImportPlan.Object(object: object, records: records, since: lower, resumes: resumes, calls: calls))
+            // A Bulk job under way is read on; otherwise the method the options give (auto: a first REST page decides).
+            let method: Estimates.ReadMethod = resumes && state.bulkJob != nil && options.method != .rest ? .bulk : options.method
+            func plan(_ method: Estimates.ReadMethod) throws(EngineError) -> [Estimates.PlannedCall] {
+                do {
+                    return try Estimates.importCalls(counts: [(object, records)], pageSize: options.batchSize ?? 2000,
+                                                     countCalls: false, deleteQueries: lower != nil, method: method, bulk: options.bulk)
+                } catch { throw EngineError(.usage, error.message) }
+            }
+            let calls = try plan(method)
+            objects.append(ImportPlan.Object(object: object, records: records, since: lower, resumes: resumes,
+                                             method: calls.contains { $0.kind == .job } ? .bulk : .rest, calls: calls,
+                                             restCalls: try plan(.rest).count, bulkCalls: try plan(.bulk).count))
         }
         return ImportPlan(org: org.alias, full: options.full, objects: objects, countCalls: objects.count)
     }

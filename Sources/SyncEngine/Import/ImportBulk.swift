@@ -1,0 +1,231 @@
+import Foundation
+import Salesforce
+import Store
+import SyncRules
+
+/// Why an object's Bulk read gives way to REST: what Salesforce said.
+struct BulkFallback: Error {
+    let reason: String
+}
+
+/// The import's Bulk API 2.0 reads (SPEC §6.3, issue 13): one query job per
+/// pass, over the same `(SystemModstamp, Id)`-ordered SOQL as REST, its result
+/// stored chunk by chunk. Each chunk's records, the cursor after its last
+/// record and the locator of the next chunk commit in one transaction, so a
+/// killed run reads on from the next chunk of the same job, or, when that job
+/// is gone (expired, deleted, aborted, failed), from a new job that starts
+/// after the cursor.
+extension ImportJob {
+    /// The longest wait between two polls of a job.
+    static let longestPoll: TimeInterval = 30
+
+    /// Whether a Bulk error says the query cannot run as a Bulk job (REST can run it):
+    /// Salesforce's "… is not supported by the Bulk API", "Selecting compound data not
+    /// supported in Bulk Query", an `INVALIDENTITY`, or no Bulk API 2.0 at this address.
+    static func bulkUnsupported(_ error: SalesforceError) -> Bool {
+        guard (400..<500).contains(error.status) else { return false }
+        return error.status == 404 || error.code == "INVALIDENTITY" || bulkUnsupported(message: error.message)
+    }
+
+    static func bulkUnsupported(message: String) -> Bool {
+        message.lowercased().contains("not supported")
+    }
+
+    /// Records the fallback in the run and clears the object's job; returns the state REST reads on from.
+    func fellBack(_ reading: ObjectRead, _ fallback: BulkFallback) async throws -> ImportObjectState {
+        var state = try store.importState(org: org.alias, object: reading.object)
+        state.bulkJob = nil
+        state.bulkLocator = nil
+        let cleared = state
+        let runID = reading.context.runID
+        try store.transaction { tx in
+            try tx.saveImportState(cleared)
+            try tx.updateRunObject(run: runID, object: reading.object, fallback: fallback.reason)
+        }
+        events(.note("\(reading.object): Bulk API 2.0 cannot read it (\(fallback.reason)); reading it through REST"))
+        return state
+    }
+
+    /// Reads the records through a Bulk API 2.0 query job: the one under way, or a
+    /// new one after the cursor. Throws `BulkFallback` when Bulk cannot run the query.
+    func readBulk(_ reading: ObjectRead, state initial: ImportObjectState, deletes: Int) async throws -> (ImportObjectState, Int?) {
+        let object = reading.object
+        let runID = reading.context.runID
+        let client = reading.context.client
+        try store.transaction { tx in try tx.updateRunObject(run: runID, object: object, method: "bulk") }
+        var state = initial
+        var resumed = false
+        var job: BulkQueryJob?
+        if let id = state.bulkJob {
+            do {
+                let found = try await client.queryJob(id)
+                if found.state == .failed || found.state == .aborted {
+                    events(.note("\(object): query job \(id) is \(found.stateName); a new job reads on after the last stored chunk"))
+                } else {
+                    job = found
+                    resumed = true
+                }
+            } catch where error.status == 404 {
+                events(.note("\(object): query job \(id) is gone (expired or deleted); a new job reads on after the last stored chunk"))
+            } catch {
+                throw JobStop.salesforce(error, doing: "poll query job \(id) of \(object)")
+            }
+        }
+        while true {
+            let current: BulkQueryJob
+            if let job {
+                current = job
+            } else {
+                current = try await createJob(reading, state: &state)
+                resumed = false
+            }
+            let complete = try await waitForJob(current, reading: reading)
+            var planned: Int?
+            var total: Int?
+            if !resumed, let rows = complete.numberRecordsProcessed {
+                total = rows
+                planned = reading.tally.count + Estimates.pageCount(records: rows, pageSize: options.bulk.chunkSize) + deletes
+                try store.transaction { tx in try tx.updateRunObject(run: runID, object: object, total: rows, plannedCalls: planned) }
+            }
+            do {
+                state = try await readChunks(of: complete, reading: reading, state: state, total: total, resumed: resumed)
+                return (state, planned)
+            } catch let expired as ExpiredResults {
+                // The results of a job under way are gone: read on with a new job after the cursor.
+                events(.note("\(object): the results of query job \(complete.id) are gone (\(expired.reason)); a new job reads on after the last stored chunk"))
+                job = nil
+            }
+        }
+    }
+
+    /// The first results request of a resumed job found its results gone.
+    struct ExpiredResults: Error {
+        let reason: String
+    }
+
+    /// Creates the pass's job from the cursor and commits it as the object's job.
+    func createJob(_ reading: ObjectRead, state: inout ImportObjectState) async throws -> BulkQueryJob {
+        let soql = ImportQuery.records(reading.object, fields: reading.fields, lower: state.passLower, after: state.cursor)
+        let job: BulkQueryJob
+        do { job = try await reading.context.client.createQueryJob(soql) } catch {
+            if Self.bulkUnsupported(error) { throw BulkFallback(reason: Self.reason(error)) }
+            throw JobStop.salesforce(error, doing: "create a query job for \(reading.object)")
+        }
+        state.bulkJob = job.id
+        state.bulkLocator = nil
+        let saved = state
+        try store.transaction { tx in try tx.saveImportState(saved) }
+        return job
+    }
+
+    static func reason(_ error: SalesforceError) -> String {
+        (error.code ?? "HTTP \(error.status)") + ": " + error.message
+    }
+
+    /// Polls until the job is complete, waiting 1, 2, 4 … up to 30 s between polls on the engine's clock.
+    func waitForJob(_ created: BulkQueryJob, reading: ObjectRead) async throws -> BulkQueryJob {
+        var job = created
+        var interval: TimeInterval = 1
+        while !job.isFinished {
+            let deadline = clock.now().addingTimeInterval(interval)
+            // Sleep in short steps, so an interrupt is seen within a second.
+            while clock.now() < deadline {
+                try await clock.sleep(until: min(deadline, clock.now().addingTimeInterval(1)))
+                if shouldStop() { throw JobStop.interrupted }
+            }
+            interval = min(interval * 2, Self.longestPoll)
+            do { job = try await reading.context.client.queryJob(job.id) } catch {
+                throw JobStop.salesforce(error, doing: "poll query job \(job.id) of \(reading.object)")
+            }
+        }
+        switch job.state {
+        case .jobComplete:
+            return job
+        case .failed:
+            let message = job.errorMessage ?? "no reason given"
+            if Self.bulkUnsupported(message: message) { throw BulkFallback(reason: message) }
+            throw JobStop.engine(EngineError(.failure, "query job \(job.id) of \(reading.object) failed in the org: \(message)",
+                                             hint: "run again (a new job reads on after the last stored chunk), or with --rest"))
+        default:
+            throw JobStop.engine(EngineError(.failure, "query job \(job.id) of \(reading.object) was \(job.stateName) in the org",
+                                             hint: "run again: a new job reads on after the last stored chunk"))
+        }
+    }
+
+    /// Stores the job's result from the object's locator on, fetching the next chunk while one is stored.
+    func readChunks(of job: BulkQueryJob, reading: ObjectRead, state initial: ImportObjectState, total: Int?,
+                    resumed: Bool) async throws -> ImportObjectState {
+        let client = reading.context.client
+        let chunkSize = options.bulk.chunkSize
+        let object = reading.object
+        var state = initial
+        let fetch = { @Sendable (locator: String?) in
+            Task { try await client.queryResults(job.id, locator: locator, maxRecords: chunkSize) }
+        }
+        var pending: Task<BulkResultChunk, any Error>? = fetch(state.bulkLocator)
+        defer { pending?.cancel() }
+        var first = true
+        var done = 0
+        while let task = pending {
+            let chunk: BulkResultChunk
+            do { chunk = try await task.value } catch let error as SalesforceError {
+                pending = nil
+                if first && resumed && (error.status == 404 || error.code == "INVALID_LOCATOR" || error.code == "INVALIDJOB") {
+                    throw ExpiredResults(reason: Self.reason(error))
+                }
+                throw JobStop.salesforce(error, doing: "read the results of query job \(job.id) of \(object)")
+            }
+            first = false
+            pending = chunk.nextLocator.map(fetch)
+            let before = state
+            let (after, rows) = try await storeWorker.run { () throws -> (ImportObjectState, Int) in
+                try self.storeChunk(chunk, job: job, reading: reading, state: before)
+            }
+            state = after
+            done += rows
+            try afterBatch(reading, done: done, total: total)
+        }
+        return state
+    }
+
+    /// One chunk in one transaction: its records (parsed a row at a time, stored a
+    /// thousand at a time), the cursor, and the locator of the next chunk; after the
+    /// last chunk the job is cleared, so a kill before the pass's end reads nothing twice.
+    func storeChunk(_ chunk: BulkResultChunk, job: BulkQueryJob, reading: ObjectRead,
+                    state before: ImportObjectState) throws -> (ImportObjectState, Int) {
+        var state = before
+        var rows = 0
+        let broken = { (detail: String) in
+            JobStop.salesforce(SalesforceError(kind: .protocolViolation, message: "chunk of query job \(job.id): \(detail)"),
+                               doing: "import \(reading.object)")
+        }
+        try store.transaction { tx in
+            if !chunk.csv.allSatisfy({ $0 == UInt8(ascii: "\n") || $0 == UInt8(ascii: "\r") }) {
+                var reader: BulkRecordReader
+                do { reader = try BulkRecordReader(csv: chunk.csv, object: reading.object, types: reading.types) } catch {
+                    throw broken(String(describing: error))
+                }
+                var batch: [LocalRecord] = []
+                batch.reserveCapacity(1000)
+                while true {
+                    let record: LocalRecord?
+                    do { record = try reader.next() } catch { throw broken(String(describing: error)) }
+                    if let record { batch.append(record) }
+                    if batch.count == 1000 || (record == nil && !batch.isEmpty) {
+                        try storeRecords(batch, read: batch.count, reading: reading, state: &state, tx: tx)
+                        rows += batch.count
+                        batch.removeAll(keepingCapacity: true)
+                    }
+                    if record == nil { break }
+                }
+            }
+            guard rows == chunk.records else {
+                throw broken("Sforce-NumberOfRecords says \(chunk.records) rows, the CSV has \(rows)")
+            }
+            state.bulkLocator = chunk.nextLocator
+            if chunk.nextLocator == nil { state.bulkJob = nil }
+            try tx.saveImportState(state)
+        }
+        return (state, rows)
+    }
+}

@@ -1,0 +1,77 @@
+import Foundation
+import JSON
+@testable import Store
+import Testing
+@testable import SyncEngine
+
+/// Bulk API 2.0 CSV rows as the store keeps REST records (table-driven).
+@Suite struct BulkRecordTests {
+    static let types = ["Id": "id", "SystemModstamp": "datetime", "AccountId": "reference", "DoNotCall": "boolean",
+                        "NumberOfEmployees": "int", "AnnualRevenue": "currency", "Birthdate": "date", "Description": "textarea"]
+
+    static func records(_ csv: String, object: String = "Contact") throws -> [LocalRecord] {
+        var reader = try BulkRecordReader(csv: Data(csv.utf8), object: object, types: types)
+        var records: [LocalRecord] = []
+        while let record = try reader.next() { records.append(record) }
+        return records
+    }
+
+    @Test(arguments: [
+        // (cell, describe type, JSON the store keeps)
+        ("", "string", "null"),
+        ("", "boolean", "null"),
+        ("true", "boolean", "true"),
+        ("false", "boolean", "false"),
+        ("yes", "boolean", "\"yes\""),                 // not a boolean: kept as text, never guessed
+        ("42", "int", "42"),
+        ("-1500.25", "currency", "-1500.25"),
+        ("1.5E3", "double", "1.5E3"),
+        ("007", "int", "\"007\""),                      // not a JSON number
+        ("12.", "double", "\"12.\""),
+        ("42", "string", "\"42\""),                     // text stays text
+        ("2024-05-01T10:00:00.000Z", "datetime", "\"2024-05-01T10:00:00.000+0000\""),
+        ("2024-05-01T10:00:00Z", "datetime", "\"2024-05-01T10:00:00.000+0000\""),
+        ("2024-05-01T10:00:00.000+0000", "datetime", "\"2024-05-01T10:00:00.000+0000\""),
+        ("2024-05-01", "date", "\"2024-05-01\""),
+        ("say \"hi\"\nbye", "textarea", "\"say \\\"hi\\\"\\nbye\""),
+    ])
+    func cells(cell: String, type: String, json: String) {
+        var out = ""
+        BulkRecordReader.write(cell, kind: BulkRecordReader.kind(of: type), to: &out)
+        #expect(out == json)
+    }
+
+    @Test func rowsBecomeRESTShapedRecordsInTheSelectOrder() throws {
+        let csv = [
+            #""Id","SystemModstamp","AccountId","DoNotCall","NumberOfEmployees","Description""#,
+            #""003A","2024-05-01T10:00:00.000Z","001A","true","12","line one"#,
+            #"line ""two""""#,
+            #""003B","2024-05-02T10:00:00.000+0000","","false","","""#,
+            "",
+        ].joined(separator: "\n")
+        let rows = try Self.records(csv)
+        #expect(rows.count == 2)
+        #expect(rows[0].id == "003A")
+        #expect(rows[0].systemModstamp == "2024-05-01T10:00:00.000+0000")
+        #expect(rows[0].accountID == "001A")
+        #expect(rows[0].body == #"{"Id":"003A","SystemModstamp":"2024-05-01T10:00:00.000+0000","AccountId":"001A","DoNotCall":true,"NumberOfEmployees":12,"Description":"line one\nline \"two\""}"#)
+        #expect(rows[1].accountID == nil)
+        let second = try JSONValue.parse(Data(rows[1].body.utf8))
+        #expect(second["AccountId"] == .null && second["NumberOfEmployees"] == .null && second["DoNotCall"] == .bool(false))
+        // The account key of a lead is its converted account.
+        let lead = try Self.records("\"Id\",\"SystemModstamp\",\"ConvertedAccountId\"\n\"00QA\",\"2024-05-01T10:00:00.000Z\",\"001B\"\n",
+                                    object: "Lead")
+        #expect(lead.first?.accountID == "001B")
+    }
+
+    @Test(arguments: [
+        ("", "no readable header row"),
+        ("\"Name\"\n\"x\"\n", "no Id or SystemModstamp column"),
+        ("\"Id\",\"SystemModstamp\"\n\"003A\"\n", "has 1 values for 2 columns"),
+        ("\"Id\",\"SystemModstamp\"\n\"\",\"2024-05-01T10:00:00.000Z\"\n", "has no Id or SystemModstamp"),
+    ])
+    func brokenResultsAreRefusedSayingWhy(csv: String, message: String) {
+        let error = #expect(throws: BulkRecordReader.Malformed.self) { _ = try Self.records(csv) }
+        #expect(error?.description.contains(message) == true, "\(error?.description ?? "")")
+    }
+}
