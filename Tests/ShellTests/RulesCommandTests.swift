@@ -213,6 +213,33 @@ func describeFile(_ object: String, in harness: Harness) throws -> String {
         #expect(json["engine"]?["calls"] == .int(14))  // 4 describes + 4 counts + 2 + 2 + 1 (even for 0 rows) + 1 pages
         #expect(json["engine"]?["schedule"]?.arrayValue?.map { $0["calls"] } == [.int(5), .int(5), .int(4)])
         #expect((json["engine"]?["days"]?.doubleValue ?? 0) > 2)
+        // Objects this small are cheaper through REST: the default import's plan is the REST one.
+        #expect(json["bulk"]?["calls"] == .int(14))
+        #expect(json["bulk"]?["objects"]?["Lead"]?["method"] == .string("rest"))
+    }
+
+    @Test func importShowsTheBulkPlanBesideREST() async throws {
+        let (out, _, code) = try await Harness().run(
+            "estimate import --leads 50000 --contacts 200000 --opportunities 5000 --accounts 20000 --calls 100000 --json")
+        #expect(code == 0)
+        let json = try JSONValue.parse(out)
+        // REST: 4 describes + 4 counts + 25 + 100 + 3 + 10 pages.
+        #expect(json["engine"]?["calls"] == .int(146))
+        let bulk = try #require(json["bulk"])
+        // Contact: the first page, then a job for 198,000: create + 2 polls + 8 chunks.
+        #expect(bulk["objects"]?["Contact"] == JSONValue.object([
+            ("method", .string("bulk")), ("pages", .int(1)), ("jobs", .int(1)), ("polls", .int(2)), ("chunks", .int(8)),
+            ("calls", .int(14)),
+        ]))
+        #expect(bulk["objects"]?["Opportunity"]?["method"] == .string("rest"))
+        #expect(bulk["objects"]?["Lead"]?["chunks"] == .int(2))
+        #expect(bulk["objects"]?["Account"]?["method"] == .string("bulk"))
+        // Lead 1 + 1 + 2 + 2 (+2), Contact 12 (+2), Opportunity 3 (+2), Account 1 + 1 + 2 + 1 (+2).
+        #expect(bulk["calls"] == .int(8 + 14 + 5 + 7))
+        let (text, _, _) = try await Harness().run(
+            "estimate import --leads 50000 --contacts 200000 --opportunities 5000 --accounts 20000 --calls 100000")
+        #expect(text.contains("Contact: 1 page + 1 job + 2 polls + 8 chunks"))
+        #expect(text.contains("Opportunity: REST, 3 pages"))
     }
 
     @Test func liveNumbersComeFromTheOrgAndSayWhatTheyCost() async throws {

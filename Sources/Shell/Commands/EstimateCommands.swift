@@ -108,7 +108,14 @@ enum EstimateCommands {
     static let importSpec = CommandSpec(
         "import", group: "estimate",
         usage: "estimate import --leads A --contacts B --opportunities C --accounts D --calls K [--page-size P] [--latency S] [--live]",
-        summary: "how long the initial import takes: the documented days, and sfsh's calls and day-by-day schedule",
+        summary: "how long the initial import takes: the documented days, and sfsh's calls and day-by-day schedule (REST, and with Bulk API 2.0)",
+        details: """
+            Three figures: the documented one (records / daily calls), sfsh's calls through REST query pages alone
+            (describe + count + ⌈records / page size⌉ per object, "engine"), and the calls 'sync import' makes by
+            default ("bulk"): each object whose remaining records after the first page cost fewer calls as a Bulk
+            API 2.0 query job (1 create + 2 expected polls + ⌈records / 25000⌉ result chunks) is read that way.
+            Both are laid out day by day by the pause rule (24 h pause when the daily calls run out).
+            """,
         examples: ["estimate import --leads 50000 --contacts 120000 --opportunities 30000 --accounts 20000 --calls 40000",
                    "estimate import --live --calls 40000 --json"],
         options: objectOptions.map { .value($0.option, "N", "how many \($0.object) records") } + [
@@ -165,11 +172,21 @@ enum EstimateCommands {
             let records = ordered.reduce(0) { $0 + $1.records }
             let documented: Double
             let simulation: Estimates.Simulation
+            let bulkPlan: [Estimates.Segment]
+            let bulkSimulation: Estimates.Simulation
             do throws(Estimates.InputError) {
                 documented = try Estimates.documentedImportDays(records: records, callsPerDay: callsPerDay)
                 let plan = try Estimates.importPlan(counts: ordered, pageSize: pageSize)
                 simulation = try Estimates.simulate(plan, budget: callsPerDay, latency: latency)
+                bulkPlan = try Estimates.importPlan(counts: ordered, pageSize: pageSize, method: .auto)
+                bulkSimulation = try Estimates.simulate(bulkPlan, budget: callsPerDay, latency: latency)
             } catch { throw usageError(error, invocation) }
+            // Per object: how the default import reads it and what that costs.
+            let bulkObjects = ordered.map { entry -> (object: String, method: String, calls: [Estimates.PlannedCall.Kind: Int]) in
+                var calls: [Estimates.PlannedCall.Kind: Int] = [:]
+                for segment in bulkPlan where segment.object == entry.object { calls[segment.kind, default: 0] += segment.calls }
+                return (entry.object, calls[.job] == nil ? "rest" : "bulk", calls)
+            }
             var pairs: [(String, JSONValue)] = [
                 ("records", .int(records)),
                 ("calls_per_day", .int(callsPerDay)),
@@ -178,6 +195,23 @@ enum EstimateCommands {
                     ("calls", .int(simulation.calls)),
                     ("days", .double(simulation.days)),
                     ("schedule", .array(simulation.schedule.map { day in
+                        .object([("day", .int(day.day)), ("calls", .int(day.calls)), ("records", .int(day.records))])
+                    })),
+                ])),
+                ("bulk", .object([
+                    ("calls", .int(bulkSimulation.calls)),
+                    ("days", .double(bulkSimulation.days)),
+                    ("chunk_size", .int(Estimates.BulkShape.standard.chunkSize)),
+                    ("expected_polls", .int(Estimates.BulkShape.standard.expectedPolls)),
+                    ("objects", .object(bulkObjects.map { entry in
+                        (entry.object, .object([
+                            ("method", .string(entry.method)), ("pages", .int(entry.calls[.page] ?? 0)),
+                            ("jobs", .int(entry.calls[.job] ?? 0)), ("polls", .int(entry.calls[.poll] ?? 0)),
+                            ("chunks", .int(entry.calls[.chunk] ?? 0)),
+                            ("calls", .int(entry.calls.values.reduce(0, +))),
+                        ]))
+                    })),
+                    ("schedule", .array(bulkSimulation.schedule.map { day in
                         .object([("day", .int(day.day)), ("calls", .int(day.calls)), ("records", .int(day.records))])
                     })),
                 ])),
@@ -196,6 +230,16 @@ enum EstimateCommands {
                 human += "  day \(day.day): \(day.calls) calls, \(day.records) records\n"
             }
             if simulation.schedule.count > 10 { human += "  … \(simulation.schedule.count - 10) more days (--json lists them)\n" }
+            human += "sfsh with Bulk API 2.0 where it costs fewer calls (what 'sync import' does): \(bulkSimulation.calls) calls"
+            human += bulkSimulation.pauses == 0
+                ? ", no pause: \(format(bulkSimulation.days * 24)) h\n"
+                : ", \(bulkSimulation.pauses) pause\(bulkSimulation.pauses == 1 ? "" : "s") of 24 h: \(format(bulkSimulation.days)) days\n"
+            for entry in bulkObjects {
+                let calls = entry.calls
+                human += "  \(entry.object): " + (entry.method == "bulk"
+                    ? "\(calls[.page] ?? 0) page + 1 job + \(calls[.poll] ?? 0) polls + \(calls[.chunk] ?? 0) chunks"
+                    : "REST, \(calls[.page] ?? 0) page\(calls[.page] == 1 ? "" : "s")") + " (+ describe, count)\n"
+            }
             if live { human += "(counts read from the org: \(liveCalls) call\(liveCalls == 1 ? "" : "s"))" }
             session.emit(.object(pairs), human: human, for: invocation)
             return .done
