@@ -115,6 +115,23 @@ import Testing
         #expect(done.bulkJob == nil && done.phase == nil)
     }
 
+    @Test func aFullRunOverAStoppedBulkReadStartsAFreshJob() async throws {
+        let h = try await Self.harness()
+        defer { Task { await h.stop() } }
+        let stop = StopAfter(batches: 2)
+        _ = try await h.job({ Self.bulk(300)(&$0); $0.objects = ["Contact"] }, events: stop.count, shouldStop: { stop.reached }).run()
+        let abandoned = try #require(try h.store.importState(org: h.alias, object: "Contact").bulkJob)
+        // --full begins a new pass from the start: the old job read after the old cursor, so it is left alone.
+        let log = h.sim.callLog().count
+        let full = try await h.job { Self.bulk(300)(&$0); $0.objects = ["Contact"]; $0.full = true }.run()
+        #expect(full.status == .succeeded)
+        #expect(full.objects.first?.read == 1_500)
+        #expect(full.objects.first?.deleted == 0)
+        #expect(Self.bulkCalls(h, since: log).creates == 1)
+        #expect(!h.sim.callLog().dropFirst(log).contains { $0.path.contains(abandoned) })
+        #expect(try h.localRecords("Contact") == (try await h.orgRecords("Contact")))
+    }
+
     @Test func aJobThatIsGoneIsReplacedByANewJobAfterTheCursor() async throws {
         let h = try await Self.harness()
         defer { Task { await h.stop() } }

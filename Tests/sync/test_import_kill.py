@@ -157,6 +157,46 @@ class ImportSurvivesKills(unittest.TestCase):
               f"vs {full['planned_calls']} for a full import", file=sys.stderr)
 
 
+class BulkImportSurvivesKills(ImportSurvivesKills):
+    """The same through Bulk API 2.0 query jobs in small result chunks: a kill lands while a job is
+    created, polled or its chunks are stored. Each chunk commits with its job and locator, so the next
+    run reads on from the next chunk of the same job (or a new job after the cursor), and ends with
+    exactly the org's records. A kill between a job's create and its commit leaves an orphan job in the
+    org, never a record read twice."""
+
+    def test_kills_at_random_points_lose_and_double_nothing(self):
+        self.sfsh(f"login --token {self.info['access_token']} --instance {self.url} --alias sim")
+        self.control("POST", "faults", {"rate": 1.0, "kinds": [{"kind": "delay", "seconds": 0.08}]})
+        rng = random.Random(20261123)
+        inside = 0
+        for step in range(KILLS // 2):
+            if step % 3 == 2:
+                self.change_the_org(rng, step)
+            command = "sync import --bulk --chunk-size 300" + (" --full" if step == 0 else "")
+            process = subprocess.Popen([SFSH, "--home", self.home, "-c", command],
+                                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            time.sleep(rng.uniform(0.3, 3.0))
+            if process.poll() is None:
+                inside += 1
+            process.kill()
+            process.wait()
+        finishing = json.loads(self.sfsh("sync import --bulk --chunk-size 300 --json").stdout)
+        self.assertEqual(finishing["status"], "succeeded")
+        self.assertEqual({o["method"] for o in finishing["objects"].values() if o["calls"]}, {"bulk"}, finishing)
+        following = json.loads(self.sfsh("sync import --bulk --chunk-size 300 --json").stdout)
+        self.assertEqual(following["status"], "succeeded")
+        self.control("DELETE", "faults")
+        self.assert_in_sync()
+        # Counts and records committed together: the records created over all the runs are the records stored.
+        runs = json.loads(self.sfsh("runs 100 --json").stdout)
+        self.assertNotIn("running", {run["status"] for run in runs})
+        imported = json.loads(self.sfsh("imported --json").stdout)
+        stored = sum(entry["records"] + entry["deleted"] for entry in imported.values())
+        self.assertEqual(sum(run["created"] for run in runs), stored)
+        self.assertGreaterEqual(inside, KILLS // 4, "most kills should land inside a run")
+        print(f"bulk: {inside} of {KILLS // 2} kills inside a run", file=sys.stderr)
+
+
 class OneImportAtATime(unittest.TestCase):
     """Two real processes on one home: the second `sync import` is refused while the first holds the
     lease (exit 1, saying who and since when); once the holder is SIGKILLed, the next run takes over

@@ -21,7 +21,7 @@ enum SyncCommands {
         subcommands: [importCommand, ExportCommands.export, LevitateCommands.syncContacts, LevitateCommands.syncWriteback, status])
 
     static let importCommand = CommandSpec(
-        "import", group: group, usage: "sync import [--full] [--dry-run] [--objects Lead,Contact,…] [--rest|--bulk] [--force] [--batch-size N]",
+        "import", group: group, usage: "sync import [--full] [--dry-run] [--objects Lead,Contact,…] [--rest|--bulk] [--force] [--batch-size N] [--chunk-size N]",
         summary: "import Lead, Contact, Opportunity and Account into the local store (incremental after the first run)",
         details: """
             Reads every field the user can read (compound address and geolocation fields through their components)
@@ -46,13 +46,15 @@ enum SyncCommands {
                   .flag("rest", "read every object through REST query pages"),
                   .flag("bulk", "read every object through Bulk API 2.0 query jobs"),
                   .flag("force", "run although the job is paused"),
-                  .value("batch-size", "N", "rows per page, 200–2000 (Sforce-Query-Options)")],
+                  .value("batch-size", "N", "rows per page, 200–2000 (Sforce-Query-Options)"),
+                  .value("chunk-size", "N", "rows per Bulk result chunk (maxRecords), 100–1000000; default 25000")],
         handler: { invocation, session in
             try invocation.expectArguments(0...0)
             var options = ImportOptions()
             options.full = invocation.has("full")
             options.force = invocation.has("force")
             options.batchSize = try invocation.integer("batch-size", in: 200...2000)
+            if let chunk = try invocation.integer("chunk-size", in: 100...1_000_000) { options.bulk.chunkSize = chunk }
             switch (invocation.has("rest"), invocation.has("bulk")) {
             case (true, true): throw ShellError.usage("--rest and --bulk exclude each other", usage: invocation.usage)
             case (true, false): options.method = .rest
@@ -258,6 +260,8 @@ enum SyncCommands {
                                     ("deleted", .int(object.deleted)), ("total", object.total.map(JSONValue.int) ?? .null),
                                     ("planned_calls", object.plannedCalls.map(JSONValue.int) ?? .null),
                                     ("calls", object.calls.map(JSONValue.int) ?? .null), ("done", .bool(object.done)),
+                                    ("method", object.method.map(JSONValue.string) ?? .null),
+                                    ("fallback", object.fallback.map(JSONValue.string) ?? .null),
                                     ("schema_changes", changes(object.schemaChanges))])
                        }))]
             session.io.stdout.write(JSONValue.object(fields).prettyPrinted() + "\n")
@@ -277,15 +281,16 @@ enum SyncCommands {
         }
         text += "calls: \(calls) made, \(run.plannedCalls.map(String.init) ?? "?") planned\n"
         let rows = objects.map { object -> [JSONValue] in
-            [.string(object.object), .int(object.read), .int(object.created), .int(object.updated), .int(object.deleted),
-             object.plannedCalls.map(JSONValue.int) ?? .null, object.calls.map(JSONValue.int) ?? .null,
-             .string(object.done ? "yes" : "no")]
+            [.string(object.object), object.method.map(JSONValue.string) ?? .null, .int(object.read), .int(object.created),
+             .int(object.updated), .int(object.deleted), object.plannedCalls.map(JSONValue.int) ?? .null,
+             object.calls.map(JSONValue.int) ?? .null, .string(object.done ? "yes" : "no")]
         }
         if !objects.isEmpty {
-            text += Table(columns: ["object", "read", "created", "updated", "deleted", "planned", "calls", "done"], rows: rows)
+            text += Table(columns: ["object", "via", "read", "created", "updated", "deleted", "planned", "calls", "done"], rows: rows)
                 .rendered(width: session.io.terminalWidth())
         }
         for object in objects {
+            if let fallback = object.fallback { text += "\(object.object): read through REST; Bulk API 2.0 said: \(fallback)\n" }
             let change = changes(object.schemaChanges)
             if change != .null { text += "\(object.object) describe changes: \(ImportJob.describeChanges(change))\n" }
         }

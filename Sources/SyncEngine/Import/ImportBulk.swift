@@ -159,31 +159,29 @@ extension ImportJob {
         let chunkSize = options.bulk.chunkSize
         let object = reading.object
         var state = initial
-        let fetch = { @Sendable (locator: String?) in
-            Task { try await client.queryResults(job.id, locator: locator, maxRecords: chunkSize) }
-        }
-        var pending: Task<BulkResultChunk, any Error>? = fetch(state.bulkLocator)
-        defer { pending?.cancel() }
-        var first = true
-        var done = 0
-        while let task = pending {
-            let chunk: BulkResultChunk
-            do { chunk = try await task.value } catch let error as SalesforceError {
-                pending = nil
-                if first && resumed && (error.status == 404 || error.code == "INVALID_LOCATOR" || error.code == "INVALIDJOB") {
-                    throw ExpiredResults(reason: Self.reason(error))
+        let firstLocator = initial.bulkLocator
+        let fetch = { @Sendable (locator: String?) -> @Sendable () async throws -> BulkResultChunk in
+            {
+                do { return try await client.queryResults(job.id, locator: locator, maxRecords: chunkSize) } catch let error as SalesforceError {
+                    if locator == firstLocator && resumed
+                        && (error.status == 404 || error.code == "INVALID_LOCATOR" || error.code == "INVALIDJOB") {
+                        throw ExpiredResults(reason: Self.reason(error))
+                    }
+                    throw JobStop.salesforce(error, doing: "read the results of query job \(job.id) of \(object)")
                 }
-                throw JobStop.salesforce(error, doing: "read the results of query job \(job.id) of \(object)")
             }
-            first = false
-            pending = chunk.nextLocator.map(fetch)
+        }
+        var done = 0
+        try await Self.pipelined(fetch(firstLocator)) { (chunk: BulkResultChunk) in
+            chunk.nextLocator.map(fetch)
+        } handle: { chunk in
             let before = state
-            let (after, rows) = try await storeWorker.run { () throws -> (ImportObjectState, Int) in
+            let (after, rows) = try await self.storeWorker.run { () throws -> (ImportObjectState, Int) in
                 try self.storeChunk(chunk, job: job, reading: reading, state: before)
             }
             state = after
             done += rows
-            try afterBatch(reading, done: done, total: total)
+            try self.afterBatch(reading, done: done, total: total)
         }
         return state
     }

@@ -199,6 +199,9 @@ public final class ImportJob: Sendable {
                     begun.phase = "records"
                     begun.cursorStamp = nil
                     begun.cursorID = nil
+                    // A job of an abandoned pass (--full over a pass under way) read after that pass's cursor.
+                    begun.bulkJob = nil
+                    begun.bulkLocator = nil
                     try tx.saveImportState(begun)
                 }
             }
@@ -439,21 +442,12 @@ public final class ImportJob: Sendable {
         let client = context.client
         let batchSize = options.batchSize
         var state = initial
-        // Pages are read raw: records are stored as Salesforce sent them, never parsed field by field.
-        var pending: Task<RawQueryPage, any Error>? = Task {
-            try await client.queryRaw(soql, all: all, batchSize: batchSize)
-        }
-        defer { pending?.cancel() }
         var first = true
         var goOn = true
         var done = 0
         var total: Int?
-        while let task = pending {
-            let page: RawQueryPage
-            do { page = try await task.value } catch let error as SalesforceError {
-                pending = nil
-                throw JobStop.salesforce(error, doing: "import \(object)")
-            }
+        // Pages are read raw: records are stored as Salesforce sent them, never parsed field by field.
+        try await Self.pipelined(Self.fetching(object) { try await client.queryRaw(soql, all: all, batchSize: batchSize) }) { page in
             if first {
                 first = false
                 total = page.totalSize
@@ -461,15 +455,16 @@ public final class ImportJob: Sendable {
                 goOn = decision.goOn
                 if let planned = decision.planned {
                     let runID = context.runID
-                    try store.transaction { tx in
+                    try self.store.transaction { tx in
                         try tx.updateRunObject(run: runID, object: object, total: page.totalSize, plannedCalls: planned)
                     }
                 }
             }
-            let next = page.done || !goOn ? nil : page.nextRecordsUrl
-            pending = next.map { url in Task { try await client.nextPageRaw(url, batchSize: batchSize) } }
+            guard !page.done, goOn, let url = page.nextRecordsUrl else { return nil }
+            return Self.fetching(object) { try await client.nextPageRaw(url, batchSize: batchSize) }
+        } handle: { page in
             let before = state
-            state = try await storeWorker.run { [store] in
+            state = try await self.storeWorker.run { [store] in
                 var updated = before
                 try store.transaction { tx in
                     try write(page, &updated, tx)
@@ -478,9 +473,45 @@ public final class ImportJob: Sendable {
                 return updated
             }
             done += page.records.count
-            try afterBatch(reading, done: done, total: total)
+            try self.afterBatch(reading, done: done, total: total)
         }
         return state
+    }
+
+    /// A fetch whose Salesforce error stops the job, saying what it was doing.
+    static func fetching<Batch: Sendable>(_ object: String, _ fetch: @escaping @Sendable () async throws -> Batch)
+        -> @Sendable () async throws -> Batch
+    {
+        {
+            do { return try await fetch() } catch let error as SalesforceError {
+                throw JobStop.salesforce(error, doing: "import \(object)")
+            }
+        }
+    }
+
+    /// Reads batches (pages, chunks) one after another, fetching the next while one
+    /// is handled: `next` sees each batch first and returns the fetch of the next
+    /// one (nil after the last); `handle` then stores it. When anything throws, a
+    /// batch fetched ahead is waited for before the error goes on, so the call it
+    /// made is in the run's ledger when the run reports.
+    static func pipelined<Batch: Sendable>(_ first: @escaping @Sendable () async throws -> Batch,
+                                           next: (Batch) throws -> (@Sendable () async throws -> Batch)?,
+                                           handle: (Batch) async throws -> Void) async throws {
+        var pending: Task<Batch, any Error>? = Task(operation: first)
+        do {
+            while let task = pending {
+                let batch = try await task.value
+                pending = nil
+                pending = try next(batch).map { Task(operation: $0) }
+                try await handle(batch)
+            }
+        } catch {
+            if let pending {
+                pending.cancel()
+                _ = try? await pending.value
+            }
+            throw error
+        }
     }
 
     /// After each committed page or chunk: renew the lease, report progress, stop when asked.
