@@ -1,5 +1,6 @@
 import Foundation
 import JSON
+import Salesforce
 @testable import Store
 import Testing
 @testable import SyncEngine
@@ -73,5 +74,21 @@ import Testing
     func brokenResultsAreRefusedSayingWhy(csv: String, message: String) {
         let error = #expect(throws: BulkRecordReader.Malformed.self) { _ = try Self.records(csv) }
         #expect(error?.description.contains(message) == true, "\(error?.description ?? "")")
+    }
+
+    @Test(arguments: [
+        // (status, answer, falls back to REST)
+        (400, #"[{"errorCode":"API_ERROR","message":"Selecting compound data not supported in Bulk Query"}]"#, true),
+        (400, #"[{"errorCode":"API_ERROR","message":"Aggregate queries are not supported by the Bulk API (COUNT())"}]"#, true),
+        (400, #"[{"errorCode":"INVALIDENTITY","message":"Entity 'Foo' is not supported by the Bulk API."}]"#, true),
+        (400, #"[{"errorCode":"LIMIT_EXCEEDED","message":"Max number of bulk query jobs per 24 hours exceeded"}]"#, true),
+        (404, #"[{"errorCode":"NOT_FOUND","message":"The requested resource does not exist"}]"#, true),
+        (403, #"[{"errorCode":"REQUEST_LIMIT_EXCEEDED","message":"TotalRequests Limit exceeded."}]"#, false),
+        (400, #"[{"errorCode":"MALFORMED_QUERY","message":"unexpected token: FORM"}]"#, false),
+        (401, #"[{"errorCode":"INVALID_SESSION_ID","message":"Session expired or invalid"}]"#, false),
+        (500, #"[{"errorCode":"UNKNOWN_EXCEPTION","message":"not supported"}]"#, false),
+    ])
+    func whichBulkErrorsFallBackToREST(status: Int, answer: String, fallsBack: Bool) {
+        #expect(ImportJob.bulkUnsupported(SalesforceError.from(status: status, body: Data(answer.utf8))) == fallsBack)
     }
 }

@@ -21,10 +21,13 @@ extension ImportJob {
 
     /// Whether a Bulk error says the query cannot run as a Bulk job (REST can run it):
     /// Salesforce's "… is not supported by the Bulk API", "Selecting compound data not
-    /// supported in Bulk Query", an `INVALIDENTITY`, or no Bulk API 2.0 at this address.
+    /// supported in Bulk Query", an `INVALIDENTITY`, no Bulk API 2.0 at this address, or
+    /// the org's query jobs of the day spent (`LIMIT_EXCEEDED`: `DailyBulkV2QueryJobs`;
+    /// not the API request limit, which pauses the job).
     static func bulkUnsupported(_ error: SalesforceError) -> Bool {
-        guard (400..<500).contains(error.status) else { return false }
-        return error.status == 404 || error.code == "INVALIDENTITY" || bulkUnsupported(message: error.message)
+        guard (400..<500).contains(error.status), error.kind != .limitExceeded else { return false }
+        return error.status == 404 || error.code == "INVALIDENTITY" || error.code == "LIMIT_EXCEEDED"
+            || bulkUnsupported(message: error.message)
     }
 
     static func bulkUnsupported(message: String) -> Bool {
