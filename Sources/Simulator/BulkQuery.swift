@@ -227,13 +227,29 @@ extension Org {
             }
         }
         var csv = job.columns.map(Self.csvField).joined(separator: ",") + "\n"
-        for row in rows {
-            csv += job.compiled.outputs.map { output -> String in
-                let value = output.field.name == "Id"
-                    ? ((row["\(output.prefix)Id"] as String?).map(JSONValue.string) ?? .null)
-                    : store.value(of: output.field, in: output.object, row: row, prefix: output.prefix)
-                return Self.csvField(Self.csvText(value))
-            }.joined(separator: ",") + "\n"
+        if let first = rows.first {
+            // Each output's column position, found once a chunk (a lookup by name lower-cases every column).
+            var positions: [String: Int] = [:]
+            for (index, name) in first.columnNames.enumerated() where positions[name.lowercased()] == nil {
+                positions[name.lowercased()] = index
+            }
+            let columns = job.compiled.outputs.map { output in
+                (output, positions[(output.prefix + output.field.name).lowercased()])
+            }
+            csv.reserveCapacity(rows.count * columns.count * 16)
+            for row in rows {
+                for (index, (output, position)) in columns.enumerated() {
+                    if index > 0 { csv += "," }
+                    let value: JSONValue
+                    if let position, output.field.type != .address {
+                        value = OrgStore.json(row[position] as DatabaseValue, output.field.type)
+                    } else {
+                        value = store.value(of: output.field, in: output.object, row: row, prefix: output.prefix)
+                    }
+                    Self.appendCSVField(Self.csvText(value), to: &csv)
+                }
+                csv += "\n"
+            }
         }
         return SimResponse(status: 200, headers: [
             ("Content-Type", "text/csv"),
@@ -255,7 +271,21 @@ extension Org {
 
     /// Every value double-quoted, quotes doubled (as Bulk API 2.0 writes its CSV).
     static func csvField(_ text: String) -> String {
-        "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+        var out = ""
+        appendCSVField(text, to: &out)
+        return out
+    }
+
+    static func appendCSVField(_ text: String, to out: inout String) {
+        out += "\""
+        if text.utf8.contains(UInt8(ascii: "\"")) {
+            for character in text.unicodeScalars {
+                if character == "\"" { out += "\"\"" } else { out.unicodeScalars.append(character) }
+            }
+        } else {
+            out += text
+        }
+        out += "\""
     }
 
     /// An opaque locator, as Salesforce's look (`MTAwMDA` is "10000" in base64 without padding).
