@@ -1,3 +1,4 @@
+import CSV
 import Foundation
 import JSON
 import Salesforce
@@ -66,7 +67,8 @@ import Testing
     }
 
     @Test(arguments: [
-        ("", "no readable header row"),
+        ("", "no header row"),
+        ("\"Id,\"SystemModstamp\"\n", "no readable header row"),
         ("\"Name\"\n\"x\"\n", "no Id or SystemModstamp column"),
         ("\"Id\",\"SystemModstamp\"\n\"003A\"\n", "has 1 values for 2 columns"),
         ("\"Id\",\"SystemModstamp\"\n\"\",\"2024-05-01T10:00:00.000Z\"\n", "has no Id or SystemModstamp"),
@@ -90,5 +92,62 @@ import Testing
     ])
     func whichBulkErrorsFallBackToREST(status: Int, answer: String, fallsBack: Bool) {
         #expect(ImportJob.bulkUnsupported(SalesforceError.from(status: status, body: Data(answer.utf8))) == fallsBack)
+    }
+
+    @Test(arguments: [
+        // (CSV, the rows)
+        ("a,b\n", [["a", "b"]]),
+        ("a,b", [["a", "b"]]),
+        ("a,b\r\nc,d\r\n", [["a", "b"], ["c", "d"]]),
+        ("\"a,1\",\"b\"\"2\"\"\"\n", [["a,1", "b\"2\""]]),
+        ("\"line\nbreak\",\"\"\n", [["line\nbreak", ""]]),
+        ("a,\n", [["a", ""]]),
+        ("a,", [["a", ""]]),
+        (",\n", [["", ""]]),
+        ("\"é ✓ 𝄞\"\n", [["é ✓ 𝄞"]]),
+    ])
+    func csvRows(csv: String, rows: [[String]]) throws {
+        var reader = CSVRows(Data(csv.utf8))
+        var read: [[String]] = []
+        while let row = try reader.next() { read.append(row) }
+        #expect(read == rows)
+    }
+
+    @Test(arguments: [
+        ("\"open\n", "not closed"),
+        ("\"a\"b,c\n", "followed by text"),
+    ])
+    func malformedCSV(csv: String, message: String) {
+        var reader = CSVRows(Data(csv.utf8))
+        let error = #expect(throws: CSVRows.Malformed.self) { while try reader.next() != nil {} }
+        #expect(error?.description.contains(message) == true)
+        var invalid = CSVRows(Data([0x22, 0xFF, 0xFE, 0x22, 0x0A]))
+        #expect(throws: CSVRows.Malformed.self) { _ = try invalid.next() }
+    }
+
+    /// The reader agrees with yaslab/CSV.swift on random Bulk-style CSV (every field quoted, quotes,
+    /// commas, line breaks and non-ASCII text inside), and on the same rows unquoted where that is possible.
+    @Test func csvRowsAgreeWithCSVSwiftOnRandomInput() throws {
+        var generator = SystemRandomNumberGenerator()
+        let alphabet: [String] = ["a", "Z", "0", " ", ",", "\"", "\n", "\r\n", "é", "✓", "𝄞", "-", "."]
+        for _ in 0..<300 {
+            let columns = Int.random(in: 1...6, using: &generator)
+            let table = (0..<Int.random(in: 1...8, using: &generator)).map { _ in
+                (0..<columns).map { _ in
+                    (0..<Int.random(in: 0...12, using: &generator)).map { _ in alphabet.randomElement(using: &generator)! }.joined()
+                }
+            }
+            let quoted = table.map { row in
+                row.map { "\"" + $0.replacingOccurrences(of: "\"", with: "\"\"") + "\"" }.joined(separator: ",")
+            }.joined(separator: "\n") + "\n"
+            var ours = CSVRows(Data(quoted.utf8))
+            var read: [[String]] = []
+            while let row = try ours.next() { read.append(row) }
+            #expect(read == table, "\(quoted.debugDescription)")
+            let oracle = try CSVReader(string: quoted, hasHeaderRow: false)
+            var theirs: [[String]] = []
+            while let row = oracle.next() { theirs.append(row) }
+            #expect(read == theirs, "\(quoted.debugDescription)")
+        }
     }
 }

@@ -1,4 +1,3 @@
-import CSV
 import Foundation
 import JSON
 import Store
@@ -10,9 +9,9 @@ import Store
 /// through Bulk is the record REST would have stored, and the next pass finds
 /// it unchanged.
 ///
-/// The CSV is parsed a row at a time (yaslab/CSV.swift over a stream of the
-/// chunk's bytes): memory holds the chunk and the rows not yet stored, never
-/// the chunk's records all at once.
+/// The CSV is parsed a row at a time (`CSVRows`, straight from the chunk's
+/// bytes): memory holds the chunk and the rows not yet stored, never the
+/// chunk's records all at once.
 struct BulkRecordReader {
     enum Kind: Equatable {
         case text, boolean, number, dateTime
@@ -31,7 +30,7 @@ struct BulkRecordReader {
 
     let object: String
     let columns: [Column]
-    private let reader: CSVReader
+    private var reader: CSVRows
     private let idColumn: Int
     private let stampColumn: Int
     private let accountColumn: Int?
@@ -41,12 +40,10 @@ struct BulkRecordReader {
     /// Reads the header row. `types` are the describe's field types by name.
     init(csv: Data, object: String, types: [String: String]) throws(Malformed) {
         self.object = object
-        do {
-            reader = try CSVReader(stream: InputStream(data: csv), hasHeaderRow: true)
-        } catch {
-            throw Malformed(description: "the result has no readable header row (\(error))")
-        }
-        guard let header = reader.headerRow, !header.isEmpty else { throw Malformed(description: "the result has no header row") }
+        reader = CSVRows(csv)
+        let first: [String]?
+        do { first = try reader.next() } catch { throw Malformed(description: "the result has no readable header row (\(error))") }
+        guard let header = first, header != [""] else { throw Malformed(description: "the result has no header row") }
         columns = header.map { name in
             var key = ""
             JSONValue.writeString(name, to: &key)
@@ -71,10 +68,9 @@ struct BulkRecordReader {
 
     /// The next row as a record; nil after the last.
     mutating func next() throws(Malformed) -> LocalRecord? {
-        guard let values = reader.next() else {
-            if let error = reader.error { throw Malformed(description: "the result's CSV is malformed after row \(rows): \(error)") }
-            return nil
-        }
+        let row: [String]?
+        do { row = try reader.next() } catch { throw Malformed(description: "the result's CSV is malformed after row \(rows): \(error)") }
+        guard let values = row else { return nil }
         rows += 1
         guard values.count == columns.count else {
             throw Malformed(description: "row \(rows) of the result has \(values.count) values for \(columns.count) columns")
