@@ -353,13 +353,15 @@ enum SyncCommands {
                     .object([("since", RunControl.json(state.phase != nil ? state.passLower : state.watermark)),
                              ("phase", state.phase.map(JSONValue.string) ?? .null),
                              ("system_modstamp", state.cursorStamp.map(JSONValue.string) ?? .null),
-                             ("id", state.cursorID.map(JSONValue.string) ?? .null)])
+                             ("id", state.cursorID.map(JSONValue.string) ?? .null),
+                             ("bulk_job", state.bulkJob.map(JSONValue.string) ?? .null)])
                 } ?? .null
                 entries.append((object, .object([("records", .int(count.records)), ("deleted", .int(count.deleted)),
                                                  ("last_run", last.map(RunSummary.brief) ?? .null), ("cursor", cursor)])))
                 let cursorText: String
                 if let state, let phase = state.phase {
                     cursorText = "\(phase) after \(state.cursorStamp ?? "the start") \(state.cursorID ?? "")"
+                        + (state.bulkJob.map { " (query job \($0))" } ?? "")
                 } else if let since = state?.watermark {
                     cursorText = "next run from \(RunControl.format(since))"
                 } else {
