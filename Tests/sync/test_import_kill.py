@@ -91,16 +91,17 @@ class ImportSurvivesKills(unittest.TestCase):
         opportunities = self.rest("GET", "query?q=SELECT+Id+FROM+Opportunity+ORDER+BY+Id+LIMIT+50")["records"]
         self.rest("DELETE", f"sobjects/Opportunity/{rng.choice(opportunities)['Id']}")
 
-    def kill_runs(self, rng, count, change_org=False, first_full=False):
-        """Starts `sync import` `count` times and SIGKILLs it at a random moment; returns the kills inside a run."""
+    def kill_runs(self, rng, count, change_org=False, first_full=False, command="sync import --batch-size 200",
+                  within=(0.05, 1.2)):
+        """Starts `command` `count` times and SIGKILLs it at a random moment; returns the kills inside a run."""
         inside = 0
         for step in range(count):
             if change_org and step % 3 == 2:
                 self.change_the_org(rng, step)
-            command = "sync import --batch-size 200" + (" --full" if first_full and step == 0 else "")
-            process = subprocess.Popen([SFSH, "--home", self.home, "-c", command],
+            line = command + (" --full" if first_full and step == 0 else "")
+            process = subprocess.Popen([SFSH, "--home", self.home, "-c", line],
                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-            time.sleep(rng.uniform(0.05, 1.2))
+            time.sleep(rng.uniform(*within))
             if process.poll() is None:
                 inside += 1
             process.kill()
@@ -168,18 +169,8 @@ class BulkImportSurvivesKills(ImportSurvivesKills):
         self.sfsh(f"login --token {self.info['access_token']} --instance {self.url} --alias sim")
         self.control("POST", "faults", {"rate": 1.0, "kinds": [{"kind": "delay", "seconds": 0.08}]})
         rng = random.Random(20261123)
-        inside = 0
-        for step in range(KILLS // 2):
-            if step % 3 == 2:
-                self.change_the_org(rng, step)
-            command = "sync import --bulk --chunk-size 300" + (" --full" if step == 0 else "")
-            process = subprocess.Popen([SFSH, "--home", self.home, "-c", command],
-                                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-            time.sleep(rng.uniform(0.3, 3.0))
-            if process.poll() is None:
-                inside += 1
-            process.kill()
-            process.wait()
+        inside = self.kill_runs(rng, KILLS // 2, change_org=True, first_full=True,
+                                command="sync import --bulk --chunk-size 300", within=(0.3, 3.0))
         finishing = json.loads(self.sfsh("sync import --bulk --chunk-size 300 --json").stdout)
         self.assertEqual(finishing["status"], "succeeded")
         self.assertEqual({o["method"] for o in finishing["objects"].values() if o["calls"]}, {"bulk"}, finishing)
