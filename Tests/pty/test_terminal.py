@@ -215,8 +215,9 @@ class TerminalTest(unittest.TestCase):
         child.logfile_read = log
         self.expect(child, "sfsh:demo> ")
         child.send("sync import\r")
-        # Rewritten in place on stderr: "\r\x1b[K<object>: done/total records, N calls, R rec/s, ETA …".
-        self.expect(child, r"\r\x1b\[KContact: 200/200 records, \d+ calls, \d+ rec/s, ETA")
+        # Rewritten in place on stderr, the objects under way side by side:
+        # "\r\x1b[K<object>: done/total · <object>: done/total records, N calls, R rec/s, ETA …".
+        self.expect(child, r"\r\x1b\[K(\w+: \d+/\d+ · )*Contact: 200/200( · \w+: \d+/\d+)* records, \d+ calls, \d+ rec/s, ETA")
         self.expect(child, r"run 1 succeeded: 8 calls \(planned 8\)")
         self.expect(child, "sfsh:demo> ")
         child.send("sync import --json\r")

@@ -440,16 +440,34 @@ final class ProgressLine: @unchecked Sendable {
         self.enabled = enabled
     }
 
+    /// The latest progress of each object, in the order they first reported (the import reads two at a time).
+    private var objects: [SyncProgress] = []
+
     func show(_ progress: SyncProgress) {
         guard enabled else { return }
-        var text = "\(progress.object): \(progress.done)"
-        if let total = progress.total { text += "/\(total)" }
-        text += " records, \(progress.calls) calls, \(Int(progress.rate.rounded())) rec/s"
-        if let eta = progress.eta { text += ", ETA \(Self.duration(eta))" }
         lock.withLock {
+            if let index = objects.firstIndex(where: { $0.object == progress.object }) {
+                objects[index] = progress
+            } else {
+                objects.append(progress)
+            }
+            var text = Self.line(objects, calls: progress.calls)
+            // One terminal line, or "\r" would not go back to its start.
+            if let width = session.io.terminalWidth(), width > 1, text.count >= width { text = String(text.prefix(width - 2)) + "…" }
             session.io.stderr.write("\r\u{1B}[K" + text)
             shown = true
         }
+    }
+
+    /// `Lead: 200/250 · Contact: 4000/25000 records, 7 calls, 3100 rec/s, ETA 6s`.
+    static func line(_ objects: [SyncProgress], calls: Int) -> String {
+        var text = objects.map { progress in
+            "\(progress.object): \(progress.done)" + (progress.total.map { "/\($0)" } ?? "")
+        }.joined(separator: " · ")
+        text += " records, \(calls) calls, \(Int(objects.reduce(0) { $0 + $1.rate }.rounded())) rec/s"
+        let etas = objects.compactMap(\.eta)
+        if !etas.isEmpty, etas.count == objects.count { text += ", ETA \(duration(etas.max() ?? 0))" }
+        return text
     }
 
     func note(_ text: String) {
