@@ -17,7 +17,7 @@ import Testing
             configuration.contacts = contacts
             configuration.bulkQueuedSeconds = 0
             // Long enough that a job is never complete in its create answer, short beside the first poll's second.
-            configuration.bulkProcessingSeconds = 0.05
+            configuration.bulkProcessingSeconds = 0.3
         }, transport: transport)
     }
 
