@@ -393,8 +393,9 @@ public final class ImportJob: Sendable {
             let (after, bulkPlanned) = try await readBulk(reading, state: state, deletes: deletes)
             return (after, bulkPlanned ?? planned)
         } catch let fallback as BulkFallback {
+            // The REST read plans itself from its first page.
             state = try await fellBack(reading, fallback)
-            return (try await readREST(reading, state: state, deletes: deletes), planned)
+            return (try await readREST(reading, state: state, deletes: deletes), nil)
         }
     }
 
