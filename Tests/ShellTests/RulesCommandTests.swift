@@ -240,6 +240,7 @@ func describeFile(_ object: String, in harness: Harness) throws -> String {
             "estimate import --leads 50000 --contacts 200000 --opportunities 5000 --accounts 20000 --calls 100000")
         #expect(text.contains("Contact: 1 page + 1 job + 2 polls + 8 chunks"))
         #expect(text.contains("Opportunity: REST, 3 pages"))
+        #expect(text.contains("Account: 1 page + 1 job + 2 polls + 1 chunk (+ describe, count)"))
     }
 
     @Test func liveNumbersComeFromTheOrgAndSayWhatTheyCost() async throws {

@@ -52,6 +52,9 @@ enum EstimateCommands {
         ShellError.usage(error.message, usage: invocation.usage)
     }
 
+    /// `1 chunk`, `8 chunks`.
+    static func plural(_ count: Int, _ noun: String) -> String { "\(count) \(noun)\(count == 1 ? "" : "s")" }
+
     static func format(_ value: Double) -> String {
         if value == value.rounded() && abs(value) < 1e15 { return String(Int(value)) }
         if abs(value) < 0.01 { return String(format: "%g", value) }
@@ -237,7 +240,7 @@ enum EstimateCommands {
             for entry in bulkObjects {
                 let calls = entry.calls
                 human += "  \(entry.object): " + (entry.method == "bulk"
-                    ? "\(calls[.page] ?? 0) page + 1 job + \(calls[.poll] ?? 0) polls + \(calls[.chunk] ?? 0) chunks"
+                    ? "\(calls[.page] ?? 0) page + 1 job + \(plural(calls[.poll] ?? 0, "poll")) + \(plural(calls[.chunk] ?? 0, "chunk"))"
                     : "REST, \(calls[.page] ?? 0) page\(calls[.page] == 1 ? "" : "s")") + " (+ describe, count)\n"
             }
             if live { human += "(counts read from the org: \(liveCalls) call\(liveCalls == 1 ? "" : "s"))" }
