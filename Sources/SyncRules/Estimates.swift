@@ -117,7 +117,7 @@ public enum Estimates {
         return bulk.calls(records: rest) < pageCount(records: rest, pageSize: pageSize)
     }
 
-    /// The plan of one object's records: REST pages, or a Bulk job (with `firstPage`: after one REST page).
+    /// The plan of one object's records: REST pages, a Bulk job, or (`auto`) what the import chooses after its first REST page.
     static func recordSegments(object: String, records: Int, pageSize: Int, method: ReadMethod,
                                bulk: BulkShape) -> [Segment] {
         func pages(_ records: Int) -> Segment {

@@ -28,6 +28,12 @@ import Testing
         }
     }
 
+    /// Contacts through Bulk in chunks of 300, the run asked to stop after its second chunk.
+    static func stopAfterTwoChunks(_ h: EngineHarness) async throws -> ImportReport {
+        let stop = StopAfter(batches: 2)
+        return try await h.job({ bulk(300)(&$0); $0.objects = ["Contact"] }, events: stop.count, shouldStop: { stop.reached }).run()
+    }
+
     /// The Bulk calls sfsim logged since `index`: creates, polls and result chunks.
     static func bulkCalls(_ h: EngineHarness, since index: Int) -> (creates: Int, polls: Int, chunks: Int) {
         let calls = h.sim.callLog().dropFirst(index).filter { $0.path.contains("/jobs/query") }
@@ -92,9 +98,7 @@ import Testing
     @Test func aStoppedBulkReadResumesFromItsNextChunkOfTheSameJob() async throws {
         let h = try await Self.harness()
         defer { Task { await h.stop() } }
-        let stop = StopAfter(batches: 2)
-        let interrupted = try await h.job({ Self.bulk(300)(&$0); $0.objects = ["Contact"] }, events: stop.count,
-                                          shouldStop: { stop.reached }).run()
+        let interrupted = try await Self.stopAfterTwoChunks(h)
         #expect(interrupted.status == .interrupted)
         #expect(interrupted.objects.first?.created == 600)
         let state = try h.store.importState(org: h.alias, object: "Contact")
@@ -118,8 +122,7 @@ import Testing
     @Test func aFullRunOverAStoppedBulkReadStartsAFreshJob() async throws {
         let h = try await Self.harness()
         defer { Task { await h.stop() } }
-        let stop = StopAfter(batches: 2)
-        _ = try await h.job({ Self.bulk(300)(&$0); $0.objects = ["Contact"] }, events: stop.count, shouldStop: { stop.reached }).run()
+        _ = try await Self.stopAfterTwoChunks(h)
         let abandoned = try #require(try h.store.importState(org: h.alias, object: "Contact").bulkJob)
         // --full begins a new pass from the start: the old job read after the old cursor, so it is left alone.
         let log = h.sim.callLog().count
@@ -135,8 +138,7 @@ import Testing
     @Test func aJobThatIsGoneIsReplacedByANewJobAfterTheCursor() async throws {
         let h = try await Self.harness()
         defer { Task { await h.stop() } }
-        let stop = StopAfter(batches: 2)
-        _ = try await h.job({ Self.bulk(300)(&$0); $0.objects = ["Contact"] }, events: stop.count, shouldStop: { stop.reached }).run()
+        _ = try await Self.stopAfterTwoChunks(h)
         let job = try #require(try h.store.importState(org: h.alias, object: "Contact").bulkJob)
         _ = try await h.admin.send("DELETE", "jobs/query/\(job)")
         // Records change meanwhile: the new job sees them, none is lost or counted twice.

@@ -241,7 +241,7 @@ enum EstimateCommands {
                 let calls = entry.calls
                 human += "  \(entry.object): " + (entry.method == "bulk"
                     ? "\(calls[.page] ?? 0) page + 1 job + \(plural(calls[.poll] ?? 0, "poll")) + \(plural(calls[.chunk] ?? 0, "chunk"))"
-                    : "REST, \(calls[.page] ?? 0) page\(calls[.page] == 1 ? "" : "s")") + " (+ describe, count)\n"
+                    : "REST, " + plural(calls[.page] ?? 0, "page")) + " (+ describe, count)\n"
             }
             if live { human += "(counts read from the org: \(liveCalls) call\(liveCalls == 1 ? "" : "s"))" }
             session.emit(.object(pairs), human: human, for: invocation)

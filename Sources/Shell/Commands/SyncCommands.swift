@@ -132,11 +132,16 @@ enum SyncCommands {
         let table = Table(columns: ["object", "via", "read", "created", "updated", "deleted", "planned", "calls"], rows: rows)
         var text = table.rendered(width: nil)
         for object in report.objects {
-            if let fallback = object.fallback { text += "\(object.object): read through REST; Bulk API 2.0 said: \(fallback)\n" }
+            if let fallback = object.fallback { text += fallbackLine(object.object, fallback) }
         }
         text += "run \(report.runID) \(report.status.rawValue): \(report.calls) call\(report.calls == 1 ? "" : "s") (planned \(report.plannedCalls))"
         if let until = report.pausedUntil { text += "; paused until \(RunControl.format(until))" }
         return text + "\n"
+    }
+
+    /// Why an object was read through REST although Bulk was asked for (`sync import`, `runs show`).
+    static func fallbackLine(_ object: String, _ fallback: String) -> String {
+        "\(object): read through REST; Bulk API 2.0 said: \(fallback)\n"
     }
 
     static func human(_ plan: ImportPlan) -> String {
@@ -290,7 +295,7 @@ enum SyncCommands {
                 .rendered(width: session.io.terminalWidth())
         }
         for object in objects {
-            if let fallback = object.fallback { text += "\(object.object): read through REST; Bulk API 2.0 said: \(fallback)\n" }
+            if let fallback = object.fallback { text += fallbackLine(object.object, fallback) }
             let change = changes(object.schemaChanges)
             if change != .null { text += "\(object.object) describe changes: \(ImportJob.describeChanges(change))\n" }
         }

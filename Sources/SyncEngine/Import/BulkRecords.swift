@@ -18,7 +18,6 @@ struct BulkRecordReader {
     }
 
     struct Column {
-        let name: String
         let kind: Kind
         /// `"Name":`, escaped once.
         let key: String
@@ -34,8 +33,6 @@ struct BulkRecordReader {
     private let idColumn: Int
     private let stampColumn: Int
     private let accountColumn: Int?
-    /// Rows read so far (after the header).
-    private(set) var rows = 0
 
     /// Reads the header row. `types` are the describe's field types by name.
     init(csv: Data, object: String, types: [String: String]) throws(Malformed) {
@@ -47,7 +44,7 @@ struct BulkRecordReader {
         columns = header.map { name in
             var key = ""
             JSONValue.writeString(name, to: &key)
-            return Column(name: name, kind: Self.kind(of: types[name]), key: key + ":")
+            return Column(kind: Self.kind(of: types[name]), key: key + ":")
         }
         guard let id = header.firstIndex(of: "Id"), let stamp = header.firstIndex(of: "SystemModstamp") else {
             throw Malformed(description: "the result has no Id or SystemModstamp column")
@@ -69,9 +66,9 @@ struct BulkRecordReader {
     /// The next row as a record; nil after the last.
     mutating func next() throws(Malformed) -> LocalRecord? {
         let row: [String]?
-        do { row = try reader.next() } catch { throw Malformed(description: "the result's CSV is malformed after row \(rows): \(error)") }
+        do { row = try reader.next() } catch { throw Malformed(description: "the result's CSV is malformed: \(error)") }
         guard let values = row else { return nil }
-        rows += 1
+        let rows = reader.rows - 1  // this row's number, after the header
         guard values.count == columns.count else {
             throw Malformed(description: "row \(rows) of the result has \(values.count) values for \(columns.count) columns")
         }

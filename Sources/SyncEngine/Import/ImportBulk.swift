@@ -201,24 +201,24 @@ extension ImportJob {
                                doing: "import \(reading.object)")
         }
         try store.transaction { tx in
+            var batch: [LocalRecord] = []
+            batch.reserveCapacity(1000)
+            func flush() throws {
+                try storeRecords(batch, read: batch.count, reading: reading, state: &state, tx: tx)
+                rows += batch.count
+                batch.removeAll(keepingCapacity: true)
+            }
             if !chunk.csv.allSatisfy({ $0 == UInt8(ascii: "\n") || $0 == UInt8(ascii: "\r") }) {
-                var reader: BulkRecordReader
-                do { reader = try BulkRecordReader(csv: chunk.csv, object: reading.object, types: reading.types) } catch {
-                    throw broken(String(describing: error))
-                }
-                var batch: [LocalRecord] = []
-                batch.reserveCapacity(1000)
-                while true {
-                    let record: LocalRecord?
-                    do { record = try reader.next() } catch { throw broken(String(describing: error)) }
-                    if let record { batch.append(record) }
-                    if batch.count == 1000 || (record == nil && !batch.isEmpty) {
-                        try storeRecords(batch, read: batch.count, reading: reading, state: &state, tx: tx)
-                        rows += batch.count
-                        batch.removeAll(keepingCapacity: true)
+                do {
+                    var reader = try BulkRecordReader(csv: chunk.csv, object: reading.object, types: reading.types)
+                    while let record = try reader.next() {
+                        batch.append(record)
+                        if batch.count == 1000 { try flush() }
                     }
-                    if record == nil { break }
+                } catch let error as BulkRecordReader.Malformed {
+                    throw broken(error.description)
                 }
+                if !batch.isEmpty { try flush() }
             }
             guard rows == chunk.records else {
                 throw broken("Sforce-NumberOfRecords says \(chunk.records) rows, the CSV has \(rows)")

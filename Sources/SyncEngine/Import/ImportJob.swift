@@ -22,6 +22,12 @@ public struct ImportOptions: Sendable {
     public var concurrency = 2
 
     public init() {}
+
+    /// How a pass is read: a Bulk job already under way is read on (unless `--rest`),
+    /// whatever `auto` would choose now; otherwise as the options say.
+    func method(bulkJobUnderWay: Bool) -> Estimates.ReadMethod {
+        bulkJobUnderWay && method != .rest ? .bulk : method
+    }
 }
 
 /// What one run did to one object.
@@ -369,8 +375,8 @@ public final class ImportJob: Sendable {
     /// last record and the calls planned for the object, when this run planned them.
     func readRecords(_ reading: ObjectRead, state initial: ImportObjectState) async throws -> (ImportObjectState, Int?) {
         let deletes = initial.passLower == nil ? 0 : 1
-        // A Bulk job under way is read on (unless --rest), whatever `auto` would choose now.
-        if options.method == .bulk || (initial.bulkJob != nil && options.method != .rest) {
+        let method = options.method(bulkJobUnderWay: initial.bulkJob != nil)
+        if method == .bulk {
             do {
                 return try await readBulk(reading, state: initial, deletes: deletes)
             } catch let fallback as BulkFallback {
@@ -380,12 +386,12 @@ public final class ImportJob: Sendable {
         var switchToBulk = false
         var planned: Int?
         var state = try await readREST(reading, state: initial, deletes: deletes) { total, pageSize, done in
-            if self.options.method == .auto && !done && Estimates.autoChoosesBulk(records: total, pageSize: pageSize, bulk: self.options.bulk) {
+            if method == .auto && !done && Estimates.autoChoosesBulk(records: total, pageSize: pageSize, bulk: self.options.bulk) {
                 switchToBulk = true
                 planned = reading.tally.count + self.options.bulk.calls(records: total - pageSize) + deletes
                 return (planned, false)
             }
-            planned = reading.tally.count + Estimates.pageCount(records: total, pageSize: pageSize) - 1 + deletes
+            planned = Self.restPlan(reading, total: total, pageSize: pageSize, deletes: deletes)
             return (planned, true)
         }
         guard switchToBulk else { return (state, planned) }
@@ -409,14 +415,18 @@ public final class ImportJob: Sendable {
         let context = reading.context
         try store.transaction { tx in try tx.updateRunObject(run: context.runID, object: object, method: "rest") }
         let soql = ImportQuery.records(object, fields: reading.fields, lower: state.passLower, after: state.cursor)
-        let tally = reading.tally
         return try await readPages(soql, all: false, read: reading, state: state,
                                    onFirst: decide ?? { total, pageSize, _ in
-            (tally.count + Estimates.pageCount(records: total, pageSize: pageSize) - 1 + deletes, true)
+            (Self.restPlan(reading, total: total, pageSize: pageSize, deletes: deletes), true)
         }) { page, state, tx in
             let records = page.records.compactMap { Self.localRecord($0, object: object) }
             try self.storeRecords(records, read: page.records.count, reading: reading, state: &state, tx: tx)
         }
+    }
+
+    /// The object's calls when REST reads on after the first page: those made so far, the remaining pages, the deletes query.
+    static func restPlan(_ reading: ObjectRead, total: Int, pageSize: Int, deletes: Int) -> Int {
+        reading.tally.count + Estimates.pageCount(records: total, pageSize: pageSize) - 1 + deletes
     }
 
     /// One page's or chunk's records, their counts and the cursor after them, in the caller's transaction.
@@ -502,7 +512,6 @@ public final class ImportJob: Sendable {
         do {
             while let task = pending {
                 let batch = try await task.value
-                pending = nil
                 pending = try next(batch).map { Task(operation: $0) }
                 try await handle(batch)
             }
@@ -583,8 +592,7 @@ public final class ImportJob: Sendable {
             if let cursor { soql += (lower == nil ? " WHERE " : " AND ") + ImportQuery.after(cursor) }
             let records: Int
             do { records = try await client.query(soql).totalSize } catch { throw EngineError(error, doing: "count \(object)") }
-            // A Bulk job under way is read on; otherwise the method the options give (auto: a first REST page decides).
-            let method: Estimates.ReadMethod = resumes && state.bulkJob != nil && options.method != .rest ? .bulk : options.method
+            let method = options.method(bulkJobUnderWay: resumes && state.bulkJob != nil)
             func plan(_ method: Estimates.ReadMethod) throws(EngineError) -> [Estimates.PlannedCall] {
                 do {
                     return try Estimates.importCalls(counts: [(object, records)], pageSize: options.batchSize ?? 2000,
