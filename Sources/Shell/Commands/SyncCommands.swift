@@ -150,7 +150,7 @@ enum SyncCommands {
             return [.string(object.object), .int(object.records),
                     .string(object.since.map { (object.resumes ? "resumes, since " : "since ") + RunControl.format($0) } ?? (object.resumes ? "resumes, everything" : "everything")),
                     .string(object.method.rawValue), .int(count(.describe)), .int(count(.page)),
-                    .string(count(.job) == 0 ? "-" : "\(count(.job)) + \(count(.poll)) polls + \(count(.chunk)) chunks"),
+                    .string(count(.job) == 0 ? "-" : "\(count(.job)) + \(EstimateCommands.plural(count(.poll), "poll")) + \(EstimateCommands.plural(count(.chunk), "chunk"))"),
                     .int(count(.deletes)), .int(object.calls.count), .int(object.restCalls), .int(object.bulkCalls)]
         }
         var text = Table(columns: ["object", "records", "reads", "via", "describes", "pages", "bulk job", "deletes", "calls",
