@@ -41,7 +41,8 @@ let package = Package(
         // The SQLite store: home directory, migrations, settings.
         .target(
             name: "Store",
-            dependencies: ["JSON", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: ["JSON", .product(name: "GRDB", package: "GRDB.swift"),
+                           .product(name: "GRDBSQLite", package: "GRDB.swift")]
         ),
         // The shell core: tokenizer, command table, output, line readers, commands.
         .target(
@@ -52,7 +53,7 @@ let package = Package(
         ),
         // The sync engine: org connections, the ledger as a budget, the describe cache, the typed
         // sync settings, jobs with runs and checkpoints. Runs without the shell (the daemon).
-        .target(name: "SyncEngine", dependencies: ["Salesforce", "Store", "SyncRules", "JSON"]),
+        .target(name: "SyncEngine", dependencies: ["Salesforce", "SalesforceModel", "Store", "SyncRules", "JSON"]),
         // The Salesforce REST client over an HTTPTransport; libcurl is the production transport.
         .target(name: "Salesforce", dependencies: ["CCurl", "JSON", "SalesforceModel"]),
         // sfsim: a simulated Salesforce org on the real wire protocol.
@@ -86,7 +87,7 @@ let package = Package(
         .testTarget(name: "SyncEngineTests", dependencies: ["SyncEngine", "Salesforce", "Store", "JSON", "Simulator",
                                                             .product(name: "CSV", package: "CSV.swift")]),
         .testTarget(name: "SyncRulesTests", dependencies: ["SyncRules", "JSON", "SalesforceModel"]),
-        .testTarget(name: "SalesforceTests", dependencies: ["Salesforce", "JSON", "Simulator"]),
+        .testTarget(name: "SalesforceTests", dependencies: ["Salesforce", "SalesforceModel", "JSON", "Simulator"]),
         .testTarget(name: "SimulatorTests", dependencies: ["Simulator", "Salesforce", "JSON"]),
     ]
 )

@@ -301,7 +301,7 @@ public final class SalesforceClient: @unchecked Sendable {
 
     public func describeGlobal() async throws(SalesforceError) -> GlobalDescribe {
         let response = try await send("GET", "sobjects")
-        do { return try JSONDecoder().decode(GlobalDescribe.self, from: response.body) } catch {
+        do { return try GlobalDescribe.parse(response.body) } catch {
             throw SalesforceError(kind: .protocolViolation, message: "cannot read the global describe: \(error)")
         }
     }

@@ -78,6 +78,10 @@ public struct FieldDescribe: Sendable, Equatable, Codable {
         referenceTo = try c.decodeIfPresent([String].self, forKey: .referenceTo) ?? []
         relationshipName = try c.decodeIfPresent(String.self, forKey: .relationshipName)
         compoundFieldName = try c.decodeIfPresent(String.self, forKey: .compoundFieldName)
+        try APIName.require(name, key: CodingKeys.name, in: c, role: "field name")
+        try relationshipName.map { try APIName.require($0, key: CodingKeys.relationshipName, in: c, role: "relationship name") }
+        try compoundFieldName.map { try APIName.require($0, key: CodingKeys.compoundFieldName, in: c, role: "compound field name") }
+        for object in referenceTo { try APIName.require(object, key: CodingKeys.referenceTo, in: c, role: "referenced object") }
     }
 
     public init(name: String, label: String, type: String, length: Int = 0, precision: Int = 0, scale: Int = 0,
@@ -153,6 +157,7 @@ public struct SObjectDescribe: Sendable, Equatable, Codable {
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         name = try c.decode(String.self, forKey: .name)
+        try APIName.require(name, key: CodingKeys.name, in: c, role: "object name")
         fields = try c.decode([FieldDescribe].self, forKey: .fields)
         label = try c.decodeIfPresent(String.self, forKey: .label) ?? name
         labelPlural = try c.decodeIfPresent(String.self, forKey: .labelPlural)
@@ -171,8 +176,13 @@ public struct SObjectDescribe: Sendable, Equatable, Codable {
 
     /// Parses a describe body (the JSON Salesforce sends). Errors name the missing or mistyped key.
     public static func parse(_ data: Data) throws(FormatError) -> SObjectDescribe {
+        try decode(SObjectDescribe.self, from: data)
+    }
+
+    /// Decodes a describe-shaped body, naming the key at fault when it cannot.
+    static func decode<Value: Decodable>(_ type: Value.Type, from data: Data) throws(FormatError) -> Value {
         do {
-            return try JSONDecoder().decode(SObjectDescribe.self, from: data)
+            return try JSONDecoder().decode(type, from: data)
         } catch let DecodingError.keyNotFound(key, context) {
             throw FormatError(message: "it has no '\(path(context.codingPath + [key]))'")
         } catch let DecodingError.typeMismatch(type, context) {
@@ -180,6 +190,8 @@ public struct SObjectDescribe: Sendable, Equatable, Codable {
             throw FormatError(message: "'\(path(context.codingPath))' is not \(describe(type))")
         } catch let DecodingError.valueNotFound(type, context) {
             throw FormatError(message: "'\(path(context.codingPath))' is null, not \(describe(type))")
+        } catch let DecodingError.dataCorrupted(context) where !context.codingPath.isEmpty {
+            throw FormatError(message: "'\(path(context.codingPath))': \(context.debugDescription)")
         } catch {
             throw FormatError(message: "it is not a JSON object")
         }
@@ -206,10 +218,42 @@ public struct SObjectSummary: Sendable, Equatable, Codable {
     public var custom: Bool
     public var queryable: Bool
     public var keyPrefix: String?
+
+    enum CodingKeys: String, CodingKey {
+        case name, label, custom, queryable, keyPrefix
+    }
+
+    public init(name: String, label: String, custom: Bool, queryable: Bool, keyPrefix: String?) {
+        self.name = name
+        self.label = label
+        self.custom = custom
+        self.queryable = queryable
+        self.keyPrefix = keyPrefix
+    }
+
+    /// An object whose name is not an API name is refused, as in a describe.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        name = try c.decode(String.self, forKey: .name)
+        try APIName.require(name, key: CodingKeys.name, in: c, role: "object name")
+        label = try c.decode(String.self, forKey: .label)
+        custom = try c.decode(Bool.self, forKey: .custom)
+        queryable = try c.decode(Bool.self, forKey: .queryable)
+        keyPrefix = try c.decodeIfPresent(String.self, forKey: .keyPrefix)
+    }
 }
 
 public struct GlobalDescribe: Sendable, Equatable, Codable {
     public var sobjects: [SObjectSummary]
+
+    public init(sobjects: [SObjectSummary]) {
+        self.sobjects = sobjects
+    }
+
+    /// Parses a global describe body; errors name the key at fault (an object name off the grammar included).
+    public static func parse(_ data: Data) throws(SObjectDescribe.FormatError) -> GlobalDescribe {
+        try SObjectDescribe.decode(GlobalDescribe.self, from: data)
+    }
 }
 
 /// One page of a query answer.

@@ -56,7 +56,7 @@ public struct DescribeCache: Sendable {
     /// The cached global describe, if any (no call).
     public func cachedGlobal(org: String) -> GlobalDescribe? {
         guard let cached = (try? store.cachedDescribe(org: org, object: Store.globalDescribeKey)) ?? nil else { return nil }
-        return try? JSONDecoder().decode(GlobalDescribe.self, from: cached.body)
+        return try? GlobalDescribe.parse(cached.body)
     }
 
     /// The global describe: cached, fetched when missing or when `refresh`.

@@ -405,12 +405,13 @@ enum SyncCommands {
             let sql = invocation.positionals.joined(separator: " ")
             let limit = try invocation.integer("limit", in: 1...10_000_000) ?? 10_000
             let org = try session.currentOrg()
-            let prelude: [String]
-            do throws(EngineError) { prelude = try LocalViews.prelude(org: org.alias, store: session.store) } catch { throw ShellError(error) }
+            let views: LocalViewSet
+            do throws(EngineError) { views = try LocalViews.views(org: org.alias, store: session.store) } catch { throw ShellError(error) }
             let result: LocalQueryResult
             let truncated: Bool
             do throws(StoreError) {
-                (result, truncated) = try session.store.readOnlyQuery(sql, prelude: prelude, limit: limit)
+                (result, truncated, _) = try session.store.localQuery(sql, views: views, limit: limit,
+                                                                      shouldStop: { sfsh_take_sigint() != 0 })
             } catch {
                 throw ShellError(.usage, "local: \(error.description.replacingOccurrences(of: "the sfsh database failed: ", with: ""))",
                                  hint: "views: \(LocalViews.viewNames.joined(separator: ", ")); only SELECT/WITH")

@@ -117,7 +117,7 @@ final class StoreCompletionSource: CompletionSource, @unchecked Sendable {
     func sObjectNames() -> [String] {
         guard let alias = currentOrg() else { return [] }
         if let cached = (try? store.cachedDescribe(org: alias, object: Store.globalDescribeKey)) ?? nil,
-           let global = try? JSONDecoder().decode(GlobalDescribe.self, from: cached.body) {
+           let global = try? GlobalDescribe.parse(cached.body) {
             return global.sobjects.map(\.name)
         }
         return (try? store.cachedObjects(org: alias)) ?? []

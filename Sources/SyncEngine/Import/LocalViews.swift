@@ -1,5 +1,6 @@
 import Foundation
 import JSON
+import SalesforceModel
 import Store
 
 /// The local records as SQL and as combined documents (SPEC §6.3): one view
@@ -7,27 +8,22 @@ import Store
 /// later simply appear), and the combined views: leads and contacts with their
 /// account's fields, opportunities with their account and the account's contacts.
 public enum LocalViews {
-    /// The statements that create the temporary views of `org` on a private connection.
-    public static func prelude(org: String, store: Store) throws(EngineError) -> [String] {
+    /// The views of `org`'s records: one per object with a column per field of its last describe (only
+    /// API names: a name off the grammar, from an older or hostile describe, is left out), and the combined views.
+    public static func views(org: String, store: Store) throws(EngineError) -> LocalViewSet {
         let states: [ImportObjectState]
         do { states = try store.importStates(org: org) } catch { throw EngineError(error) }
         var fieldsByObject: [String: [String]] = [:]
         for state in states {
             guard let text = state.fieldTypes, case let .object(pairs)? = try? JSONValue.parse(Data(text.utf8)) else { continue }
-            fieldsByObject[state.object] = pairs.map(\.0)
+            fieldsByObject[state.object] = pairs.map(\.0).filter(APIName.isValid)
         }
-        let orgLiteral = quote(org)
-        var statements: [String] = []
-        for object in ImportJob.defaultObjects {
-            let fields = fieldsByObject[object] ?? ["Id", "SystemModstamp"]
-            let columns = fields.map { "json_extract(r.body, '$.\($0)') AS \(identifier($0))" }.joined(separator: ", ")
-            statements.append("""
-                CREATE TEMP VIEW \(identifier(object)) AS SELECT \(columns) FROM main.local_record r
-                WHERE r.org = \(orgLiteral) AND r.object = \(quote(object)) AND r.is_deleted = 0
-                """)
+        let objects = ImportJob.defaultObjects.map { object in
+            LocalViewSet.ObjectView(name: object, object: object, fields: fieldsByObject[object] ?? ["Id", "SystemModstamp"])
         }
         let accountFields = fieldsByObject["Account"] ?? ["Id"]
         let accountColumns = accountFields.map { "a.\(identifier($0)) AS \(identifier("Account." + $0))" }.joined(separator: ", ")
+        var combined: [LocalViewSet.CombinedView] = []
         for (view, object, key) in [("lead_combined", "Lead", "ConvertedAccountId"), ("contact_combined", "Contact", "AccountId"),
                                     ("opportunity_combined", "Opportunity", "AccountId")] {
             var select = "SELECT o.*, \(accountColumns)"
@@ -37,12 +33,11 @@ public enum LocalViews {
                        FROM \(identifier("Contact")) c WHERE c.AccountId = o.AccountId) AS "Account.Contacts"
                     """
             }
-            statements.append("""
-                CREATE TEMP VIEW \(identifier(view)) AS \(select)
-                FROM \(identifier(object)) o LEFT JOIN \(identifier("Account")) a ON a.Id = o.\(identifier(key))
-                """)
+            combined.append(LocalViewSet.CombinedView(name: view, select: """
+                \(select) FROM \(identifier(object)) o LEFT JOIN \(identifier("Account")) a ON a.Id = o.\(identifier(key))
+                """))
         }
-        return statements
+        return LocalViewSet(org: org, objects: objects, combined: combined)
     }
 
     /// The names `local` offers, for help and errors.
@@ -88,6 +83,4 @@ public enum LocalViews {
     static func parse(_ body: String) -> JSONValue { (try? JSONValue.parse(Data(body.utf8))) ?? .object([]) }
 
     static func identifier(_ name: String) -> String { "\"" + name.replacingOccurrences(of: "\"", with: "\"\"") + "\"" }
-
-    static func quote(_ text: String) -> String { "'" + text.replacingOccurrences(of: "'", with: "''") + "'" }
 }
