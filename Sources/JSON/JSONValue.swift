@@ -147,8 +147,10 @@ public enum JSONValue: Sendable, Equatable {
     public static func writeString(_ s: String, to out: inout String) {
         out += "\""
         // Most strings need no escape: append them whole (appending scalar by scalar was
-        // a quarter of an import's CPU). 0xE2 leads U+2028/U+2029, which are escaped below.
-        if !s.utf8.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C || $0 == 0x7F || $0 == 0xE2 }) {
+        // a quarter of an import's CPU). 0xC2 leads the C1 controls, 0xD8 U+061C, 0xE2 the zero-width and bidi
+        // characters and LS/PS, 0xEF the BOM: all escaped below (TextSafety), so no JSON we print moves a terminal.
+        if !s.utf8.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C || $0 == 0x7F || $0 == 0xC2 || $0 == 0xD8
+                                     || $0 == 0xE2 || $0 == 0xEF }) {
             out += s
             out += "\""
             return
@@ -160,7 +162,7 @@ public enum JSONValue: Sendable, Equatable {
             case "\n": out += "\\n"
             case "\r": out += "\\r"
             case "\t": out += "\\t"
-            case _ where scalar.value < 0x20 || scalar.value == 0x7F || scalar.value == 0x2028 || scalar.value == 0x2029:
+            case _ where TextSafety.mustEscape(scalar):
                 out += String(format: "\\u%04x", scalar.value)
             default: out.unicodeScalars.append(scalar)
             }

@@ -81,7 +81,14 @@ public struct Table: Sendable, Equatable {
         return out
     }
 
-    static func csvField(_ text: String) -> String {
+    static func csvField(_ raw: String) -> String {
+        // Line breaks and tabs are CSV's to quote; other controls and invisible characters are shown escaped.
+        var text = raw
+        if raw.unicodeScalars.contains(where: { $0 != "\n" && $0 != "\r" && $0 != "\t" && TextSafety.mustEscape($0) }) {
+            text = raw.unicodeScalars.map { scalar in
+                scalar == "\n" || scalar == "\r" || scalar == "\t" ? String(scalar) : TerminalText.sanitize(String(scalar))
+            }.joined()
+        }
         guard text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" || $0 == "\r\n" })
             || text.hasPrefix(" ") || text.hasSuffix(" ")
         else { return text }

@@ -219,7 +219,7 @@ public final class ShellSession {
     /// Prints tabular data in the invocation's format.
     public func emit(_ table: Table, for invocation: Invocation) {
         switch format(for: invocation) {
-        case .table: io.stdout.write(table.rendered(width: io.terminalWidth()))
+        case .table: say(table.rendered(width: io.terminalWidth()))
         case .json: io.stdout.write(table.json.prettyPrinted() + "\n")
         case .csv: io.stdout.write(table.csv())
         }
@@ -229,7 +229,7 @@ public final class ShellSession {
     /// table shows a friendlier form.
     public func emit(_ table: Table, for invocation: Invocation, tableOverride: (Table) -> Table) {
         if format(for: invocation) == .table {
-            io.stdout.write(tableOverride(table).rendered(width: io.terminalWidth()))
+            say(tableOverride(table).rendered(width: io.terminalWidth()))
         } else {
             emit(table, for: invocation)
         }
@@ -240,8 +240,13 @@ public final class ShellSession {
         if format(for: invocation) == .json {
             io.stdout.write(value.prettyPrinted() + "\n")
         } else if !human.isEmpty {
-            io.stdout.write(human.hasSuffix("\n") ? human : human + "\n")
+            say(human.hasSuffix("\n") ? human : human + "\n")
         }
+    }
+
+    /// Human text for stdout: org data in it (names, tags, notes) is shown escaped, never obeyed by the terminal.
+    public func say(_ text: String) {
+        io.stdout.write(TerminalText.sanitizeLines(text))
     }
 
     /// A remark for the user (progress, notes): always stderr.

@@ -1,27 +1,36 @@
 import Foundation
+import JSON
 
 /// Width and cleaning of text for a terminal.
 public enum TerminalText {
-    /// Replaces control characters with visible escapes so one cell is one line.
+    /// Replaces control characters with visible escapes so one cell is one line, and bidi or
+    /// zero-width characters with `<U+202E>`, so text reads as it is.
     public static func sanitize(_ text: String) -> String {
-        guard text.unicodeScalars.contains(where: isControl) else { return text }
+        guard text.unicodeScalars.contains(where: TextSafety.mustEscape) else { return text }
         var out = String.UnicodeScalarView()
         for scalar in text.unicodeScalars {
             switch scalar {
             case "\n": out.append(contentsOf: "\\n".unicodeScalars)
             case "\r": out.append(contentsOf: "\\r".unicodeScalars)
             case "\t": out.append(contentsOf: "\\t".unicodeScalars)
-            case _ where isControl(scalar):
+            case _ where TextSafety.isControl(scalar):
                 out.append(contentsOf: String(format: "\\x%02X", scalar.value).unicodeScalars)
+            case _ where TextSafety.isInvisible(scalar):
+                out.append(contentsOf: String(format: "<U+%04X>", scalar.value).unicodeScalars)
             default: out.append(scalar)
             }
         }
         return String(out)
     }
 
-    public static func isControl(_ scalar: Unicode.Scalar) -> Bool {
-        scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value)
+    /// `sanitize` line by line: the text's own line breaks stay, everything else is shown escaped.
+    public static func sanitizeLines(_ text: String) -> String {
+        guard text.unicodeScalars.contains(where: { $0 != "\n" && TextSafety.mustEscape($0) }) else { return text }
+        return text.split(separator: "\n", omittingEmptySubsequences: false).map { sanitize(String($0)) }
+            .joined(separator: "\n")
     }
+
+    public static func isControl(_ scalar: Unicode.Scalar) -> Bool { TextSafety.isControl(scalar) }
 
     /// Columns a string takes in a terminal: wide East Asian characters and
     /// emoji take two, combining marks none.

@@ -39,7 +39,7 @@ enum CheckCommand {
             let items = try await run(scope: scope, session)
             let table = Table(columns: ["check", "status", "detail", "fix"], rows: items.map(\.row))
             if session.format(for: invocation) == .table {
-                session.io.stdout.write(items.map { item in
+                session.say(items.map { item in
                     var text = "\(item.status.rawValue.padding(toLength: 8, withPad: " ", startingAt: 0))\(item.name)"
                     if !item.detail.isEmpty { text += ": \(TerminalText.sanitize(item.detail))" }
                     if !item.fix.isEmpty && item.status != .pass { text += "\n        fix: \(item.fix)" }

@@ -261,7 +261,7 @@ enum InspectCommands {
             case .json: session.io.stdout.write(JSONValue.object(pairs).prettyPrinted() + "\n")
             case .csv: session.io.stdout.write(Table(columns: pairs.map(\.0), rows: [pairs.map(\.1)]).csv())
             case .table:
-                session.io.stdout.write(Table(columns: ["field", "value"],
+                session.say(Table(columns: ["field", "value"],
                                               rows: pairs.map { [.string($0.0), $0.1] }).rendered(width: session.io.terminalWidth()))
             }
             return .done

@@ -212,7 +212,7 @@ enum SessionCommands {
             if session.format(for: invocation) == .json {
                 session.io.stdout.write(JSONValue.string(text).serialized() + "\n")
             } else {
-                session.io.stdout.write(text + "\n")
+                session.say(text + "\n")
             }
             return .done
         })

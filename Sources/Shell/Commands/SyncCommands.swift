@@ -299,7 +299,7 @@ enum SyncCommands {
             let change = changes(object.schemaChanges)
             if change != .null { text += "\(object.object) describe changes: \(ImportJob.describeChanges(change))\n" }
         }
-        session.io.stdout.write(text)
+        session.say(text)
         return .done
     }
 
@@ -338,7 +338,11 @@ enum SyncCommands {
                 case .csv, .table:
                     let pairs = RecordFlattening.flatten(record)
                     let table = Table(columns: ["field", "value"], rows: pairs.map { [.string($0.0), $0.1] })
-                    session.io.stdout.write(session.format(for: invocation) == .csv ? table.csv() : table.rendered(width: session.io.terminalWidth()))
+                    if session.format(for: invocation) == .csv {
+                        session.io.stdout.write(table.csv())
+                    } else {
+                        session.say(table.rendered(width: session.io.terminalWidth()))
+                    }
                 }
                 return .done
             }

@@ -1,0 +1,188 @@
+"""Attacks on the real sfsh binary from a hostile server (issue 18).
+
+A small hostile server over loopback stands in front of a standalone sfsim:
+it forwards every request and, per test, rewrites one answer the way an
+attacker controlling the endpoint would (a describe naming a field with SQL in
+it, a record with terminal escapes, an endless or huge or slow body, a query
+that never says done). Each test reproduces the attack and proves it fails.
+
+Run: python Tests/security/test_hostile.py PATH_TO_SFSH PATH_TO_SFSIM
+"""
+
+import gzip
+import http.server
+import json
+import os
+import shutil
+import socketserver
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import unittest
+import zlib
+
+import requests
+
+SFSH = os.path.abspath(sys.argv.pop(1) if len(sys.argv) > 1 else ".build/debug/sfsh")
+SFSIM = os.path.abspath(sys.argv.pop(1) if len(sys.argv) > 1 else ".build/debug/sfsim")
+
+INJECTION = ("a') AS a FROM main.local_record r; UPDATE main.org SET instance_url = 'https://attacker.example' "
+             "WHERE alias = 'prod'; SELECT ('")
+
+
+class Hostile(socketserver.ThreadingMixIn, http.server.HTTPServer):
+    """Forwards to sfsim; `rewrite(handler, path, status, headers, body)` may answer instead."""
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(self, upstream):
+        self.upstream = upstream
+        self.rewrite = None
+        self.requests = []
+        super().__init__(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.serve_forever, daemon=True).start()
+
+    @property
+    def url(self):
+        return f"http://127.0.0.1:{self.server_address[1]}"
+
+
+class Handler(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *args):
+        pass
+
+    def forward(self):
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else None
+        self.server.requests.append((self.command, self.path))
+        headers = {k: v for k, v in self.headers.items() if k.lower() not in ("host", "accept-encoding", "content-length")}
+        upstream = requests.request(self.command, self.server.upstream + self.path, data=body, headers=headers,
+                                    timeout=60, allow_redirects=False)
+        answer = (upstream.status_code, {k: v for k, v in upstream.headers.items()
+                                         if k.lower() not in ("content-encoding", "content-length", "transfer-encoding",
+                                                              "connection")}, upstream.content)
+        if self.server.rewrite:
+            if self.server.rewrite(self, self.path, *answer) is True:
+                return
+        self.send(*answer)
+
+    def send(self, status, headers, body):
+        self.send_response(status)
+        for key, value in headers.items():
+            self.send_header(key, value)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    do_GET = do_POST = do_PATCH = do_DELETE = do_PUT = forward
+
+
+class HostileServerTests(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.sims = []
+        cls.prod = cls.start_sim(seed=3)
+        cls.evil_sim = cls.start_sim(seed=4)
+
+    @classmethod
+    def start_sim(cls, seed):
+        sim = subprocess.Popen([SFSIM, "--control", "--quiet", "--seed", str(seed), "--contacts", "40", "--leads", "20",
+                                "--accounts", "10", "--opportunities", "10"],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        line = sim.stdout.readline()
+        if not line:
+            raise RuntimeError("sfsim did not start: " + sim.stderr.read())
+        cls.sims.append(sim)
+        return json.loads(line)
+
+    @classmethod
+    def tearDownClass(cls):
+        for sim in cls.sims:
+            sim.terminate()
+            sim.wait(timeout=10)
+
+    def setUp(self):
+        self.home = tempfile.mkdtemp(prefix="sfsh-hostile-")
+        os.chmod(self.home, 0o700)
+        self.addCleanup(shutil.rmtree, self.home, True)
+        self.server = Hostile(self.evil_sim["instance_url"])
+        self.addCleanup(self.server.server_close)
+        self.addCleanup(self.server.shutdown)
+        self.sfsh(f"login --token {self.prod['access_token']} --instance {self.prod['instance_url']} --alias prod")
+        self.sfsh(f"login --token {self.evil_sim['access_token']} --instance {self.server.url} --alias evil")
+
+    def sfsh(self, commands, check=True, timeout=120, org=None):
+        argv = [SFSH, "--home", self.home] + (["--org", org] if org else []) + ["-c", commands]
+        result = subprocess.run(argv, capture_output=True, text=True, timeout=timeout)
+        if check and result.returncode != 0:
+            self.fail(f"sfsh -c {commands!r} exited {result.returncode}:\n{result.stdout}\n{result.stderr}")
+        return result
+
+    def prod_instance(self):
+        orgs = json.loads(self.sfsh("orgs --json").stdout)
+        return next(o for o in orgs if o["alias"] == "prod")["instance_url"]
+
+    # §1: SQL from a describe.
+    def test_a_describe_cannot_write_into_the_home(self):
+        def inject(handler, path, status, headers, body):
+            if path.endswith("/sobjects/Contact/describe") and status == 200:
+                describe = json.loads(body)
+                describe["fields"].append(dict(describe["fields"][-1], name=INJECTION, label="x"))
+                handler.send(status, headers, json.dumps(describe).encode())
+                return True
+        self.server.rewrite = inject
+        result = self.sfsh("sync import", check=False, org="evil")
+        self.assertNotEqual(result.returncode, 0, result.stderr)
+        self.assertIn("is not a Salesforce API name", result.stderr)
+        self.sfsh("local 'SELECT 1'", check=False, org="evil")
+        described = self.sfsh("describe Contact", check=False, org="evil")
+        self.assertNotEqual(described.returncode, 0)
+        self.assertIn("is not a Salesforce API name", described.stderr)
+        self.assertEqual(self.prod_instance(), self.prod["instance_url"])
+
+    # §2: `local` prints no secret.
+    def test_local_reads_the_views_and_nothing_else(self):
+        self.sfsh("set client_secret SHOULD-NOT-PRINT")
+        self.sfsh("sync import --objects Contact", org="prod")
+        self.sfsh("sync import --objects Contact", org="evil")
+        for sql in ["SELECT alias, access_token, refresh_token, client_secret FROM org",
+                    "SELECT value FROM setting",
+                    "SELECT body FROM local_record",
+                    "WITH Contact AS (SELECT * FROM main.local_record) SELECT * FROM Contact",
+                    "SELECT sql FROM sqlite_temp_master"]:
+            result = self.sfsh(f'local "{sql}"', check=False, org="evil")
+            self.assertEqual(result.returncode, 2, f"{sql}: {result.stdout}{result.stderr}")
+            for secret in (self.prod["access_token"], self.evil_sim["access_token"], "SHOULD-NOT-PRINT"):
+                self.assertNotIn(secret, result.stdout + result.stderr)
+        counts = self.sfsh("local 'SELECT COUNT(*) AS n FROM Contact' --csv", org="evil").stdout
+        self.assertEqual(counts, "n\n40\n")
+
+    # §3: org data never moves the terminal.
+    def test_org_data_is_shown_escaped(self):
+        nasty = "Evil\x1b]0;pwned\x07\x1b[2J\u009b31m\u202etxt.exe\u200b"
+        headers = {"Authorization": "Bearer " + self.prod["access_token"]}
+        created = requests.post(self.prod["instance_url"] + "/services/data/v59.0/sobjects/Contact", headers=headers,
+                                json={"LastName": nasty, "FirstName": nasty, "Title": nasty, "Email": "evil@example.com"},
+                                timeout=30).json()
+        contact = created["id"]
+        self.sfsh("set levitate.tag_fields Title", org="prod")
+        self.sfsh("sync contacts", org="prod")
+        for command in [f"preview contact {contact}", f"preview contact {contact} --json", f"contacts show {contact}",
+                        f"contacts show {contact} --json", "contacts Evil", f"get Contact {contact}",
+                        f"SELECT Id, LastName, Title FROM Contact WHERE Id = '{contact}'",
+                        f"SELECT Id, LastName FROM Contact WHERE Id = '{contact}' --csv",
+                        f"log note {contact} 'called \x1b[2J back'", "activities", "activities --json"]:
+            result = self.sfsh(command, check=False, org="prod")
+            shown = result.stdout + result.stderr
+            for bad in ("\x1b", "\x07", "\u009b", "\u202e", "\u200b"):
+                self.assertNotIn(bad, shown, f"{command}: {shown!r}")
+            if not command.startswith("activities"):
+                self.assertIn("Evil", shown, f"{command} exited {result.returncode}: {shown!r}")
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
