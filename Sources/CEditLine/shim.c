@@ -135,6 +135,10 @@ void sfsh_install_sigint_handler(void) {
     sigaction(SIGINT, &action, NULL);
 }
 
+int sfsh_sigint_pending(void) {
+    return sigint_flag;
+}
+
 int sfsh_take_sigint(void) {
     int was = sigint_flag;
     sigint_flag = 0;

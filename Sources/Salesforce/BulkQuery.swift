@@ -69,12 +69,18 @@ extension SalesforceClient {
         try BulkQueryJob.parse(try await json("GET", "jobs/query/\(Self.pathSegment(id))"), doing: "polling query job \(id)")
     }
 
+    /// The most one result chunk of `maxRecords` rows may hold: 16 KB a row (wide rows with long text are
+    /// rare), at least the REST bound and at most 1 GB, held whole only up to that.
+    public static func resultChunkLimit(_ maxRecords: Int) -> Int {
+        min(1 << 30, max(HTTPRequest.restResponseLimit, maxRecords.multipliedReportingOverflow(by: 16 << 10).partialValue))
+    }
+
     /// One chunk of a complete job's result, from `locator` (nil: the first).
     public func queryResults(_ id: String, locator: String?, maxRecords: Int) async throws(SalesforceError) -> BulkResultChunk {
         var query = [("maxRecords", String(maxRecords))]
         if let locator { query.append(("locator", locator)) }
         let response = try await send("GET", "jobs/query/\(Self.pathSegment(id))/results", query: query,
-                                      headers: [("Accept", "text/csv")])
+                                      headers: [("Accept", "text/csv")], maxResponseBytes: Self.resultChunkLimit(maxRecords))
         guard let countText = response.header("Sforce-NumberOfRecords"), let count = Int(countText.trimmingCharacters(in: .whitespaces)),
               count >= 0 else {
             throw SalesforceError(kind: .protocolViolation,

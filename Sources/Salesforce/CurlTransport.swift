@@ -9,20 +9,47 @@ import Foundation
 /// variables (libcurl reads `https_proxy`, `no_proxy`, …); gzip is accepted.
 public final class CurlTransport: HTTPTransport, @unchecked Sendable {
     private let worker: CurlWorker
+    private let limits: TransferLimits
 
-    public init(connectTimeout: TimeInterval = 15) {
+    /// - Parameters:
+    ///   - stallSeconds: a request whose answer moves slower than 32 bytes/s for this long is given up
+    ///     (a server that drips a byte a second holds no one for minutes).
+    ///   - isInterrupted: asked while a request is in flight (Ctrl-C); true aborts it.
+    public init(connectTimeout: TimeInterval = 15, stallSeconds: Int = 30,
+                isInterrupted: @escaping @Sendable () -> Bool = { false }) {
         worker = CurlWorker(connectTimeout: connectTimeout)
+        limits = TransferLimits(stallSeconds: max(1, stallSeconds), isInterrupted: isInterrupted)
     }
 
     public func send(_ request: HTTPRequest) async throws(TransportError) -> HTTPResponse {
-        let result: Result<HTTPResponse, TransportError> = await withCheckedContinuation { continuation in
-            worker.enqueue { handle in
-                continuation.resume(returning: handle?.perform(request)
-                    ?? .failure(.connection(url: EasyHandle.redacted(request.url), reason: "libcurl could not create a handle")))
+        let cancelled = CancelFlag()
+        let limits = self.limits
+        let result: Result<HTTPResponse, TransportError> = await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                worker.enqueue { handle in
+                    continuation.resume(returning: handle?.perform(request, limits: limits, cancelled: cancelled)
+                        ?? .failure(.connection(url: EasyHandle.redacted(request.url), reason: "libcurl could not create a handle")))
+                }
             }
+        } onCancel: {
+            cancelled.set()
         }
         return try result.get()
     }
+}
+
+/// What every transfer of a transport is held to.
+struct TransferLimits: Sendable {
+    var stallSeconds: Int
+    var isInterrupted: @Sendable () -> Bool
+}
+
+/// Set when the task that sent a request is cancelled; read by the transfer's progress callback.
+final class CancelFlag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = false
+    func set() { lock.withLock { value = true } }
+    var isSet: Bool { lock.withLock { value } }
 }
 
 /// The thread that owns the easy handle.
@@ -77,12 +104,23 @@ private final class EasyHandle {
     final class Sink {
         var body = Data()
         var headers: [(String, String)] = []
+        var limit = 0
+        var overflowed = false
+        var interrupted = false
+        var limits: TransferLimits
+        var cancelled: CancelFlag
+
+        init(limit: Int, limits: TransferLimits, cancelled: CancelFlag) {
+            self.limit = limit
+            self.limits = limits
+            self.cancelled = cancelled
+        }
     }
 
-    func perform(_ request: HTTPRequest) -> Result<HTTPResponse, TransportError> {
+    func perform(_ request: HTTPRequest, limits: TransferLimits, cancelled: CancelFlag) -> Result<HTTPResponse, TransportError> {
         // reset keeps the connection cache, so keep-alive survives between requests.
         curl_easy_reset(handle)
-        let sink = Sink()
+        let sink = Sink(limit: request.maxResponseBytes, limits: limits, cancelled: cancelled)
         let context = Unmanaged.passUnretained(sink).toOpaque()
         var headerList: UnsafeMutablePointer<curl_slist>?
         defer { curl_slist_free_all(headerList) }
@@ -106,6 +144,22 @@ private final class EasyHandle {
         sfsh_curl_set_string(handle, CURLOPT_ACCEPT_ENCODING, "")
         sfsh_curl_set_long(handle, CURLOPT_TIMEOUT_MS, Int(request.timeout * 1000))
         sfsh_curl_set_long(handle, CURLOPT_CONNECTTIMEOUT_MS, Int(connectTimeout * 1000))
+        // Slower than 32 bytes/s for `stallSeconds`: given up, and reported as stalled.
+        sfsh_curl_set_long(handle, CURLOPT_LOW_SPEED_LIMIT, 32)
+        sfsh_curl_set_long(handle, CURLOPT_LOW_SPEED_TIME, limits.stallSeconds)
+        // A declared length past the limit is refused before any byte; an undeclared one is cut off in the sink.
+        sfsh_curl_set_off(handle, CURLOPT_MAXFILESIZE_LARGE, curl_off_t(request.maxResponseBytes))
+        sfsh_curl_set_long(handle, CURLOPT_NOPROGRESS, 0)
+        sfsh_curl_set_progress(handle) { context, _, _, _, _ in
+            guard let context else { return 0 }
+            let sink = Unmanaged<Sink>.fromOpaque(context).takeUnretainedValue()
+            if sink.cancelled.isSet || sink.limits.isInterrupted() {
+                sink.interrupted = true
+                return 1
+            }
+            return 0
+        }
+        sfsh_curl_set_pointer(handle, CURLOPT_XFERINFODATA, context)
         if request.method == "HEAD" { sfsh_curl_set_long(handle, CURLOPT_NOBODY, 1) }
         if let body = request.body {
             sfsh_curl_set_off(handle, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(body.count))
@@ -119,6 +173,11 @@ private final class EasyHandle {
             // WRITEDATA is always the sink (set below), so the context is never nil.
             guard let context else { return 0 }
             let sink = Unmanaged<Sink>.fromOpaque(context).takeUnretainedValue()
+            // Decompressed bytes arrive here, so a gzip bomb stops at the limit too.
+            if sink.body.count + size * count > sink.limit {
+                sink.overflowed = true
+                return 0
+            }
             if let data { sink.body.append(UnsafeRawPointer(data).assumingMemoryBound(to: UInt8.self), count: size * count) }
             return size * count
         }
@@ -139,18 +198,35 @@ private final class EasyHandle {
         }
         sfsh_curl_set_pointer(handle, CURLOPT_HEADERDATA, context)
 
+        let started = Date()
         let code = curl_easy_perform(handle)
         guard code == CURLE_OK else {
-            let reason = String(cString: curl_easy_strerror(code))
-            if code == CURLE_OPERATION_TIMEDOUT { return .failure(.timedOut(url: Self.redacted(request.url))) }
-            if code == CURLE_URL_MALFORMAT || code == CURLE_UNSUPPORTED_PROTOCOL {
-                return .failure(.invalidRequest("\(reason): \(Self.redacted(request.url))"))
-            }
-            return .failure(.connection(url: Self.redacted(request.url), reason: reason))
+            return .failure(Self.failure(code, url: Self.redacted(request.url), sink: sink, request: request, limits: limits,
+                                         elapsed: Date().timeIntervalSince(started)))
         }
         var status = 0
         sfsh_curl_get_long(handle, CURLINFO_RESPONSE_CODE, &status)
         return .success(HTTPResponse(status: status, headers: sink.headers, body: sink.body))
+    }
+
+    /// Why a transfer failed, from libcurl's code and what the callbacks saw.
+    static func failure(_ code: CURLcode, url: String, sink: Sink, request: HTTPRequest, limits: TransferLimits,
+                        elapsed: TimeInterval) -> TransportError {
+        let reason = String(cString: curl_easy_strerror(code))
+        if sink.overflowed || code == CURLE_FILESIZE_EXCEEDED { return .tooLarge(url: url, limit: request.maxResponseBytes) }
+        if sink.interrupted || code == CURLE_ABORTED_BY_CALLBACK { return .interrupted(url: url) }
+        switch code {
+        case CURLE_OPERATION_TIMEDOUT:
+            // libcurl says "timed out" for the low-speed limit too; the elapsed time tells them apart.
+            return elapsed >= request.timeout - 0.5 ? .timedOut(url: url) : .stalled(url: url, seconds: limits.stallSeconds)
+        case CURLE_URL_MALFORMAT, CURLE_UNSUPPORTED_PROTOCOL:
+            return .invalidRequest("\(reason): \(url)")
+        case CURLE_PEER_FAILED_VERIFICATION, CURLE_SSL_CACERT_BADFILE, CURLE_SSL_CERTPROBLEM, CURLE_SSL_ISSUER_ERROR,
+             CURLE_SSL_PINNEDPUBKEYNOTMATCH, CURLE_SSL_INVALIDCERTSTATUS:
+            return .insecure(url: url, reason: reason)
+        default:
+            return .connection(url: url, reason: reason)
+        }
     }
 
     /// The URL without its query, which may carry tokens or SOQL.

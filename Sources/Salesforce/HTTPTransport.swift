@@ -12,15 +12,22 @@ public struct HTTPRequest: Sendable {
     /// re-sends a request by itself when a reused connection dies before any answer
     /// byte (it cannot tell whether the server acted), but never on a fresh one.
     public var freshConnection: Bool
+    /// The most the answer's body may hold, decompressed: larger answers are cut off and refused.
+    public var maxResponseBytes: Int
+
+    /// What a Salesforce REST answer can legitimately be: a describe of a wide object is a few MB, a
+    /// query page at most 2,000 records (fewer when they are wide), an error a few KB.
+    public static let restResponseLimit = 64 << 20
 
     public init(method: String = "GET", url: String, headers: [(String, String)] = [], body: Data? = nil,
-                timeout: TimeInterval = 120, freshConnection: Bool = false) {
+                timeout: TimeInterval = 120, freshConnection: Bool = false, maxResponseBytes: Int = restResponseLimit) {
         self.method = method
         self.url = url
         self.headers = headers
         self.body = body
         self.timeout = timeout
         self.freshConnection = freshConnection
+        self.maxResponseBytes = maxResponseBytes
     }
 }
 
@@ -49,12 +56,25 @@ public enum TransportError: Error, Sendable, Equatable, CustomStringConvertible 
     /// Could not connect, or the connection dropped mid-exchange.
     case connection(url: String, reason: String)
     case invalidRequest(String)
+    /// The server's certificate could not be verified (never retried: it will not verify next time either).
+    case insecure(url: String, reason: String)
+    /// The answer grew past the request's `maxResponseBytes` (decompressed), so it was cut off.
+    case tooLarge(url: String, limit: Int)
+    /// The server sent (almost) nothing for `seconds`: a stalled or dripping connection.
+    case stalled(url: String, seconds: Int)
+    /// Ctrl-C, or the task was cancelled, while the request was in flight.
+    case interrupted(url: String)
 
     public var description: String {
         switch self {
         case let .timedOut(url): "timed out waiting for \(url)"
         case let .connection(url, reason): "network error talking to \(url): \(reason)"
         case let .invalidRequest(reason): "invalid request: \(reason)"
+        case let .insecure(url, reason): "the TLS certificate of \(url) could not be verified: \(reason)"
+        case let .tooLarge(url, limit):
+            "the answer from \(url) is larger than \(limit >> 20) MB (decompressed), more than Salesforce sends for that request"
+        case let .stalled(url, seconds): "\(url) sent almost nothing for \(seconds) s; gave up on it"
+        case let .interrupted(url): "interrupted while waiting for \(url)"
         }
     }
 }

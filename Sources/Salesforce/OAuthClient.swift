@@ -54,7 +54,8 @@ public struct OAuthClient: Sendable {
         let request = HTTPRequest(method: "POST", url: loginURL + path,
                                   headers: [("Content-Type", "application/x-www-form-urlencoded"),
                                             ("Accept", "application/json")],
-                                  body: Data(SalesforceClient.formEncode(form).utf8), timeout: 60)
+                                  body: Data(SalesforceClient.formEncode(form).utf8), timeout: 60,
+                                  maxResponseBytes: 1 << 20)
         try meter.admit(method: "POST", path: path)
         let started = Date()
         let outcome: Result<HTTPResponse, TransportError>
@@ -67,7 +68,7 @@ public struct OAuthClient: Sendable {
         case let .failure(error):
             try meter.record(CallRecord(method: "POST", path: path, status: 0,
                                         duration: Date().timeIntervalSince(started), usage: nil))
-            throw SalesforceError(kind: .unavailable, message: error.description)
+            throw SalesforceError(error)
         }
     }
 

@@ -181,7 +181,8 @@ public final class SalesforceClient: @unchecked Sendable {
     /// transient failures when `idempotent`. Non-2xx answers become errors.
     public func send(_ method: String, _ path: String, query: [(String, String)] = [], body: Data? = nil,
                      headers: [(String, String)] = [], idempotent: Bool? = nil,
-                     accept: Set<Int> = []) async throws(SalesforceError) -> HTTPResponse {
+                     accept: Set<Int> = [], maxResponseBytes: Int = HTTPRequest.restResponseLimit)
+        async throws(SalesforceError) -> HTTPResponse {
         if path.hasPrefix("http://") || path.hasPrefix("https://") { try checkAbsolute(path) }
         let mayRetry = idempotent ?? ["GET", "HEAD", "DELETE"].contains(method)
         var refreshed = false
@@ -194,7 +195,7 @@ public final class SalesforceClient: @unchecked Sendable {
             if body != nil { all.append(("Content-Type", "application/json")) }
             // A request that must not run twice never rides a reused connection (see HTTPRequest.freshConnection).
             let request = HTTPRequest(method: method, url: url(path, query: query), headers: all, body: body,
-                                      timeout: timeout, freshConnection: !mayRetry)
+                                      timeout: timeout, freshConnection: !mayRetry, maxResponseBytes: maxResponseBytes)
             let recordedPath = Self.pathOnly(request.url)
             try meter.admit(method: method, path: recordedPath)
             let started = Date()
@@ -228,7 +229,7 @@ public final class SalesforceClient: @unchecked Sendable {
                 CallTally.current?.add()
                 try meter.record(CallRecord(method: method, path: recordedPath, status: 0, duration: duration,
                                             usage: nil))
-                error = SalesforceError(kind: .unavailable, message: transportError.description)
+                error = SalesforceError(transportError)
             }
             // A locked row was not written, so even a create may be tried again.
             let retryable = error.isTransient && (mayRetry || error.code == "UNABLE_TO_LOCK_ROW")

@@ -20,6 +20,10 @@ public struct SalesforceError: Error, Sendable, Equatable, CustomStringConvertib
         case budgetExhausted
         /// The call was made but could not be recorded in the ledger.
         case ledger
+        /// The server's TLS certificate did not verify: never retried, never skipped.
+        case insecure
+        /// Ctrl-C (or a cancelled task) stopped the request in flight.
+        case interrupted
     }
 
     public var kind: Kind

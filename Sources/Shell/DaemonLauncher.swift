@@ -32,7 +32,8 @@ public enum DaemonLauncher {
             return ExitStatus.failure.rawValue
         }
         let clock = SystemClock()
-        let connector = OrgConnector(store: store, transport: CurlTransport(), clock: clock)
+        let connector = OrgConnector(store: store, transport: CurlTransport(stallSeconds: Launcher.stallSeconds(environment)),
+                                     clock: clock)
         let lock = NSLock()
         let log: @Sendable (DaemonEvent) -> Void = { event in
             let line = options.json ? event.json(at: clock.now()).serialized() : TerminalText.sanitize(event.text(at: clock.now()))

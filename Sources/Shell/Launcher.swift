@@ -1,4 +1,6 @@
+import CEditLine
 import Foundation
+import Salesforce
 import Store
 
 /// What the `sfsh` command line asked for.
@@ -23,13 +25,21 @@ public enum Launcher {
         return code
     }
 
+    /// `SFSH_STALL_SECONDS` (1–600, default 30): how long a server may send almost nothing before a request
+    /// is given up (each retry gets as long again).
+    static func stallSeconds(_ environment: [String: String]) -> Int {
+        environment["SFSH_STALL_SECONDS"].flatMap { Int($0) }.map { min(600, max(1, $0)) } ?? 30
+    }
+
     static func start(_ options: LaunchOptions, environment: [String: String]) async -> (Int32, ShellSession?) {
         let io = ShellIO.process(environment: environment)
         let home = SfshHome.resolve(option: options.home, environment: environment)
         let session: ShellSession
         do {
             let store = try Store(home: home)
-            session = try ShellSession(table: Commands.table, store: store, io: io)
+            session = try ShellSession(table: Commands.table, store: store, io: io,
+                                       transport: CurlTransport(stallSeconds: Self.stallSeconds(environment),
+                                                                isInterrupted: { sfsh_sigint_pending() != 0 }))
         } catch {
             io.stderr.write("sfsh: error: \(error.description)\n")
             return (ExitStatus.failure.rawValue, nil)

@@ -63,6 +63,12 @@ public struct EngineError: Error, Sendable, Equatable, CustomStringConvertible {
             hint = "check the network and the instance URL, then try again"
         case .refused:
             kind = .usage
+        case .insecure:
+            kind = .unavailable
+            hint = "sfsh never skips certificate checks: use the org's own https URL (a proxy that re-signs TLS needs "
+                + "its CA in the system's trust store)"
+        case .interrupted:
+            kind = .failure
         case .ledger:
             kind = .failure
             hint = "the sfsh database must be writable: check the disk and the home directory"

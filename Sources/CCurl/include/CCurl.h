@@ -30,6 +30,13 @@ typedef size_t (*sfsh_curl_data_fn)(char *data, size_t size, size_t count, void 
 static inline CURLcode sfsh_curl_set_callback(CURL *handle, CURLoption option, sfsh_curl_data_fn value) {
     return curl_easy_setopt(handle, option, value);
 }
+typedef int (*sfsh_curl_progress_fn)(void *context, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
+                                     curl_off_t ulnow);
+
+/// For XFERINFOFUNCTION: a non-zero answer aborts the transfer (CURLE_ABORTED_BY_CALLBACK).
+static inline CURLcode sfsh_curl_set_progress(CURL *handle, sfsh_curl_progress_fn value) {
+    return curl_easy_setopt(handle, CURLOPT_XFERINFOFUNCTION, value);
+}
 /// For infos that answer a `long` (RESPONSE_CODE).
 static inline CURLcode sfsh_curl_get_long(CURL *handle, CURLINFO info, long *value) {
     return curl_easy_getinfo(handle, info, value);

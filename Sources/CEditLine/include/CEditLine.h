@@ -42,5 +42,7 @@ void sfsh_mark_reader_thread(void);
 void sfsh_install_sigint_handler(void);
 /// Returns whether SIGINT arrived since the last call, and clears the flag.
 int sfsh_take_sigint(void);
+/// Whether Ctrl-C was pressed and not yet taken (read from any thread; does not clear it).
+int sfsh_sigint_pending(void);
 
 #endif
