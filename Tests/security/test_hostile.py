@@ -15,6 +15,7 @@ import json
 import os
 import shutil
 import socketserver
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -43,6 +44,9 @@ class Hostile(socketserver.ThreadingMixIn, http.server.HTTPServer):
         self.requests = []
         super().__init__(("127.0.0.1", 0), Handler)
         threading.Thread(target=self.serve_forever, daemon=True).start()
+
+    def handle_error(self, request, client_address):
+        pass  # sfsh hanging up on an answer it refuses is the point of these tests
 
     @property
     def url(self):
@@ -115,9 +119,10 @@ class HostileServerTests(unittest.TestCase):
         self.sfsh(f"login --token {self.prod['access_token']} --instance {self.prod['instance_url']} --alias prod")
         self.sfsh(f"login --token {self.evil_sim['access_token']} --instance {self.server.url} --alias evil")
 
-    def sfsh(self, commands, check=True, timeout=120, org=None):
+    def sfsh(self, commands, check=True, timeout=120, org=None, env=None):
         argv = [SFSH, "--home", self.home] + (["--org", org] if org else []) + ["-c", commands]
-        result = subprocess.run(argv, capture_output=True, text=True, timeout=timeout)
+        result = subprocess.run(argv, capture_output=True, text=True, timeout=timeout,
+                                env=dict(os.environ, **(env or {})))
         if check and result.returncode != 0:
             self.fail(f"sfsh -c {commands!r} exited {result.returncode}:\n{result.stdout}\n{result.stderr}")
         return result
@@ -183,6 +188,96 @@ class HostileServerTests(unittest.TestCase):
             if not command.startswith("activities"):
                 self.assertIn("Evil", shown, f"{command} exited {result.returncode}: {shown!r}")
 
+    def peak_rss_mb(self, commands, org):
+        """Runs sfsh under /usr/bin/time; returns (result, peak resident MB)."""
+        argv = ["/usr/bin/time", "-f", "%M", SFSH, "--home", self.home, "--org", org, "-c", commands]
+        result = subprocess.run(argv, capture_output=True, text=True, timeout=120)
+        return result, int(result.stderr.strip().splitlines()[-1]) / 1024
+
+    # §4: no answer is held past its bound.
+    def test_a_huge_body_is_refused_at_its_bound(self):
+        def huge(handler, path, status, headers, body):
+            if path.endswith("/limits"):
+                handler.send_response(200)
+                handler.send_header("Content-Type", "application/json")
+                handler.send_header("Connection", "close")
+                handler.end_headers()
+                block = b" " * (1 << 20)
+                try:
+                    handler.wfile.write(b"{")
+                    for _ in range(200):
+                        handler.wfile.write(block)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass
+                handler.close_connection = True
+                return True
+        self.server.rewrite = huge
+        result, peak = self.peak_rss_mb("limits", org="evil")
+        self.assertNotEqual(result.returncode, 0)
+        self.assertIn("larger than 64 MB", result.stderr)
+        self.assertLess(peak, 250, f"peak {peak:.0f} MB")
+
+    def test_a_gzip_bomb_stops_at_the_bound(self):
+        packer = zlib.compressobj(9, zlib.DEFLATED, 31)
+        block = b" " * (1 << 20)
+        bomb = b"".join(packer.compress(block) for _ in range(1024)) + packer.flush()
+        self.assertLess(len(bomb), 2 << 20)
+
+        def gzipped(handler, path, status, headers, body):
+            if path.endswith("/limits"):
+                handler.send(200, {"Content-Type": "application/json", "Content-Encoding": "gzip"}, bomb)
+                return True
+        self.server.rewrite = gzipped
+        result, peak = self.peak_rss_mb("limits", org="evil")
+        self.assertNotEqual(result.returncode, 0)
+        self.assertIn("larger than 64 MB", result.stderr)
+        self.assertLess(peak, 250, f"peak {peak:.0f} MB for a gzip body of {len(bomb)} bytes")
+
+    # §6: a server that drips is given up per attempt, not waited on for minutes.
+    def test_a_dripping_server_is_given_up(self):
+        def drip(handler, path, status, headers, body):
+            if path.endswith("/limits"):
+                handler.send_response(200)
+                handler.send_header("Content-Type", "application/json")
+                handler.send_header("Content-Length", "1000")
+                handler.end_headers()
+                try:
+                    for _ in range(1000):
+                        handler.wfile.write(b" ")
+                        handler.wfile.flush()
+                        time.sleep(1)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass
+                return True
+        self.server.rewrite = drip
+        started = time.monotonic()
+        result = self.sfsh("limits", check=False, org="evil", env={"SFSH_STALL_SECONDS": "2"}, timeout=120)
+        elapsed = time.monotonic() - started
+        self.assertEqual(result.returncode, 5, result.stderr)
+        self.assertIn("sent almost nothing for 2 s", result.stderr)
+        self.assertLess(elapsed, 40)
+
+    # §6: a certificate that does not verify is not retried as if the network were down.
+    def test_tls_failures_are_final(self):
+        keys = tempfile.mkdtemp(prefix="sfsh-tls-")
+        self.addCleanup(shutil.rmtree, keys, True)
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
+                        "-keyout", os.path.join(keys, "key.pem"), "-out", os.path.join(keys, "cert.pem")],
+                       check=True, capture_output=True)
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(os.path.join(keys, "cert.pem"), os.path.join(keys, "key.pem"))
+        server = Hostile(self.evil_sim["instance_url"])
+        server.socket = context.wrap_socket(server.socket, server_side=True)
+        self.addCleanup(server.server_close)
+        self.addCleanup(server.shutdown)
+        started = time.monotonic()
+        result = self.sfsh(f"login --token 00Dx!y --instance https://127.0.0.1:{server.server_address[1]} --alias tls",
+                           check=False)
+        self.assertEqual(result.returncode, 5, result.stderr)
+        self.assertIn("could not be verified", result.stderr)
+        self.assertIn("never skips certificate checks", result.stderr)
+        self.assertNotIn("attempts", result.stderr)
+        self.assertLess(time.monotonic() - started, 10)
 
 if __name__ == "__main__":
     unittest.main(verbosity=2)
