@@ -409,6 +409,7 @@ public struct QueryRecords: AsyncSequence, Sendable {
         var index = 0
         var next: String?
         var started = false
+        var paging: QueryPaging?
         /// The query's totalSize, known after the first page.
         public private(set) var totalSize: Int?
 
@@ -419,6 +420,7 @@ public struct QueryRecords: AsyncSequence, Sendable {
                     started = true
                     page = try await source.client.query(source.soql, all: source.all, batchSize: source.batchSize)
                     totalSize = page.totalSize
+                    paging = QueryPaging(totalSize: page.totalSize)
                 } else if let url = next {
                     page = try await source.client.nextPage(url, batchSize: source.batchSize)
                 } else {
@@ -426,7 +428,7 @@ public struct QueryRecords: AsyncSequence, Sendable {
                 }
                 buffer = page.records
                 index = 0
-                next = page.done ? nil : page.nextRecordsUrl
+                next = try paging?.next(after: page)
                 if buffer.isEmpty && next == nil { return nil }
             }
             defer { index += 1 }

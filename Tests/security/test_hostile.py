@@ -278,6 +278,32 @@ class HostileServerTests(unittest.TestCase):
         self.assertIn("never skips certificate checks", result.stderr)
         self.assertNotIn("attempts", result.stderr)
         self.assertLess(time.monotonic() - started, 10)
+    # §9: a query that never says done.
+    def test_a_query_that_never_ends_is_stopped(self):
+        record = {"attributes": {"type": "Contact"}, "Id": "003000000000001AAA"}
+
+        def endless(handler, path, status, headers, body):
+            if "/query" in path:
+                page = {"totalSize": 10_000_000, "done": False, "nextRecordsUrl": "/services/data/v59.0/query/01gLOOP-2000",
+                        "records": [record]}
+                handler.send(200, {"Content-Type": "application/json"}, json.dumps(page).encode())
+                return True
+        self.server.rewrite = endless
+        result = self.sfsh("query --all 'SELECT Id FROM Contact' --csv", check=False, org="evil", timeout=60)
+        self.assertEqual(result.returncode, 1, result.stderr)
+        self.assertIn("same next page twice", result.stderr)
+
+        def overfull(handler, path, status, headers, body):
+            if "/query" in path:
+                page = {"totalSize": 3, "done": False, "records": [record, record],
+                        "nextRecordsUrl": "/services/data/v59.0/query/01gMORE-%d" % len(self.server.requests)}
+                handler.send(200, {"Content-Type": "application/json"}, json.dumps(page).encode())
+                return True
+        self.server.rewrite = overfull
+        result = self.sfsh("query --all 'SELECT Id FROM Contact LIMIT 5' --csv", check=False, org="evil", timeout=60)
+        self.assertEqual(result.returncode, 1, result.stderr)
+        self.assertIn("said has 3", result.stderr)
+
 
 if __name__ == "__main__":
     unittest.main(verbosity=2)

@@ -178,7 +178,8 @@ enum InspectCommands {
                 }
             }
             take(first.records)
-            var next = first.done ? nil : first.nextRecordsUrl
+            var paging = QueryPaging(totalSize: first.totalSize)
+            var next = try await session.salesforce("query") { () throws(SalesforceError) in try paging.next(after: first) }
             while delivered < wanted, let url = next {
                 if sfsh_take_sigint() != 0 {
                     stream?.finish()
@@ -188,7 +189,7 @@ enum InspectCommands {
                     try await client.nextPage(url, batchSize: batchSize)
                 }
                 take(page.records)
-                next = page.done ? nil : page.nextRecordsUrl
+                next = try await session.salesforce("query") { () throws(SalesforceError) in try paging.next(after: page) }
             }
             if var stream { stream.finish() } else {
                 session.emit(Table(columns: columns, rows: buffered), for: invocation)

@@ -238,11 +238,12 @@ public final class ExportJob: Sendable {
         }
         for page in pages {
             take(page.records)
-            var next = page.done ? nil : page.nextRecordsUrl
+            var paging = QueryPaging(totalSize: page.totalSize)
+            var next = try paging.next(after: page)
             while let url = next {
                 let more = try await client.nextPage(url)
                 take(more.records)
-                next = more.done ? nil : more.nextRecordsUrl
+                next = try paging.next(after: more)
             }
         }
         return found

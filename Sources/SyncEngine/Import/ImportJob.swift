@@ -457,11 +457,13 @@ public final class ImportJob: Sendable {
         var goOn = true
         var done = 0
         var total: Int?
+        var paging = QueryPaging(totalSize: 0)
         // Pages are read raw: records are stored as Salesforce sent them, never parsed field by field.
         try await Self.pipelined(Self.fetching(object) { try await client.queryRaw(soql, all: all, batchSize: batchSize) }) { page in
             if first {
                 first = false
                 total = page.totalSize
+                paging = QueryPaging(totalSize: page.totalSize)
                 let decision = onFirst(page.totalSize, max(page.records.count, 1), page.done)
                 goOn = decision.goOn
                 if let planned = decision.planned {
@@ -471,7 +473,13 @@ public final class ImportJob: Sendable {
                     }
                 }
             }
-            guard !page.done, goOn, let url = page.nextRecordsUrl else { return nil }
+            var following: String?
+            do throws(SalesforceError) {
+                following = try paging.next(records: page.records.count, done: page.done, nextRecordsUrl: page.nextRecordsUrl)
+            } catch {
+                throw JobStop.salesforce(error, doing: "import \(object)")
+            }
+            guard goOn, let url = following else { return nil }
             return Self.fetching(object) { try await client.nextPageRaw(url, batchSize: batchSize) }
         } handle: { page in
             let before = state

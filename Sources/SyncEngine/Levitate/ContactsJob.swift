@@ -160,6 +160,7 @@ public final class ContactsJob: Sendable {
             do { page = try await client.query(ImportQuery.records(Self.object, fields: fields, lower: state.passLower, after: state.cursor)) } catch {
                 throw JobStop.salesforce(error, doing: "pull Contacts")
             }
+            var paging = QueryPaging(totalSize: page.totalSize)
             let total = page.totalSize
             while true {
                 let mapped = try map(page.records, describe: describe, found: &found)
@@ -207,7 +208,9 @@ public final class ContactsJob: Sendable {
                                               calls: (try? store.callCount(run: runID)) ?? 0, rate: Double(done) / elapsed,
                                               eta: Double(max(total - done, 0)) / max(Double(done) / elapsed, 0.001))))
                 if shouldStop() { throw JobStop.interrupted }
-                guard !page.done, let next = page.nextRecordsUrl else { break }
+                let following: String?
+                do { following = try paging.next(after: page) } catch { throw JobStop.salesforce(error, doing: "pull Contacts") }
+                guard let next = following else { break }
                 do { page = try await client.nextPage(next) } catch { throw JobStop.salesforce(error, doing: "pull Contacts") }
             }
             state.phase = state.passLower == nil ? nil : "deletes"
@@ -233,6 +236,7 @@ public final class ContactsJob: Sendable {
             do { page = try await client.query(ImportQuery.deletes(Self.object, lower: lower, after: state.cursor), all: true) } catch {
                 throw JobStop.salesforce(error, doing: "read deleted Contacts")
             }
+            var paging = QueryPaging(totalSize: page.totalSize)
             while true {
                 let before = state
                 let records = page.records
@@ -254,7 +258,9 @@ public final class ContactsJob: Sendable {
                     return next
                 }
                 if shouldStop() { throw JobStop.interrupted }
-                guard !page.done, let next = page.nextRecordsUrl else { break }
+                let following: String?
+                do { following = try paging.next(after: page) } catch { throw JobStop.salesforce(error, doing: "read deleted Contacts") }
+                guard let next = following else { break }
                 do { page = try await client.nextPage(next) } catch { throw JobStop.salesforce(error, doing: "read deleted Contacts") }
             }
         }

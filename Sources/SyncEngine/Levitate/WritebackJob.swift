@@ -333,7 +333,8 @@ final class WritebackRun: @unchecked Sendable {
             do {
                 var page = try await client.query(soql)
                 notes += page.records
-                while !page.done, let next = page.nextRecordsUrl {
+                var paging = QueryPaging(totalSize: page.totalSize)
+                while let next = try paging.next(after: page) {
                     page = try await client.nextPage(next)
                     notes += page.records
                 }
