@@ -23,6 +23,8 @@ public struct OptionSpec: Sendable {
     public let valueName: String?
     public let help: String
     public let completion: CompletionKind
+    /// The value may be left out (the next word is an option, or there is none): the option is then a flag.
+    public var valueOptional = false
 
     public static func flag(_ name: String, _ help: String) -> OptionSpec {
         OptionSpec(name: name, valueName: nil, help: help, completion: .none)
@@ -31,6 +33,13 @@ public struct OptionSpec: Sendable {
     public static func value(_ name: String, _ valueName: String, _ help: String,
                              completion: CompletionKind = .none) -> OptionSpec {
         OptionSpec(name: name, valueName: valueName, help: help, completion: completion)
+    }
+
+    /// `--name VALUE`, or `--name` alone (seen with `has`, no value).
+    public static func optionalValue(_ name: String, _ valueName: String, _ help: String) -> OptionSpec {
+        var option = OptionSpec(name: name, valueName: valueName, help: help, completion: .none)
+        option.valueOptional = true
+        return option
     }
 }
 
@@ -229,6 +238,8 @@ public struct Invocation: Sendable {
                 flags.insert(name)
             } else if let inline {
                 values[name, default: []].append(inline)
+            } else if option.valueOptional, index >= words.count || (words[index].hasPrefix("--") && words[index].count > 2) {
+                flags.insert(name)
             } else {
                 guard index < words.count else {
                     throw .usage("\(path): --\(name) needs a value (\(option.valueName!))", usage: spec.usage)

@@ -24,7 +24,20 @@ enum SecretWords {
                 secrets.append(next)
             }
         }
+        // A word shaped like a Salesforce access token is a secret wherever it is typed (`login 00D…!…`).
+        secrets += words.filter(isTokenShaped)
         return secrets.filter { !$0.isEmpty }
+    }
+
+    /// `00D` + the org id's 12 or 15 characters + `!` + the session part (as Salesforce issues access tokens),
+    /// alone or after `=`.
+    static func isTokenShaped(_ word: String) -> Bool {
+        let text = word.split(separator: "=", maxSplits: 1).last.map(Substring.init) ?? Substring(word)
+        guard text.hasPrefix("00D"), let bang = text.firstIndex(of: "!") else { return false }
+        let orgPart = text[text.index(text.startIndex, offsetBy: 3)..<bang]
+        let session = text[text.index(after: bang)...]
+        return (12...15).contains(orgPart.count) && orgPart.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber) }
+            && session.count >= 20 && session.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "." || $0 == "_") }
     }
 
     /// The secret values anywhere on a line (every command of it), lexed leniently.

@@ -93,6 +93,43 @@ struct OrgHarness {
         #expect(insecure.code == 2 && insecure.err.contains("only https is allowed"))
     }
 
+    /// Issue 18 §5: the token need not be on the command line; when it is, sfsh says why it should not be.
+    @Test func aBareTokenOptionAsksWithEchoOffAndTheArgvFormWarns() async throws {
+        let shell = try await OrgHarness.demo()
+        let server = shell.session.demoServer!
+        defer { Task { await server.stop() } }
+        let token = shell.org.adminAccessToken
+        let asked = await shell.run("login --token --instance \(server.baseURL) --alias asked", secrets: [token])
+        #expect(asked.code == 0, "\(asked.err)")
+        #expect(asked.err.contains("logged into asked") && !asked.err.contains("warning"))
+        let typed = await shell.run("login --token \(token) --instance \(server.baseURL) --alias typed")
+        #expect(typed.code == 0 && typed.err.contains("warning: a token on the command line"))
+        let none = await shell.run("login --token --instance \(server.baseURL) --alias none", secrets: [""])
+        #expect(none.code == 2 && none.err.contains("no access token given"))
+    }
+
+    @Test(arguments: [
+        ("00D5g000000016R!ARRYbcdefghijklmnopqrstuvwxyz.0123", true),
+        ("x=00D5g000000016RAB!ARRYbcdefghijklmnopqrstuvwxyz_0123", true),
+        ("00D5g000000016R!short", false),
+        ("00Dnotanorg!ARRYbcdefghijklmnopqrstuvwxyz", false),
+        ("003000000000001AAA", false),
+        ("hello", false),
+    ])
+    func tokenShapedWordsAreSecretsAnywhere(word: String, secret: Bool) throws {
+        #expect(SecretWords.isTokenShaped(word) == secret)
+        let session = try Harness().session
+        #expect(session.isSecretLine("login \(word)") == secret)
+        #expect(session.isSecretLine("echo \(word)") == secret)
+    }
+
+    @Test func aTokenTypedWhereNoneBelongsIsRedactedInTheError() async throws {
+        let harness = try Harness()
+        let token = "00D5g000000016R!ARRYbcdefghijklmnopqrstuvwxyz.0123"
+        let (_, err, code) = await harness.run("login \(token)")
+        #expect(code == 2 && !err.contains(token) && err.contains("(redacted)"), "\(err)")
+    }
+
     @Test func passwordFlowPromptsAndStoresNoPassword() async throws {
         let shell = try await OrgHarness.demo()
         let server = shell.session.demoServer!

@@ -11,7 +11,7 @@ enum OrgCommands {
 
     static let login = CommandSpec(
         "login", group: group,
-        usage: "login [--password [--username U]] [--token TOKEN --instance URL] [--demo] [--alias A] [--login-url URL|--sandbox] [--client-id ID] [--client-secret S]",
+        usage: "login [--password [--username U]] [--token [TOKEN|-] --instance URL] [--demo] [--alias A] [--login-url URL|--sandbox] [--client-id ID] [--client-secret S]",
         summary: "log into an org: device flow (default), username-password, an access token, or the demo org",
         details: """
             Device flow: shows a code and a URL to approve it, then waits; it yields a refresh token (offline access).
@@ -26,7 +26,7 @@ enum OrgCommands {
         options: [
             .flag("password", "username-password flow (prompts with echo off)"),
             .value("username", "U", "the username for --password"),
-            .value("token", "TOKEN", "an access token obtained elsewhere"),
+            .optionalValue("token", "TOKEN", "an access token obtained elsewhere: '-' reads it from stdin, no value asks for it with echo off (a token typed on the command line is visible to other users and kept in shell history)"),
             .value("instance", "URL", "the instance URL (with --token, or to log in through My Domain)"),
             .flag("demo", "start the simulated demo org and log into it"),
             .value("alias", "A", "the name to remember the org by (default: from the username)", completion: .orgAlias),
@@ -39,7 +39,7 @@ enum OrgCommands {
             try invocation.expectArguments(0...0)
             if invocation.has("demo") { return try await loginDemo(invocation, session) }
             let environment = session.io.environment
-            if let token = invocation.value("token") ?? (invocation.has("password") ? nil : environment["SF_ACCESS_TOKEN"]) {
+            if let token = try await tokenArgument(invocation, session) ?? (invocation.has("password") ? nil : environment["SF_ACCESS_TOKEN"]) {
                 guard let instance = invocation.value("instance") ?? environment["SF_INSTANCE_URL"] else {
                     throw ShellError.usage("--token needs --instance URL (or SF_INSTANCE_URL)", usage: invocation.usage)
                 }
@@ -114,6 +114,29 @@ enum OrgCommands {
             }
         }
         throw ShellError(.auth, "the device code expired before it was approved", hint: "run login again")
+    }
+
+    /// The token of `--token`: `-` reads a line from stdin, a bare `--token` asks with echo off; a token typed
+    /// on the command line works but is warned about (other users see it in /proc, the shell keeps it in history).
+    static func tokenArgument(_ invocation: Invocation, _ session: ShellSession) async throws(ShellError) -> String? {
+        if invocation.has("token") {
+            // Asked with echo off on a terminal; read from stdin when the commands come from -c or -f.
+            guard let typed = await session.readSecret(prompt: "access token: ") ?? readLine(strippingNewline: true),
+                  !typed.trimmingBlanks.isEmpty else {
+                throw ShellError.usage("login: no access token given", usage: invocation.usage)
+            }
+            return typed.trimmingBlanks
+        }
+        guard let value = invocation.value("token") else { return nil }
+        if value == "-" {
+            guard let line = readLine(strippingNewline: true), !line.trimmingBlanks.isEmpty else {
+                throw ShellError.usage("login: --token - found no token on stdin", usage: invocation.usage)
+            }
+            return line.trimmingBlanks
+        }
+        session.note("warning: a token on the command line can be read by other local users (/proc) and stays in your "
+            + "shell's history; use --token - (stdin), a bare --token (asked with echo off) or SF_ACCESS_TOKEN")
+        return value
     }
 
     static func loginWithToken(_ token: String, instance: String, _ invocation: Invocation, _ session: ShellSession)
