@@ -93,12 +93,13 @@ public enum Launcher {
             let store = session.store
             let override = options.org
             let environment = session.io.environment
+            let sessionOrg = session.sessionOrg
             let completer = Completer(table: Commands.table, source: StoreCompletionSource(store: store, currentOrg: {
                 if let override { return override }
                 if environment["SF_ACCESS_TOKEN"]?.isEmpty == false, environment["SF_INSTANCE_URL"]?.isEmpty == false {
                     return ShellSession.environmentAlias
                 }
-                return (try? store.setting("current_org", scope: Store.stateScope)) ?? nil
+                return sessionOrg.resolve { (try? store.setting("current_org", scope: Store.stateScope)) ?? nil }
             }))
             // Read the setting each time, so `set history_size N` applies at once.
             let historyLimit: @Sendable () -> Int = {

@@ -86,6 +86,8 @@ public final class ShellSession {
     public let clock: any EngineClock
     /// `--org ALIAS` for this invocation.
     public var orgOverride: String?
+    /// The org this session acts on when neither `--org` nor the environment names one (read once).
+    let sessionOrg = SessionOrg()
     /// How HTTP goes out (libcurl unless a test says otherwise).
     public var transport: any HTTPTransport { connector.transport }
     /// The engine's connections to orgs: clients, ledger, refreshed tokens.
@@ -433,9 +435,7 @@ public final class ShellSession {
         let aliases = ((try? store.orgs()) ?? []).filter { $0.instanceURL == server.baseURL }.map(\.alias)
         for alias in aliases {
             _ = try? store.removeOrg(alias)
-            if (try? store.setting("current_org", scope: Store.stateScope)) == alias {
-                _ = try? store.removeSetting("current_org", scope: Store.stateScope)
-            }
+            forgetCurrentOrg(alias)
         }
         await server.stop()
         demoServer = nil

@@ -130,6 +130,30 @@ struct OrgHarness {
         #expect(code == 2 && !err.contains(token) && err.contains("(redacted)"), "\(err)")
     }
 
+    /// Issue 18 §8: another session's `login` or `use` does not move this session's org.
+    @Test func aSessionKeepsTheOrgItResolved() async throws {
+        let shell = try await OrgHarness.demo()
+        let server = shell.session.demoServer!
+        defer { Task { await server.stop() } }
+        let other = try ShellSession(table: Commands.table, store: shell.session.store,
+                                     io: ShellIO(stdout: BufferSink(), stderr: BufferSink()))
+        #expect(other.currentOrgAlias == "demo")
+        // The other session logs into a second org, which becomes the home-wide default…
+        let login = await other.run(reader: ScriptedReader(lines: [
+            "login --token --instance \(server.baseURL) --alias elsewhere"], secrets: [shell.org.adminAccessToken]))
+        #expect(login.exitCode == 0)
+        #expect(other.currentOrgAlias == "elsewhere")
+        // …but this session's settings still land on the org it shows.
+        #expect(shell.session.currentOrgAlias == "demo")
+        #expect(await shell.run("set levitate.tag_fields Title").code == 0)
+        #expect(try shell.session.store.setting("levitate.tag_fields", scope: "demo") == "Title")
+        #expect(try shell.session.store.setting("levitate.tag_fields", scope: "elsewhere") == nil)
+        // A session started now takes the new default.
+        let third = try ShellSession(table: Commands.table, store: shell.session.store,
+                                     io: ShellIO(stdout: BufferSink(), stderr: BufferSink()))
+        #expect(third.currentOrgAlias == "elsewhere")
+    }
+
     @Test func passwordFlowPromptsAndStoresNoPassword() async throws {
         let shell = try await OrgHarness.demo()
         let server = shell.session.demoServer!

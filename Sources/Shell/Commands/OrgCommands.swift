@@ -263,7 +263,7 @@ enum OrgCommands {
             }
             do throws(StoreError) { try session.store.removeOrg(org.alias) } catch { throw ShellError(error) }
             if session.currentOrgAlias == org.alias {
-                _ = try? session.store.removeSetting("current_org", scope: Store.stateScope)
+                session.forgetCurrentOrg(org.alias)
                 session.orgOverride = nil
             }
             if session.format(for: invocation) == .json {

@@ -21,11 +21,13 @@ extension ShellSession {
                          createdAt: clock.now())
     }
 
-    /// The alias of the org commands act on: `--org`, else the environment's token, else the one chosen with `use`.
+    /// The alias of the org commands act on: `--org`, else the environment's token, else the one chosen with
+    /// `use` or `login`. The home-wide choice is read once, when the session first needs it: other sessions that
+    /// log in or `use` another org afterwards do not move this one (its `set`s stay on the org it shows).
     public var currentOrgAlias: String? {
         if let orgOverride { return orgOverride }
         if environmentOrg != nil { return Self.environmentAlias }
-        return (try? store.setting("current_org", scope: Store.stateScope)) ?? nil
+        return sessionOrg.resolve { (try? store.setting("current_org", scope: Store.stateScope)) ?? nil }
     }
 
     /// The org record commands act on, or a usage error saying how to get one.
@@ -43,8 +45,18 @@ extension ShellSession {
         do { return try connector.org(named: alias) } catch { throw ShellError(error) }
     }
 
+    /// Makes `alias` this session's org, and the home-wide default for sessions that start later.
     func setCurrentOrg(_ alias: String) throws(ShellError) {
         do { try store.setSetting("current_org", to: alias, scope: Store.stateScope) } catch { throw ShellError(error) }
+        sessionOrg.set(alias)
+    }
+
+    /// Forgets `alias` as the current org (logout, a demo org gone): here, and home-wide if it is the default there.
+    func forgetCurrentOrg(_ alias: String) {
+        if (try? store.setting("current_org", scope: Store.stateScope)) == alias {
+            _ = try? store.removeSetting("current_org", scope: Store.stateScope)
+        }
+        if sessionOrg.resolve({ nil }) == alias { sessionOrg.set(nil) }
     }
 
     /// A client for an org whose calls the ledger attributes to the running command.
