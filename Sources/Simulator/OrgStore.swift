@@ -15,6 +15,7 @@ final class OrgStore: @unchecked Sendable {
         self.objects = Dictionary(uniqueKeysWithValues: objects.map { ($0.name.lowercased(), $0) })
         var configuration = Configuration()
         configuration.prepareDatabase { db in
+            db.add(collation: TextCollation.collation)
             db.add(function: DatabaseFunction("sfsim_includes", argumentCount: 2, pure: true) { values in
                 guard let stored = String.fromDatabaseValue(values[0].databaseValue),
                       let wanted = String.fromDatabaseValue(values[1].databaseValue) else { return false }
@@ -51,8 +52,8 @@ final class OrgStore: @unchecked Sendable {
             for object in objects.values {
                 for field in object.fields where field.type == .reference || ["Email", "SystemModstamp"].contains(field.name) {
                     // Emails are compared as SOQL compares text, without case (the duplicate rule, `Email IN (…)`):
-                    // a NOCASE index serves those; a binary one would leave every create scanning the table.
-                    let collate = field.name == "Email" ? " COLLATE NOCASE" : ""
+                    // an index in that collation serves those; a binary one would leave every create scanning the table.
+                    let collate = field.name == "Email" ? " COLLATE \(TextCollation.name)" : ""
                     try db.execute(sql: "CREATE INDEX IF NOT EXISTS \"\(object.name)_\(field.name)\" ON \"\(object.name)\"(\"\(field.name)\"\(collate))")
                 }
             }

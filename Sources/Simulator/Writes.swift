@@ -168,7 +168,7 @@ extension Org {
             try store.db.write { db in
                 let excluded = sameRequest.isEmpty ? "" : " AND Id NOT IN (\(Array(repeating: "?", count: sameRequest.count).joined(separator: ", ")))"
                 if let email = duplicateEmail,
-                   let existing = try String.fetchOne(db, sql: "SELECT Id FROM Lead WHERE IsDeleted = 0 AND Email = ? COLLATE NOCASE\(excluded) LIMIT 1",
+                   let existing = try String.fetchOne(db, sql: "SELECT Id FROM Lead WHERE IsDeleted = 0 AND Email = ? COLLATE \(TextCollation.name)\(excluded) LIMIT 1",
                                                       arguments: StatementArguments([email] + sameRequest)) {
                     throw Self.duplicateDetected(existing, version: "59.0")
                 }

@@ -263,6 +263,27 @@ extension EngineHarness {
         #expect(try harness.store.exportState(org: harness.alias, profileID: "p05500")?.reason == "shares its email with profile p00100, whose Lead it shares")
     }
 
+    /// Issue 18 §11: `ünï@` and `ÜNÏ@` are one person, in sfsim's lookup and in the export's own matching.
+    @Test func unicodeEmailsMatchWithoutCase() async throws {
+        let harness = try await Self.harness(duplicateRule: false)
+        defer { Task { await harness.stop() } }
+        let existing = try await harness.createLeads(["ünï@x.test"])
+        try harness.store.upsertProfiles(exportProfiles(3) { number in
+            switch number {
+            case 0: [("email", .string("ÜNÏ@X.TEST"))]
+            case 1: [("email", .string("ΣΑΣ@x.test"))]
+            default: [("email", .string("σας@x.test"))]
+            }
+        }, at: Date())
+        let report = try await harness.exportJob().run()
+        #expect(report.status == .succeeded, "\(report.message ?? "")")
+        #expect(report.created == 1 && report.updated == 1, "\(report.json.serialized())")
+        #expect(try harness.store.exportedLead(org: harness.alias, profileID: "p00000") == existing[0])
+        var leads = 0
+        for try await _ in harness.admin.records("SELECT Id FROM Lead WHERE Email IN ('ünï@x.test', 'σας@x.test')") { leads += 1 }
+        #expect(leads == 2)
+    }
+
     @Test func anAudienceWithoutMembersPlansWhatItSpentAndSaysWhy() async throws {
         let harness = try await Self.harness(duplicateRule: false)
         defer { Task { await harness.stop() } }

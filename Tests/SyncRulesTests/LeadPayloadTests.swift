@@ -245,3 +245,21 @@ func member(_ attributes: [String: ProfileValue], audiences: [String] = ["vip"])
         #expect(error?.message == message)
     }
 }
+
+/// Issue 18 §11: one person per email, whatever its case, in every script.
+@Suite struct EmailKeyTests {
+    @Test(arguments: [
+        ("ünï@example.com", "ÜNÏ@EXAMPLE.COM", true),
+        ("  Dup@Example.com\n", "dup@example.com", true),
+        ("ΣΑΣ@x.gr", "σας@x.gr", true),
+        ("a@example.com", "b@example.com", false),
+        ("ü@example.com", "u@example.com", false),
+    ])
+    func sameLead(left: String, right: String, same: Bool) {
+        #expect((EmailKey.key(left) == EmailKey.key(right)) == same)
+    }
+
+    @Test func blankIsNoKey() {
+        #expect(EmailKey.key("  \n") == nil)
+    }
+}

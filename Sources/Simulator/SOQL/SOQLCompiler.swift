@@ -114,7 +114,7 @@ struct SOQLCompiler {
             let column = "\(output.prefix.dropLast()).\"\(output.field.name)\""
             // Ids sort as they compare (case-sensitively), so `ORDER BY Id` and `Id > '…'` agree, as in Salesforce.
             let collate = output.field.type.isText && output.field.type != .id && output.field.type != .reference
-                ? " COLLATE NOCASE" : ""
+                ? " COLLATE \(TextCollation.name)" : ""
             orders.append("\(column)\(collate) \(item.descending ? "DESC" : "ASC") NULLS \(item.nullsLast ? "LAST" : "FIRST")")
         }
         compiled.joins = joinOrder
@@ -219,7 +219,7 @@ struct SOQLCompiler {
                 values.append(value)
             }
             let collate = output.field.type.isText && output.field.type != .id && output.field.type != .reference
-                ? " COLLATE NOCASE" : ""
+                ? " COLLATE \(TextCollation.name)" : ""
             let list = Array(repeating: "?", count: values.count).joined(separator: ", ")
             return negated ? ("(\(column) IS NULL OR \(column)\(collate) NOT IN (\(list)))", values)
                 : ("\(column)\(collate) IN (\(list))", values)
@@ -345,7 +345,7 @@ struct SOQLCompiler {
             default: throw APIError.malformedQuery("invalid operator with null: \(op.rawValue)")
             }
         }
-        let collate = field.type.isText && field.type != .id && field.type != .reference ? " COLLATE NOCASE" : ""
+        let collate = field.type.isText && field.type != .id && field.type != .reference ? " COLLATE \(TextCollation.name)" : ""
         if op == .notEqual { return ("(\(column) IS NULL OR \(column)\(collate) != ?)", [value]) }
         return ("\(column)\(collate) \(op.rawValue) ?", [value])
     }

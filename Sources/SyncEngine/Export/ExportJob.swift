@@ -119,7 +119,7 @@ public final class ExportJob: Sendable {
     struct Candidate {
         var profile: Profile
         var state: ExportProfileState
-        /// The profile's email, trimmed and lower-cased (Salesforce matches emails without case).
+        /// The profile's email as a match key (EmailKey: trimmed, case-folded; Salesforce matches emails without case).
         var emailKey: String?
         var decision: Decision = .skip("not decided")
     }
@@ -147,8 +147,7 @@ public final class ExportJob: Sendable {
 
     static func emailKey(_ profile: Profile, _ settings: LeadPayload.Settings) -> String? {
         guard case let .string(text)? = profile.attributes[settings.emailAttribute] else { return nil }
-        let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
-        return trimmed.isEmpty ? nil : trimmed
+        return EmailKey.key(text)
     }
 
     /// The rules for every candidate; `found` maps emails to the Lead the lookup found.
@@ -211,7 +210,7 @@ public final class ExportJob: Sendable {
         var found: [String: String] = [:]
         func take(_ records: [JSONValue]) {
             for record in records {
-                guard let id = record["Id"]?.stringValue, let email = record["Email"]?.stringValue?.lowercased() else { continue }
+                guard let id = record["Id"]?.stringValue, let email = record["Email"]?.stringValue.flatMap(EmailKey.key) else { continue }
                 if found[email] == nil { found[email] = id }
             }
         }
