@@ -86,6 +86,7 @@ class Bench:
         self.base = self.info["instance_url"]
         self.http = requests.Session()
         self.http.headers["Authorization"] = "Bearer " + self.info["access_token"]
+        self.http.headers["X-Sfsim-Control"] = self.info["control_token"]
         self.counts = {o: self.query(f"SELECT COUNT() FROM {o}")["totalSize"] for o in OBJECTS}
         self.work = tempfile.mkdtemp(prefix="sfsh-bench-connectors-")
         os.chmod(self.work, 0o700)
@@ -96,7 +97,8 @@ class Bench:
     def refresh_token(self):
         device = requests.post(self.base + "/services/oauth2/token", timeout=30,
                                data={"response_type": "device_code", "client_id": self.info["client_id"]}).json()
-        requests.post(self.base + "/_sfsim/device/approve", json={"user_code": device["user_code"]}, timeout=30).raise_for_status()
+        requests.post(self.base + "/_sfsim/device/approve", json={"user_code": device["user_code"]}, timeout=30,
+                      headers={"X-Sfsim-Control": self.info["control_token"]}).raise_for_status()
         return requests.post(self.base + "/services/oauth2/token", timeout=30,
                              data={"grant_type": "device", "client_id": self.info["client_id"],
                                    "code": device["device_code"]}).json()["refresh_token"]

@@ -61,6 +61,9 @@ public final class Org: @unchecked Sendable {
         self.duplicateRuleActive = configuration.leadDuplicateRule
         self.random = SeededRandom(seed: configuration.seed)
         self.created = clock.now()
+        // Never from the seeded generator: the data is reproducible, the control token must not be.
+        controlToken = configuration.controlToken
+            ?? (0..<4).map { _ in String(UInt64.random(in: .min ... .max), radix: 16) }.joined()
         orgID = RecordID.make(prefix: "00D", number: Int(configuration.seed % 1_000_000) + 4242)
         store = try OrgStore(objects: StandardObjects.all, inMemory: configuration.inMemory)
         queries = QueryEngine(store: store)
@@ -70,6 +73,8 @@ public final class Org: @unchecked Sendable {
 
     /// The admin user's access token, minted at start and printed by `sfsim`.
     public private(set) var adminAccessToken = ""
+    /// The token `/_sfsim/…` requests carry in `X-Sfsim-Control` (set, or random per start).
+    public let controlToken: String
 
     func mintAdminToken() {
         adminAccessToken = issueAccessToken(userID: users[0].id, refreshToken: nil)
@@ -152,7 +157,13 @@ public final class Org: @unchecked Sendable {
         var counted = false
         let path = request.path.count > 1 && request.path.hasSuffix("/") ? String(request.path.dropLast()) : request.path
         if path.hasPrefix("/_sfsim") {
-            response = configuration.controlEnabled ? handleControl(request, path: path) : .error(APIError.notFound)
+            if !configuration.controlEnabled {
+                response = .error(APIError.notFound)
+            } else if let refusal = ControlGuard.refusal(request, token: controlToken) {
+                response = refusal
+            } else {
+                response = handleControl(request, path: path)
+            }
         } else if path.hasPrefix("/services/oauth2/") || path.hasPrefix("/id/") || path.hasPrefix("/services/Soap/") {
             response = handleOAuth(request, path: path)
         } else if path == "/services/data" {

@@ -17,6 +17,8 @@ public struct OrgConfiguration: Sendable {
     public var leadDuplicateRule = true
     /// Serve `/_sfsim/` (clock, limits, faults, call log).
     public var controlEnabled = false
+    /// What every `/_sfsim/…` request must carry in `X-Sfsim-Control`; random when nil.
+    public var controlToken: String?
     /// How long an access token lives on the org's clock.
     public var sessionLifetime: TimeInterval = 2 * 3600
     /// Keep records in memory instead of a temporary file.

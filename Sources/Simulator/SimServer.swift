@@ -46,6 +46,8 @@ public final class SimServer: Sendable {
             }
             var headers: [String: String] = [:]
             for field in request.headers { headers[field.name.canonicalName] = field.value }
+            // HTTP/1.1's Host header arrives as the request's authority.
+            if headers["host"] == nil, let authority = request.head.authority { headers["host"] = authority }
             let rawPath = request.uri.path
             let simRequest = SimRequest(method: request.method.rawValue,
                                         path: rawPath.removingPercentEncoding ?? rawPath,

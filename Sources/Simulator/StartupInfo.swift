@@ -13,6 +13,6 @@ extension SimServer {
             ("client_id", .string(org.configuration.clientID)),
             ("client_secret", .string(org.configuration.clientSecret)),
             ("access_token", .string(org.adminAccessToken)),
-        ])
+        ] + (org.configuration.controlEnabled ? [("control_token", .string(org.controlToken))] : []))
     }
 }

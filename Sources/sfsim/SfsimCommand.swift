@@ -48,11 +48,18 @@ struct SfsimCommand: AsyncParsableCommand {
     @Flag(help: "Serve the test control under /_sfsim/ (clock, limits, faults, call log).")
     var control = false
 
+    @Option(name: .customLong("control-token"),
+            help: "The value /_sfsim/ requests must carry in X-Sfsim-Control (default: random, printed as control_token).")
+    var controlToken: String?
+
     @Flag(help: "Do not log requests.")
     var quiet = false
 
     func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be 0…65535") }
+        if let controlToken, controlToken.count < 16 || !controlToken.allSatisfy({ $0.isASCII && !$0.isWhitespace }) {
+            throw ValidationError("--control-token must be at least 16 printable characters")
+        }
         for (name, value) in [("contacts", contacts), ("leads", leads), ("accounts", accounts),
                               ("opportunities", opportunities), ("daily-limit", dailyLimit)] where value < 0 {
             throw ValidationError("--\(name) must not be negative")
@@ -71,6 +78,7 @@ struct SfsimCommand: AsyncParsableCommand {
         configuration.apiAddOn = apiAddOn
         configuration.leadDuplicateRule = !noDuplicateRule
         configuration.controlEnabled = control
+        configuration.controlToken = controlToken
         let org = try Org(configuration: configuration)
         var log: (@Sendable (String) -> Void)?
         if !quiet {

@@ -40,6 +40,9 @@ struct SimHarness {
               token: String? = nil, headers: [(String, String)] = []) async throws -> Answer {
         let url = path.hasPrefix("/") ? base + path : base + "/services/data/v59.0/" + path
         var all = headers
+        if path.hasPrefix("/_sfsim"), !headers.contains(where: { $0.0 == "X-Sfsim-Control" }) {
+            all.append(("X-Sfsim-Control", org.controlToken))
+        }
         if let token = token ?? (path.hasPrefix("/services/oauth2/token") ? nil : self.token) {
             all.append(("Authorization", "Bearer \(token)"))
         }

@@ -53,7 +53,8 @@ class AirbyteReadsTheOrg(unittest.TestCase):
         base = info["instance_url"]
         device = requests.post(base + "/services/oauth2/token", timeout=30,
                                data={"response_type": "device_code", "client_id": info["client_id"]}).json()
-        requests.post(base + "/_sfsim/device/approve", json={"user_code": device["user_code"]}, timeout=30).raise_for_status()
+        requests.post(base + "/_sfsim/device/approve", json={"user_code": device["user_code"]}, timeout=30,
+                      headers={"X-Sfsim-Control": info["control_token"]}).raise_for_status()
         token = requests.post(base + "/services/oauth2/token", timeout=30,
                               data={"grant_type": "device", "client_id": info["client_id"], "code": device["device_code"]}).json()
 
@@ -98,7 +99,7 @@ class AirbyteReadsTheOrg(unittest.TestCase):
                 url, params = (base + page["nextRecordsUrl"], None) if not page["done"] else (None, None)
             self.assertEqual(set(records[name]), set(org), f"{name}: the Ids airbyte read differ from the org's")
             self.assertEqual({i: r.get(field) for i, r in records[name].items()}, org, f"{name}.{field} differs")
-        calls = requests.get(base + "/_sfsim/calls", timeout=30).json()["calls"]
+        calls = requests.get(base + "/_sfsim/calls", timeout=30, headers={"X-Sfsim-Control": info["control_token"]}).json()["calls"]
         bulk = [c for c in calls if "/jobs/query" in c["path"]]
         self.assertTrue(bulk, "airbyte reads objects without compound fields through Bulk API 2.0")
         print(f"airbyte-source-salesforce: {sum(len(r) for r in records.values())} records of 4 objects, "

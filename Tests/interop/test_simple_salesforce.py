@@ -64,7 +64,8 @@ class SimpleSalesforceInterop(unittest.TestCase):
                           session_id=token or self.info["access_token"], session=self.session())
 
     def control(self, method, path, body=None):
-        response = requests.request(method, f"{self.info['instance_url']}/_sfsim/{path}", json=body, timeout=10)
+        response = requests.request(method, f"{self.info['instance_url']}/_sfsim/{path}", json=body, timeout=10,
+                                    headers={"X-Sfsim-Control": self.info["control_token"]})
         self.assertLess(response.status_code, 300, response.text)
         return response.json() if response.content else None
 

@@ -304,6 +304,36 @@ class HostileServerTests(unittest.TestCase):
         self.assertEqual(result.returncode, 1, result.stderr)
         self.assertIn("said has 3", result.stderr)
 
+    # §10: sfsim's control takes orders only from the holder of its token, on a loopback name, from no web page.
+    def test_the_sfsim_control_refuses_strangers(self):
+        base = self.evil_sim["instance_url"]
+        token = self.evil_sim["control_token"]
+        self.assertGreaterEqual(len(token), 32)
+        mint = {"username": "mallory@x.test", "view_all_data": True}
+        for headers, status in [({}, 401), ({"X-Sfsim-Control": "guess-guess-guess"}, 401),
+                                ({"X-Sfsim-Control": token, "Host": "rebound.attacker.example"}, 403),
+                                ({"X-Sfsim-Control": token, "Origin": "https://attacker.example"}, 403),
+                                ({"Content-Type": "text/plain", "Origin": "https://attacker.example"}, 403)]:
+            answer = requests.post(base + "/_sfsim/users", data=json.dumps(mint), headers=headers, timeout=10)
+            self.assertEqual(answer.status_code, status, f"{headers}: {answer.text}")
+            self.assertNotIn("access_token", answer.text)
+        calls = requests.get(base + "/_sfsim/calls", headers={"X-Sfsim-Control": token}, timeout=10)
+        self.assertEqual(calls.status_code, 200)
+        chosen = subprocess.Popen([SFSIM, "--control", "--quiet", "--control-token", "a-chosen-token-0123456789",
+                                   "--contacts", "1", "--leads", "1", "--accounts", "1", "--opportunities", "1"],
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        try:
+            info = json.loads(chosen.stdout.readline())
+            self.assertEqual(info["control_token"], "a-chosen-token-0123456789")
+            ok = requests.get(info["instance_url"] + "/_sfsim/calls",
+                              headers={"X-Sfsim-Control": "a-chosen-token-0123456789"}, timeout=10)
+            self.assertEqual(ok.status_code, 200)
+        finally:
+            chosen.terminate()
+            chosen.wait(timeout=10)
+            chosen.stdout.close()
+            chosen.stderr.close()
+
 
 if __name__ == "__main__":
     unittest.main(verbosity=2)

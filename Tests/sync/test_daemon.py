@@ -48,10 +48,10 @@ class Daemon(unittest.TestCase):
 
     def faults(self, delay):
         if delay:
-            requests.post(self.url + "/_sfsim/faults", timeout=30,
+            requests.post(self.url + "/_sfsim/faults", timeout=30, headers={"X-Sfsim-Control": self.info["control_token"]},
                           json={"rate": 1.0, "kinds": [{"kind": "delay", "seconds": delay}]}).raise_for_status()
         else:
-            requests.delete(self.url + "/_sfsim/faults", timeout=30).raise_for_status()
+            requests.delete(self.url + "/_sfsim/faults", timeout=30, headers={"X-Sfsim-Control": self.info["control_token"]}).raise_for_status()
 
     def start_daemon(self):
         """Starts `sfsh daemon --json`; returns the process and a list that fills with its events."""

@@ -59,7 +59,8 @@ class ImportSurvivesKills(unittest.TestCase):
         return result
 
     def control(self, method, path, body=None):
-        response = self.http.request(method, self.url + "/_sfsim/" + path, json=body, timeout=30)
+        response = self.http.request(method, self.url + "/_sfsim/" + path, json=body, timeout=30,
+                                     headers={"X-Sfsim-Control": self.info["control_token"]})
         self.assertLess(response.status_code, 300, response.text)
         return response
 
@@ -206,7 +207,7 @@ class OneImportAtATime(unittest.TestCase):
             return subprocess.run([SFSH, "--home", home, "-c", command], capture_output=True, text=True, timeout=300)
 
         self.assertEqual(sfsh(f"login --token {info['access_token']} --instance {info['instance_url']} --alias sim").returncode, 0)
-        requests.post(info["instance_url"] + "/_sfsim/faults", timeout=30,
+        requests.post(info["instance_url"] + "/_sfsim/faults", timeout=30, headers={"X-Sfsim-Control": info["control_token"]},
                       json={"rate": 1.0, "kinds": [{"kind": "delay", "seconds": 0.2}]}).raise_for_status()
         first = subprocess.Popen([SFSH, "--home", home, "-c", "sync import --batch-size 200"],
                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -219,7 +220,7 @@ class OneImportAtATime(unittest.TestCase):
         self.assertEqual(status[0]["state"], "running")
         first.kill()
         first.wait()
-        requests.delete(info["instance_url"] + "/_sfsim/faults", timeout=30).raise_for_status()
+        requests.delete(info["instance_url"] + "/_sfsim/faults", timeout=30, headers={"X-Sfsim-Control": info["control_token"]}).raise_for_status()
         third = sfsh("sync import --json")
         self.assertEqual(third.returncode, 0, third.stderr)
         self.assertIn("resuming from the checkpoints", third.stderr)

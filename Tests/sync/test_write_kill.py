@@ -57,7 +57,8 @@ class WritesSurviveKills(unittest.TestCase):
         return result
 
     def control(self, method, path, body=None):
-        response = self.http.request(method, self.url + "/_sfsim/" + path, json=body, timeout=30)
+        response = self.http.request(method, self.url + "/_sfsim/" + path, json=body, timeout=30,
+                                     headers={"X-Sfsim-Control": self.info["control_token"]})
         self.assertLess(response.status_code, 300, response.text)
 
     def query(self, soql):

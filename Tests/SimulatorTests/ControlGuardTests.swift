@@ -1,0 +1,48 @@
+import Foundation
+import JSON
+import Salesforce
+import Testing
+@testable import Simulator
+
+/// Issue 18 §10: only a holder of the control token, on a loopback host name, from no foreign web page,
+/// drives `/_sfsim/…`.
+@Suite struct ControlGuardTests {
+    @Test(arguments: [
+        ("127.0.0.1:8080", true), ("localhost", true), ("LOCALHOST:1", true), ("[::1]:9", true), ("127.1.2.3", true),
+        ("evil.example:8080", false), ("127.0.0.1.evil.example", false), ("10.0.0.1", false), ("", false),
+        ("[::2]:9", false), ("localhost.evil", false),
+    ])
+    func loopbackHosts(authority: String, loopback: Bool) {
+        #expect(ControlGuard.isLoopback(authority: authority) == loopback)
+    }
+
+    @Test func theControlWantsItsTokenALoopbackHostAndNoForeignOrigin() async throws {
+        let sim = try await SimHarness.start()
+        defer { Task { await sim.stop() } }
+        let mint: JSONValue = .object([("username", .string("mallory@x.test")), ("view_all_data", .bool(true))])
+        let cases: [([(String, String)], Int)] = [
+            ([("X-Sfsim-Control", "")], 401),
+            ([("X-Sfsim-Control", "wrong-token-wrong-token")], 401),
+            ([("X-Sfsim-Control", sim.org.controlToken), ("Host", "rebound.evil.example")], 403),
+            ([("X-Sfsim-Control", sim.org.controlToken), ("Origin", "http://evil.example")], 403),
+            ([("X-Sfsim-Control", sim.org.controlToken), ("Origin", "null")], 403),
+            ([("X-Sfsim-Control", sim.org.controlToken), ("Origin", "http://127.0.0.1:1234")], 200),
+        ]
+        for (headers, status) in cases {
+            let answer = try await sim.call("GET", "/_sfsim/calls", token: "", headers: headers)
+            #expect(answer.status == status, "\(headers): \(answer.json)")
+        }
+        let refused = try await sim.call("POST", "/_sfsim/users", json: mint, headers: [("X-Sfsim-Control", "nope-nope-nope-nope")])
+        #expect(refused.status == 401)
+        #expect(try await sim.call("GET", "/_sfsim/calls").status == 200)
+        // The start-up line names the token.
+        #expect(sim.server.startupInfo["control_token"] == .string(sim.org.controlToken))
+        #expect(sim.org.controlToken.count >= 32)
+    }
+
+    @Test func aChosenTokenIsUsed() async throws {
+        let sim = try await SimHarness.start { $0.controlToken = "chosen-control-token-0123" }
+        defer { Task { await sim.stop() } }
+        #expect(try await sim.call("GET", "/_sfsim/calls", headers: [("X-Sfsim-Control", "chosen-control-token-0123")]).status == 200)
+    }
+}
