@@ -7,7 +7,11 @@ and a secret prompt whose line never reaches the history file.
 Run: python Tests/pty/test_terminal.py PATH_TO_SFSH
 """
 
+import json
 import os
+import subprocess
+import time
+import urllib.request
 import shutil
 import sys
 import tempfile
@@ -16,6 +20,7 @@ import unittest
 import pexpect
 
 SFSH = os.path.abspath(sys.argv.pop(1) if len(sys.argv) > 1 else ".build/debug/sfsh")
+SFSIM = os.path.join(os.path.dirname(SFSH), "sfsim")
 TIMEOUT = 20
 PROMPT = "sfsh> "
 PROMPT_RE = r"sfsh(:\S+)?> $"
@@ -224,6 +229,38 @@ class TerminalTest(unittest.TestCase):
         self.expect(child, r'"status" : "succeeded"|"status": "succeeded"')
         self.expect(child, "sfsh:demo> ")
         self.assertNotIn("rec/s", child.before)
+        self.assertEqual(self.quit(child), 0)
+
+    def test_ctrl_c_stops_a_local_query_and_a_request_in_flight(self):
+        """Issue 18 §6: a never-ending recursive CTE and a request to a server that does not answer both stop."""
+        sim = subprocess.Popen([SFSIM, "--control", "--quiet", "--contacts", "20", "--leads", "5", "--accounts", "3",
+                                "--opportunities", "3"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        self.addCleanup(sim.wait, 10)
+        self.addCleanup(sim.terminate)
+        info = json.loads(sim.stdout.readline())
+        sim.stdout.close()
+        child = self.spawn()
+        child.send(f"login --token {info['access_token']} --instance {info['instance_url']} --alias sim\r")
+        self.expect(child, "sfsh:sim> ")
+        child.send("sync import --objects Contact\r")
+        self.expect(child, "sfsh:sim> ")
+        child.send("local 'WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n) SELECT COUNT(*) FROM n'\r")
+        time.sleep(0.5)
+        child.sendcontrol("c")
+        self.expect(child, "interrupted")
+        self.expect(child, "sfsh:sim> ")
+        # Every call now waits 60 s in sfsim: Ctrl-C must not.
+        urllib.request.urlopen(urllib.request.Request(
+            info["instance_url"] + "/_sfsim/faults", method="POST",
+            data=json.dumps({"script": [{"kind": "delay", "seconds": 60, "count": 10}]}).encode(),
+            headers={"X-Sfsim-Control": info["control_token"], "Content-Type": "application/json"}), timeout=10).read()
+        child.send("limits\r")
+        time.sleep(1)
+        started = time.monotonic()
+        child.sendcontrol("c")
+        self.expect(child, "interrupted")
+        self.expect(child, "sfsh:sim> ")
+        self.assertLess(time.monotonic() - started, 5)
         self.assertEqual(self.quit(child), 0)
 
     def test_continuation_prompt(self):
