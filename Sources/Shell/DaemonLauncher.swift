@@ -31,6 +31,7 @@ public enum DaemonLauncher {
             io.stderr.write("sfsh daemon: error: \(error.description)\n")
             return ExitStatus.failure.rawValue
         }
+        store.onBusy { message in io.stderr.write("sfsh daemon: \(message)\n") }
         let clock = SystemClock()
         let connector = OrgConnector(store: store, transport: CurlTransport(stallSeconds: Launcher.stallSeconds(environment)),
                                      clock: clock)

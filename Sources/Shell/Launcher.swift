@@ -44,6 +44,8 @@ public enum Launcher {
             io.stderr.write("sfsh: error: \(error.description)\n")
             return (ExitStatus.failure.rawValue, nil)
         }
+        let stderr = io.stderr
+        session.store.onBusy { message in stderr.write("sfsh: \(message)\n") }
         session.keepGoing = options.keepGoing
         session.orgOverride = options.org
         if let alias = options.org, (try? session.store.org(alias)) ?? nil == nil {

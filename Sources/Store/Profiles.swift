@@ -15,26 +15,36 @@ extension Store {
         }
     }
 
-    /// Upserts profiles in one transaction; returns how many were new.
+    /// Rows per transaction: each commits in tens of milliseconds, so another process (a `set`, a running job)
+    /// never waits long for the write lock while a large file goes in. A run cut short is finished by running
+    /// it again (rows are upserted by id).
+    public static let profileBatch = 2_000
+
+    /// Upserts profiles, `profileBatch` rows a transaction; returns how many were new.
     @discardableResult
     public func upsertProfiles(_ rows: [ProfileRow], at date: Date) throws(StoreError) -> Int {
-        try write { db in
-            var created = 0
-            for row in rows {
-                let existed = try Bool.fetchOne(db, sql: "SELECT 1 FROM profile WHERE id = ?", arguments: [row.id]) ?? false
-                if !existed { created += 1 }
-                try db.execute(sql: """
-                    INSERT INTO profile (id, body, imported_at) VALUES (?, ?, ?)
-                    ON CONFLICT(id) DO UPDATE SET body = excluded.body, imported_at = excluded.imported_at
-                    """, arguments: [row.id, row.body, date.timeIntervalSince1970])
-                try db.execute(sql: "DELETE FROM profile_audience WHERE profile_id = ?", arguments: [row.id])
-                for audience in Set(row.audiences) {
-                    try db.execute(sql: "INSERT INTO profile_audience (profile_id, audience) VALUES (?, ?)",
-                                   arguments: [row.id, audience])
+        var created = 0
+        for start in stride(from: 0, to: rows.count, by: Self.profileBatch) {
+            let batch = rows[start..<min(start + Self.profileBatch, rows.count)]
+            created += try write { db in
+                var created = 0
+                for row in batch {
+                    let existed = try Bool.fetchOne(db, sql: "SELECT 1 FROM profile WHERE id = ?", arguments: [row.id]) ?? false
+                    if !existed { created += 1 }
+                    try db.execute(sql: """
+                        INSERT INTO profile (id, body, imported_at) VALUES (?, ?, ?)
+                        ON CONFLICT(id) DO UPDATE SET body = excluded.body, imported_at = excluded.imported_at
+                        """, arguments: [row.id, row.body, date.timeIntervalSince1970])
+                    try db.execute(sql: "DELETE FROM profile_audience WHERE profile_id = ?", arguments: [row.id])
+                    for audience in Set(row.audiences) {
+                        try db.execute(sql: "INSERT INTO profile_audience (profile_id, audience) VALUES (?, ?)",
+                                       arguments: [row.id, audience])
+                    }
                 }
+                return created
             }
-            return created
         }
+        return created
     }
 
     public func profileBody(id: String) throws(StoreError) -> String? {

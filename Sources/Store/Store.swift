@@ -12,15 +12,21 @@ import Darwin
 /// Shell and daemon open it concurrently; WAL lets readers run beside the writer.
 public final class Store: Sendable {
     public let home: SfshHome
+    /// Another process writing: how long to wait for it, and whom to tell (once per wait).
+    let busy: BusyWait
     let pool: DatabasePool
 
     /// Opens (creating if needed) the database in `home`, after checking the
     /// home is private, and migrates it to the latest version.
-    public init(home: SfshHome) throws(StoreError) {
+    /// - Parameter busyTimeout: how long a statement waits for another process's write before failing
+    ///   (long writes are cut into short transactions, so this is a bound, not a pause anyone should see).
+    public init(home: SfshHome, busyTimeout: TimeInterval = 120) throws(StoreError) {
         try home.prepare()
         self.home = home
+        let busy = BusyWait(timeout: busyTimeout)
+        self.busy = busy
         var configuration = Configuration()
-        configuration.busyMode = .timeout(5)
+        configuration.busyMode = .callback { tries in busy.shouldRetry(after: tries) }
         configuration.prepareDatabase { db in
             try db.execute(sql: "PRAGMA foreign_keys = ON")
         }
@@ -35,6 +41,11 @@ public final class Store: Sendable {
             throw .database(Self.describe(error))
         }
         for suffix in ["", "-wal", "-shm"] { chmod(path + suffix, 0o600) }
+    }
+
+    /// Tells `notice` when a statement has waited a while for another process's write.
+    public func onBusy(_ notice: @escaping @Sendable (String) -> Void) {
+        busy.setNotice(notice)
     }
 
     static var migrator: DatabaseMigrator {
