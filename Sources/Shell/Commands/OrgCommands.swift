@@ -16,13 +16,15 @@ enum OrgCommands {
         details: """
             Device flow: shows a code and a URL to approve it, then waits; it yields a refresh token (offline access).
             --password asks for username, password and security token with echo off; the password is never stored.
-            --token/--instance use a token obtained elsewhere (also from SF_ACCESS_TOKEN and SF_INSTANCE_URL).
+            --token/--instance use a token obtained elsewhere: '--token -' reads it from stdin, a bare --token asks
+            with echo off (a token typed on the command line is visible to other local users and stays in your shell's
+            history, so sfsh warns), or SF_ACCESS_TOKEN and SF_INSTANCE_URL.
             --demo starts a simulated org on 127.0.0.1 inside sfsh and logs into it as 'demo'.
             The connected app's client id and secret come from --client-id/--client-secret or the client_id and
             client_secret settings. Plain http:// is refused except on loopback.
             """,
         examples: ["login --demo", "login --alias prod", "login --password --username me@example.com --sandbox",
-                   "login --token 00D…! --instance https://acme.my.salesforce.com --alias acme"],
+                   "login --token --instance https://acme.my.salesforce.com --alias acme"],
         options: [
             .flag("password", "username-password flow (prompts with echo off)"),
             .value("username", "U", "the username for --password"),
