@@ -84,7 +84,7 @@ let package = Package(
         .testTarget(name: "StoreTests", dependencies: ["Store"]),
         .testTarget(name: "JSONTests", dependencies: ["JSON"]),
         // yaslab/CSV.swift: the oracle the import's own CSV reader is checked against.
-        .testTarget(name: "SyncEngineTests", dependencies: ["SyncEngine", "Salesforce", "Store", "JSON", "Simulator",
+        .testTarget(name: "SyncEngineTests", dependencies: ["SyncEngine", "SyncRules", "Salesforce", "Store", "JSON", "Simulator",
                                                             .product(name: "CSV", package: "CSV.swift")]),
         .testTarget(name: "SyncRulesTests", dependencies: ["SyncRules", "JSON", "SalesforceModel"]),
         .testTarget(name: "SalesforceTests", dependencies: ["Salesforce", "SalesforceModel", "JSON", "Simulator"]),

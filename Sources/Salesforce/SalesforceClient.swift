@@ -169,13 +169,7 @@ public final class SalesforceClient: @unchecked Sendable {
         return url
     }
 
-    public static func formEncode(_ pairs: [(String, String)]) -> String {
-        var allowed = CharacterSet.alphanumerics
-        allowed.insert(charactersIn: "-._~")
-        return pairs.map { key, value in
-            "\(key.addingPercentEncoding(withAllowedCharacters: allowed) ?? key)=\(value.addingPercentEncoding(withAllowedCharacters: allowed) ?? value)"
-        }.joined(separator: "&")
-    }
+    public static func formEncode(_ pairs: [(String, String)]) -> String { FormEncoding.encode(pairs) }
 
     /// Sends one REST request: bearer auth, one refresh on 401, retries of
     /// transient failures when `idempotent`. Non-2xx answers become errors.

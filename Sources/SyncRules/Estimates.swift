@@ -303,15 +303,4 @@ public enum Estimates {
 
     static let window = 86_400.0
 
-    // MARK: Export
-
-    /// The calls of an export: lookups by email for members without a
-    /// remembered Lead id (200 emails a query), then creates and updates in
-    /// sObject Collections of 200.
-    public static func exportCalls(lookups: Int, creates: Int, updates: Int) -> [PlannedCall] {
-        func batches(_ count: Int) -> Int { (count + 199) / 200 }
-        return Array(repeating: PlannedCall(object: "Lead", kind: .lookup, records: 0), count: batches(lookups))
-            + Array(repeating: PlannedCall(object: "Lead", kind: .create, records: 0), count: batches(creates))
-            + Array(repeating: PlannedCall(object: "Lead", kind: .update, records: 0), count: batches(updates))
-    }
 }

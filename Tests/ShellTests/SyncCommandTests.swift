@@ -213,6 +213,32 @@ import Testing
         #expect(none.code == 2 && none.err.contains("lytics.audiences"))
     }
 
+    /// Issue 19: `estimate export` and `sync export --dry-run` count the export's calls by one rule, and the run
+    /// spends what they said (3,000 new profiles: the estimate said 30 calls, the dry run planned 3).
+    @Test(arguments: [true, false])
+    func theEstimateTheDryRunAndTheRunAgreeOnTheExportsCalls(composite: Bool) async throws {
+        let shell = try await OrgHarness.demo()
+        let server = shell.session.demoServer!
+        defer { Task { await server.stop() } }
+        let lines = (0..<3000).map { number in
+            #"{"id": "q\#(String(format: "%05d", number))", "attributes": {"email": "someone.new\#(number)@example.com", "last_name": "N\#(number)", "company": "C"}, "audiences": ["vip"]}"#
+        }
+        let file = try shell.harness.write("audience.jsonl", lines.joined(separator: "\n"))
+        #expect(await shell.run("profiles import \(file)\nset lytics.audiences vip").code == 0)
+        let flag = composite ? "" : " --no-composite"
+        let estimate = try await shell.json("estimate export --calls 100000\(flag) --json")
+        let plan = try await shell.json("sync export --dry-run\(flag) --json")
+        #expect(estimate["create"] == .int(3000) && plan["create"] == .int(3000))
+        #expect(estimate["calls"] == plan["planned_calls"], "estimate \(estimate), dry run \(plan)")
+        // With composite: one lookup call (the 3,000 emails in two queries) and three of five collections each;
+        // without: 11 lookup queries in their URLs and 15 collections.
+        #expect(estimate["calls"] == .int(composite ? 4 : 26), "\(plan)")
+        let run = try await shell.json("sync export\(flag) --json")
+        #expect(run["created"] == .int(3000))
+        // The run also describes Lead (cached by the dry run) and reads nothing else.
+        #expect(run["calls"] == plan["planned_calls"], "run \(run), dry run \(plan)")
+    }
+
     @Test func schedulesAndTheirLyticsViewsStayInStep() async throws {
         let shell = try await OrgHarness.demo()
         let server = shell.session.demoServer!

@@ -3,6 +3,7 @@ import JSON
 import Salesforce
 import Simulator
 import Store
+import SyncRules
 import Testing
 @testable import SyncEngine
 
@@ -309,9 +310,9 @@ extension EngineHarness {
     @Test func aHundredThousandLeadsTakeAtMost250Calls() async throws {
         // The planner's count (the real run is measured by scripts/bench): lookups of 100,000 emails and the writes.
         let emails = (0..<100_000).map { "someone.with.a.longer.name\($0)@example-company.com" }
-        let lookups = SOQLText.chunkedIn(emails, limit: ExportJob.lookupLength) { "SELECT Id, Email, CreatedDate FROM Lead WHERE Email IN (\($0)) ORDER BY CreatedDate, Id" }
+        let lookups = ExportCalls.lookupQueries(emails, composite: true)
         let lookupCalls = (lookups.count + 4) / 5
-        let writeCalls = ExportJob.writeCalls(creates: 100_000, updates: 0, composite: true)
+        let writeCalls = ExportCalls.writeCalls(creates: 100_000, updates: 0, composite: true)
         #expect(writeCalls == 100)
         #expect(1 + lookupCalls + writeCalls <= 250, "lookups \(lookupCalls)")
         #expect(lookups.allSatisfy { $0.count <= 100_000 })

@@ -1,4 +1,5 @@
 import Testing
+import SalesforceModel
 @testable import SyncRules
 
 @Suite struct EstimatesTests {
@@ -116,12 +117,41 @@ import Testing
         #expect(result.schedule == [Estimates.Day(day: 1, calls: 6, records: 0)])
     }
 
-    @Test func exportCallsBatchBy200() {
-        let calls = Estimates.exportCalls(lookups: 401, creates: 200, updates: 1)
-        #expect(calls.filter { $0.kind == .lookup }.count == 3)
-        #expect(calls.filter { $0.kind == .create }.count == 1)
-        #expect(calls.filter { $0.kind == .update }.count == 1)
-        #expect(Estimates.exportCalls(lookups: 0, creates: 0, updates: 0).isEmpty)
+}
+
+/// Issue 19: one rule for the export's calls (the estimate, the dry run and the run's plan).
+@Suite struct ExportCallsTests {
+    static func emails(_ count: Int) -> [String] { (0..<count).map { "p\($0)@x.test" } }
+
+    @Test(arguments: [
+        // (creates, updates, composite, write calls)
+        (0, 0, true, 0), (1, 0, true, 1), (200, 0, true, 1), (201, 0, true, 1), (1000, 0, true, 1), (1001, 0, true, 2),
+        (3000, 0, true, 3), (3000, 0, false, 15), (200, 1, false, 2), (200, 1, true, 1), (1000, 1, true, 2),
+    ])
+    func writes(creates: Int, updates: Int, composite: Bool, calls: Int) {
+        #expect(ExportCalls.writeCalls(creates: creates, updates: updates, composite: composite) == calls)
+    }
+
+    @Test(arguments: [
+        // (queries, composite, calls)
+        (0, true, 0), (1, true, 1), (5, true, 1), (6, true, 2), (6, false, 6),
+    ])
+    func lookups(queries: Int, composite: Bool, calls: Int) {
+        #expect(ExportCalls.lookupCalls(queries: queries, composite: composite) == calls)
+    }
+
+    @Test func aChunkLooksUpThenWrites() {
+        let chunk = ExportCalls.Chunk(lookups: Self.emails(3000), creates: 3000, updates: 0)
+        let calls = ExportCalls.planned([chunk], composite: true)
+        #expect(calls.map(\.kind) == [.lookup, .create, .create, .create])
+        // Without composite each query goes in its URL (12,000 bytes encoded), each collection on its own.
+        let plain = ExportCalls.planned([chunk], composite: false)
+        #expect(plain.filter { $0.kind == .create }.count == 15)
+        #expect(plain.filter { $0.kind == .lookup }.count == ExportCalls.lookupQueries(Self.emails(3000), composite: false).count)
+        #expect(ExportCalls.lookupQueries(Self.emails(3000), composite: false).allSatisfy {
+            FormEncoding.encode([("q", $0)]).utf8.count <= ExportCalls.lookupEncodedLength + 2
+        })
+        #expect(ExportCalls.planned([ExportCalls.Chunk(lookups: [], creates: 0, updates: 0)], composite: true).isEmpty)
     }
 }
 

@@ -254,7 +254,8 @@ enum EstimateCommands {
         details: "Reads the local profiles (profiles import) and applies the export rules offline. --calls defaults to lytics.export_max_daily_calls.",
         examples: ["estimate export", "estimate export --calls 20000 --json"],
         options: [.value("calls", "K", "daily API calls for the export (default: lytics.export_max_daily_calls)"),
-                  .value("describe", "FILE", "a Lead describe (JSON), when no org is selected", completion: .file)],
+                  .value("describe", "FILE", "a Lead describe (JSON), when no org is selected", completion: .file),
+                  .flag("no-composite", "count as 'sync export --no-composite' sends: each query and collection a call")],
         handler: { invocation, session in
             try invocation.expectArguments(0...0)
             return try await ExportEstimate.run(invocation, session)
@@ -280,23 +281,37 @@ enum ExportEstimate {
         do throws(StoreError) { bodies = try session.store.profileBodies(inAny: settings.audiences) } catch { throw ShellError(error) }
         var creates = 0, updates = 0, skips = 0
         var reasons: [String: Int] = [:]
-        for body in bodies {
-            guard let profile = try? Profile.parse(body) else { continue }
-            let remembered = session.currentOrgAlias.flatMap { (try? session.store.exportedLead(org: $0, profileID: profile.id)) ?? nil }
-            let result: LeadPayload.Result
-            do throws(RuleError) { result = try LeadPayload.build(profile: profile, describe: describe, settings: settings, existingLeadID: remembered) } catch {
-                throw ShellError(.failure, error.message, hint: "fix the setting (set \(error.setting) …)")
+        // Chunks as the export takes them (profiles by id, ExportCalls.chunkSize a chunk), so the count is the
+        // dry run's: per chunk the emails without a remembered Lead are looked up, then creates and updates written.
+        let profiles = bodies.compactMap { try? Profile.parse($0) }.sorted { $0.id < $1.id }
+        var chunks: [ExportCalls.Chunk] = []
+        for start in stride(from: 0, to: profiles.count, by: ExportCalls.chunkSize) {
+            var chunk = ExportCalls.Chunk(lookups: [], creates: 0, updates: 0)
+            var looked = Set<String>()
+            for profile in profiles[start..<min(start + ExportCalls.chunkSize, profiles.count)] {
+                let remembered = session.currentOrgAlias.flatMap { (try? session.store.exportedLead(org: $0, profileID: profile.id)) ?? nil }
+                let result: LeadPayload.Result
+                do throws(RuleError) { result = try LeadPayload.build(profile: profile, describe: describe, settings: settings, existingLeadID: remembered) } catch {
+                    throw ShellError(.failure, error.message, hint: "fix the setting (set \(error.setting) …)")
+                }
+                if remembered == nil, case let .string(email)? = profile.attributes[settings.emailAttribute],
+                   let key = EmailKey.key(email), looked.insert(key).inserted {
+                    chunk.lookups.append(key)
+                }
+                switch result.action {
+                case .create: chunk.creates += 1
+                case .update: chunk.updates += 1
+                case .skip:
+                    skips += 1
+                    reasons[result.reason ?? "?", default: 0] += 1
+                }
             }
-            switch result.action {
-            case .create: creates += 1
-            case .update: updates += 1
-            case .skip:
-                skips += 1
-                reasons[result.reason ?? "?", default: 0] += 1
-            }
+            creates += chunk.creates
+            updates += chunk.updates
+            chunks.append(chunk)
         }
-        // Members without a remembered Lead are looked up by email first (200 a query).
-        let calls = Estimates.exportCalls(lookups: creates, creates: creates, updates: updates)
+        let composite = !invocation.has("no-composite")
+        let calls = ExportCalls.planned(chunks, composite: composite)
         let simulation: Estimates.Simulation
         do throws(Estimates.InputError) { simulation = try Estimates.simulate(calls, budget: budget, latency: 1) } catch {
             throw EstimateCommands.usageError(error, invocation)
@@ -310,7 +325,8 @@ enum ExportEstimate {
         var human = "\(bodies.count) unique members of \(settings.audiences.joined(separator: ", ")) (overlap counted once)\n"
         human += "create \(creates), update \(updates), skip \(skips)\n"
         for (reason, count) in reasons.sorted(by: { $0.key < $1.key }) { human += "  skipped: \(reason) × \(count)\n" }
-        human += "\(calls.count) calls (email lookups and creates in batches of 200, updates in collections of 200)"
+        human += "\(calls.count) calls (email lookups, then creates and updates in collections of 200"
+            + (composite ? ", five to a composite call)" : ")")
         human += " at \(budget) a day: \(EstimateCommands.format(simulation.days)) days"
         human += simulation.pauses == 0 ? " (within one day's budget)\n" : " (\(simulation.pauses) pause\(simulation.pauses == 1 ? "" : "s") of 24 h)\n"
         human += "creates are counted before lookups: a lookup that finds a Lead turns a create into an update"

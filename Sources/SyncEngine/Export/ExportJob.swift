@@ -94,10 +94,6 @@ public final class ExportJob: Sendable {
     /// The shortest wait for a lost create to land, and the longest.
     static let settleFloor: TimeInterval = 2
     static let settleCeiling: TimeInterval = 150
-    /// SOQL length of one email lookup: well under Salesforce's 100,000 characters
-    /// (in a composite body), or a URL's 16,384 bytes when sent on its own.
-    static let lookupLength = 60_000
-    static let lookupEncodedLength = 12_000
 
     public init(connector: OrgConnector, org: OrgRecord, settings: SyncSettings, options: ExportOptions,
                 events: @escaping @Sendable (SyncEvent) -> Void = { _ in },
@@ -131,8 +127,8 @@ public final class ExportJob: Sendable {
         case update(leadID: String, payload: JSONValue, hash: String)
     }
 
-    /// Profiles per chunk: their lookups fit one composite call, and memory stays flat in the audience's size.
-    static let chunkSize = 5_000
+    /// Profiles per chunk (ExportCalls).
+    static let chunkSize = ExportCalls.chunkSize
 
     /// Profiles (JSON bodies) with their stored state, in profile id order.
     func candidates(_ bodies: [String]) throws(EngineError) -> [Candidate] {
@@ -203,10 +199,7 @@ public final class ExportJob: Sendable {
     /// query and up to 5 queries per composite call.
     func lookUp(_ emails: [String], client: SalesforceClient, composite: inout Bool) async throws(SalesforceError) -> [String: String] {
         guard !emails.isEmpty else { return [:] }
-        let field = "Email"
-        let build = { (list: String) in "SELECT Id, Email, CreatedDate FROM Lead WHERE \(field) IN (\(list)) ORDER BY CreatedDate, Id" }
-        let queries = SOQLText.chunkedIn(emails, limit: Self.lookupLength, encodedLimit: composite ? nil : Self.lookupEncodedLength,
-                                         query: build)
+        let queries = ExportCalls.lookupQueries(emails, composite: composite)
         var found: [String: String] = [:]
         func take(_ records: [JSONValue]) {
             for record in records {

@@ -64,7 +64,7 @@ extension ExportJob {
         var plan = ExportPlan(org: org.alias)
         var writerOf: [String: String] = [:]
         var last: String?
-        var writeCalls = 0
+        var chunks: [ExportCalls.Chunk] = []
         while true {
             let chunk: [String]
             do { chunk = try store.profileBodies(inAny: settings.lytics.audiences, after: last, limit: Self.chunkSize) } catch {
@@ -90,10 +90,11 @@ extension ExportJob {
             }
             plan.create += creates
             plan.update += updates
-            writeCalls += Self.writeCalls(creates: creates, updates: updates, composite: composite)
+            chunks.append(ExportCalls.Chunk(lookups: Self.emailsToLookUp(candidates), creates: creates, updates: updates))
             if chunk.count < Self.chunkSize { break }
         }
-        plan.plannedCalls = writeCalls
+        // What a run would spend: the same rule `estimate export` uses (lookups and writes).
+        plan.plannedCalls = ExportCalls.count(chunks, composite: composite)
         let after = (try? store.ledgerCount(since: .distantPast, org: org.alias, source: JobKind.export.ledgerSource + " --dry-run")) ?? 0
         plan.calls = after - before
         return plan
@@ -102,13 +103,6 @@ extension ExportJob {
     /// Skip reasons are counted by kind: the profile named in a shared-email skip is left out.
     static func reasonKey(_ reason: String) -> String {
         reason.hasPrefix("shares its email with profile") ? "shares an email with another profile" : reason
-    }
-
-    /// Calls to write `creates` and `updates` records: collections of 200, five to a composite call.
-    static func writeCalls(creates: Int, updates: Int, composite: Bool) -> Int {
-        let limit = SalesforceClient.collectionLimit
-        let collections = (creates + limit - 1) / limit + (updates + limit - 1) / limit
-        return composite ? (collections + SalesforceClient.compositeHeavyLimit - 1) / SalesforceClient.compositeHeavyLimit : collections
     }
 }
 
@@ -252,8 +246,8 @@ final class ExportRun: @unchecked Sendable {
         let spent = (try? store.callCount(run: runID)) ?? 0
         let remaining = last ? 0 : max(total - done - queue.count, 0)
         let chunksLeft = (remaining + ExportJob.chunkSize - 1) / ExportJob.chunkSize
-        let planned = spent + ExportJob.writeCalls(creates: queue.count - updates.count, updates: updates.count, composite: composite)
-            + chunksLeft + ExportJob.writeCalls(creates: remaining, updates: 0, composite: composite)
+        let planned = spent + ExportCalls.writeCalls(creates: queue.count - updates.count, updates: updates.count, composite: composite)
+            + chunksLeft + ExportCalls.writeCalls(creates: remaining, updates: 0, composite: composite)
         let batch = settled
         let runID = self.runID
         let firstCounts = counts

@@ -1,4 +1,5 @@
 import Foundation
+import SyncRules
 import SalesforceModel
 import Store
 

@@ -105,7 +105,7 @@ public final class WritebackJob: Sendable {
             return (activity: activity.id, contact: activity.contactID, title: note.title, bodyLength: note.body.utf16.count)
         }
         return WritebackPlan(org: org.alias, notes: notes, skipped: skipped, unsettled: unsettled.count,
-                             plannedCalls: ExportJob.writeCalls(creates: write.count, updates: 0, composite: options.composite)
+                             plannedCalls: ExportCalls.writeCalls(creates: write.count, updates: 0, composite: options.composite)
                                  + (unsettled.isEmpty ? 0 : 1))
     }
 
@@ -178,7 +178,7 @@ final class WritebackRun: @unchecked Sendable {
         let selected: [ActivityRecord]
         do { selected = try job.selection().write } catch { throw JobStop.engine(error) }
         var queue = WriteQueue(selected)
-        let planned = ((try? store.callCount(run: runID)) ?? 0) + ExportJob.writeCalls(creates: queue.count, updates: 0, composite: composite)
+        let planned = ((try? store.callCount(run: runID)) ?? 0) + ExportCalls.writeCalls(creates: queue.count, updates: 0, composite: composite)
         let firstCounts = counts
         let runID = self.runID
         try await commit([], firstCounts) { tx in try tx.setRunPlannedCalls(runID, planned) }
