@@ -92,33 +92,12 @@ extension RunControl {
             switch error.kind {
             case .budgetExhausted: return .pause(error.message)
             case .limitExceeded: return .pause("the org's daily API limit is reached (\(error.description))")
+            // Ctrl-C aborted a request in flight: the run is interrupted, not failed.
+            case .interrupted: return .interrupted
             default: return .fail(EngineError(error, doing: doing))
             }
         case let .engine(error):
             return error.kind == .limit ? .pause(error.message) : .fail(error)
-        }
-    }
-}
-
-/// What a write call that failed as a whole left behind: the one rule the export and the write-back
-/// settle their intents by.
-enum WriteCallFailure {
-    /// Refused before it was sent (budget, the org's limit, authentication, a refused URL): nothing was
-    /// written; the intents are cleared and the run stops.
-    case notSent
-    /// Sent and answered, but the answer could not be recorded: the intents stay for the next run.
-    case unrecorded
-    /// Rejected as a request (a 4xx that is not transient): none of its records was written; each fails.
-    case rejected
-    /// Anything else (5xx, dropped connection, timeout, an unreadable answer): the outcome is unknown.
-    case unknown
-
-    init(_ error: SalesforceError) {
-        switch error.kind {
-        case .budgetExhausted, .limitExceeded, .authentication, .refused: self = .notSent
-        case .ledger: self = .unrecorded
-        case .request where !error.isTransient && (400..<500).contains(error.status): self = .rejected
-        default: self = .unknown
         }
     }
 }

@@ -91,9 +91,6 @@ public final class ExportJob: Sendable {
 
     /// Consecutive calls that may fail with an unknown outcome before the run gives up.
     static let failureLimit = 4
-    /// The shortest wait for a lost create to land, and the longest.
-    static let settleFloor: TimeInterval = 2
-    static let settleCeiling: TimeInterval = 150
 
     public init(connector: OrgConnector, org: OrgRecord, settings: SyncSettings, options: ExportOptions,
                 events: @escaping @Sendable (SyncEvent) -> Void = { _ in },

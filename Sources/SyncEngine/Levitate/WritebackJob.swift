@@ -386,10 +386,8 @@ final class WritebackRun: @unchecked Sendable {
     }
 }
 
-/// How long a write sent by a process that died (or whose answer was lost) may still take to
-/// land: twice the slowest POST the job made in the last 24 h, at least 2 s, at most 150 s.
+/// The settle window (SettleWindow) of a job, from the POSTs the ledger recorded for it in the last 24 h.
 func settleWindow(store: Store, clock: any EngineClock, org: String, source: String) -> TimeInterval {
     let entries = (try? store.ledger(since: clock.now().addingTimeInterval(-BudgetGate.window), org: org, source: source)) ?? []
-    let slowest = entries.filter { $0.method == "POST" }.map { $0.durationMS / 1000 }.max() ?? 0
-    return min(max(ExportJob.settleFloor, 2 * slowest), ExportJob.settleCeiling)
+    return SettleWindow.seconds(postSeconds: entries.filter { $0.method == "POST" }.map { $0.durationMS / 1000 })
 }
