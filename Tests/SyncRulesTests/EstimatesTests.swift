@@ -191,3 +191,20 @@ import SalesforceModel
         #expect(one.schedule.map(\.records).reduce(0, +) == 13_016)
     }
 }
+
+/// Issue 19: one ETA rule for every job's progress line (there were four).
+@Suite struct JobProgressTests {
+    @Test(arguments: [
+        // (done, total, elapsed, eta)
+        (0, 100, 10.0, nil), (50, 100, 10.0, 10.0), (100, 100, 10.0, 0.0), (120, 100, 10.0, 0.0),
+        (10, nil, 5.0, nil), (0, 0, 0.0, 0.0), (1, 3, 0.0, 0.002),
+    ] as [(Int, Int?, Double, Double?)])
+    func eta(done: Int, total: Int?, elapsed: Double, expected: Double?) {
+        #expect(JobProgress.eta(done: done, total: total, elapsed: elapsed) == expected)
+    }
+
+    @Test func rate() {
+        #expect(JobProgress.rate(done: 50, elapsed: 10) == 5)
+        #expect(JobProgress.rate(done: 5, elapsed: 0) == 5_000)
+    }
+}

@@ -32,12 +32,16 @@ enum LevitateCommands {
         handler: { invocation, session in
             try invocation.expectArguments(0...0)
             let org = try session.currentOrg()
-            if invocation.has("dry-run") {
-                return try await contactsDryRun(org: org, full: invocation.has("full"), invocation: invocation, session: session)
-            }
             var options = ContactsOptions()
             options.full = invocation.has("full")
             options.force = invocation.has("force")
+            if invocation.has("dry-run") {
+                let job = ContactsJob(connector: session.connector, org: org, settings: try session.syncSettings(), options: options)
+                let plan: ContactsPlan
+                do throws(EngineError) { plan = try await job.plan() } catch { throw ShellError(error) }
+                session.emit(plan.json, human: plan.text, for: invocation)
+                return .done
+            }
             let json = session.format(for: invocation) == .json
             let progress = ProgressLine(session: session, enabled: !json && session.io.stderrIsTerminal)
             let job = ContactsJob(connector: session.connector, org: org, settings: try session.syncSettings(), options: options,
@@ -55,25 +59,6 @@ enum LevitateCommands {
                                            message: report.message, failure: report.failure,
                                            resume: "the next 'sync contacts' resumes from the last page stored")
         })
-
-    static func contactsDryRun(org: OrgRecord, full: Bool, invocation: Invocation, session: ShellSession) async throws(ShellError) -> CommandOutcome {
-        let state: ImportObjectState
-        do throws(StoreError) { state = try session.store.importState(org: org.alias, object: ContactsJob.stateKey) } catch { throw ShellError(error) }
-        let lower = full ? nil : state.phase != nil ? state.passLower : state.watermark
-        let (_, client) = try session.currentClient()
-        let page = try await session.salesforce("count Contacts") { () async throws(SalesforceError) in
-            try await client.query(ImportQuery.count("Contact", lower: lower))
-        }
-        let records = page.totalSize
-        let pages = max(1, (records + 1999) / 2000)
-        let planned = 1 + pages + (lower == nil ? 0 : 1)
-        let json = JSONValue.object([("job", .string("contacts")), ("org", .string(org.alias)), ("dry_run", .bool(true)),
-                                     ("records", .int(records)), ("since", RunControl.json(lower)), ("planned_calls", .int(planned)),
-                                     ("calls", .int(1))])
-        session.emit(json, human: "a run would read \(records) Contact\(records == 1 ? "" : "s") (\(lower.map { "changed since " + RunControl.format($0) } ?? "all")) in about \(planned) calls; this dry run made 1 (COUNT())\n",
-                     for: invocation)
-        return .done
-    }
 
     static let syncWriteback = CommandSpec(
         "writeback", group: SyncCommands.group, usage: "sync writeback [--dry-run] [--force] [--no-composite]",

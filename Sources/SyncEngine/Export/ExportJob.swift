@@ -80,31 +80,29 @@ public struct ExportPlan: Sendable {
 /// of those profiles is created again, the engine waits for the lost request
 /// to land and looks its email up: a Lead found is adopted, never duplicated.
 /// Creates never ride a reused connection (libcurl could resend them).
-public final class ExportJob: Sendable {
-    let connector: OrgConnector
-    let org: OrgRecord
-    let settings: SyncSettings
+public final class ExportJob: SyncJob {
+    public static let configuration = JobConfiguration(kind: .export,
+                                                       resumeHint: "the next run settles what was sent and goes on")
+    public let environment: JobEnvironment
     let options: ExportOptions
-    let events: @Sendable (SyncEvent) -> Void
-    let shouldStop: @Sendable () -> Bool
     let storeWorker = StoreWorker(label: "sfsh-export-store")
 
     /// Consecutive calls that may fail with an unknown outcome before the run gives up.
     static let failureLimit = 4
 
-    public init(connector: OrgConnector, org: OrgRecord, settings: SyncSettings, options: ExportOptions,
-                events: @escaping @Sendable (SyncEvent) -> Void = { _ in },
-                shouldStop: @escaping @Sendable () -> Bool = { false }) {
-        self.connector = connector
-        self.org = org
-        self.settings = settings
+    public init(_ environment: JobEnvironment, options: ExportOptions) {
+        self.environment = environment
         self.options = options
-        self.events = events
-        self.shouldStop = shouldStop
     }
 
-    var store: Store { connector.store }
-    var clock: any EngineClock { connector.clock }
+    public convenience init(connector: OrgConnector, org: OrgRecord, settings: SyncSettings, options: ExportOptions,
+                            events: @escaping @Sendable (SyncEvent) -> Void = { _ in },
+                            shouldStop: @escaping @Sendable () -> Bool = { false }) {
+        self.init(JobEnvironment(connector: connector, org: org, settings: settings, events: events, shouldStop: shouldStop),
+                  options: options)
+    }
+
+    public var force: Bool { options.force }
 
     // MARK: Decisions (shared by the run and the dry run)
 

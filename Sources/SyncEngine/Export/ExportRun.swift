@@ -5,7 +5,7 @@ import Store
 import SyncRules
 
 extension ExportJob {
-    func checkSettings() throws(EngineError) {
+    public func validate() throws(EngineError) {
         guard !settings.lytics.audiences.isEmpty else {
             throw EngineError(.usage, "no audiences are selected, so there is nothing to export",
                               hint: "set lytics.audiences AUDIENCE[,AUDIENCE…] ('audiences' lists them)")
@@ -14,25 +14,15 @@ extension ExportJob {
 
     // MARK: Run
 
-    public func run() async throws(EngineError) -> ExportReport {
-        try checkSettings()
-        let control = RunControl(store: store, clock: clock)
-        let (_, lease) = try control.admit(org: org.alias, job: .export, force: options.force)
-        defer { control.release(lease) }
-        for note in settings.notes where control.firstTime(note, org: org.alias) { events(.note(note)) }
-        let started = clock.now()
-        let runID: Int64
-        do { runID = try store.startRun(org: org.alias, job: JobKind.export.rawValue, full: options.full, at: started, resumedFrom: nil) } catch {
-            throw EngineError(error)
-        }
-        let client = try connector.jobClient(for: org, job: .export, run: runID, budget: settings.exportBudget, forced: options.force)
-        try control.renew(lease, run: runID)
-        let run = ExportRun(job: self, runID: runID, client: client, control: control, lease: lease, started: started)
-        let ending = try await control.conclude(run: runID, org: org.alias, job: .export,
-                                                resumeHint: "the next run settles what was sent and goes on") {
-            try await run.run()
-        }
-        return try Self.report(run: runID, store: store).ended(ending)
+    /// Runs the job through the `JobRunner`.
+    public func run() async throws(EngineError) -> ExportReport { try await JobRunner.run(self) }
+
+    public func begin(previous: RunRecord?, at started: Date) throws(EngineError) -> Int64 {
+        try startRun(full: options.full, at: started)
+    }
+
+    public func run(_ context: RunContext) async throws {
+        try await ExportRun(job: self, context: context).run()
     }
 
     /// The report of a stored export run.
@@ -56,7 +46,7 @@ extension ExportJob {
 
     /// What a run would do: the describe and the email lookups (its only calls), then the rules.
     public func plan() async throws(EngineError) -> ExportPlan {
-        try checkSettings()
+        try validate()
         let client = try connector.client(for: org, source: JobKind.export.ledgerSource + " --dry-run")
         let before = (try? store.ledgerCount(since: .distantPast, org: org.alias, source: JobKind.export.ledgerSource + " --dry-run")) ?? 0
         let describe = try await DescribeCache(store: store, clock: clock).describe("Lead", org: org.alias, client: client)
@@ -109,11 +99,7 @@ extension ExportJob {
 /// One export run in progress: the write queue, and the rules that settle each answer.
 final class ExportRun: @unchecked Sendable {
     let job: ExportJob
-    let runID: Int64
-    let client: SalesforceClient
-    let control: RunControl
-    let lease: LeaseHandle
-    let started: Date
+    let context: RunContext
     var composite: Bool
     var consecutiveFailures = 0
     var done = 0
@@ -121,15 +107,14 @@ final class ExportRun: @unchecked Sendable {
     /// Profile id → its state as last committed.
     var states: [String: ExportProfileState] = [:]
 
-    init(job: ExportJob, runID: Int64, client: SalesforceClient, control: RunControl, lease: LeaseHandle, started: Date) {
+    init(job: ExportJob, context: RunContext) {
         self.job = job
-        self.runID = runID
-        self.client = client
-        self.control = control
-        self.lease = lease
-        self.started = started
+        self.context = context
         self.composite = job.options.composite
     }
+
+    var runID: Int64 { context.runID }
+    var client: SalesforceClient { context.client }
 
     var store: Store { job.store }
     var clock: any EngineClock { job.clock }
@@ -188,9 +173,7 @@ final class ExportRun: @unchecked Sendable {
             while !pending.isEmpty {
                 let call = nextCall(&pending)
                 try await send(call, queue: &pending)
-                do { try control.renew(lease, run: runID) } catch { throw JobStop.engine(error) }
-                progress()
-                if job.shouldStop() { throw JobStop.interrupted }
+                try context.checkpoint(object: "Lead", done: done, total: total)
             }
             if chunk.count < ExportJob.chunkSize { break }
         }
@@ -260,14 +243,6 @@ final class ExportRun: @unchecked Sendable {
         }
         for state in batch { states[state.profileID] = state }
         return queue
-    }
-
-    func progress() {
-        let elapsed = max(clock.now().timeIntervalSince(started), 0.001)
-        let rate = Double(done) / elapsed
-        let calls = (try? store.callCount(run: runID)) ?? 0
-        job.events(.progress(SyncProgress(object: "Lead", done: done, total: total, calls: calls, rate: rate,
-                                          eta: rate > 0 ? Double(max(total - done, 0)) / rate : nil)))
     }
 
     /// The next call's collections: up to 5 of up to 200 records each (one without composite),

@@ -136,45 +136,40 @@ public struct ImportPlan: Sendable {
 /// arrives (a call spent is spent even when its page is lost). A run killed
 /// anywhere resumes from the last committed page: the next run continues each
 /// object's pass after its cursor, with the same lower bound.
-public final class ImportJob: Sendable {
+public final class ImportJob: SyncJob {
+    public static let configuration = JobConfiguration(kind: .import, resumeHint: "the next run resumes from the last page stored")
     public static let defaultObjects = ["Lead", "Contact", "Opportunity", "Account"]
-    /// How far before a pass's start the next incremental pass begins, for
-    /// clock skew and transactions that commit after their SystemModstamp.
-    /// Records read twice are counted read, not updated.
-    public static let overlap: TimeInterval = 300
+    /// How far before a pass's start the next incremental pass begins (the pass cursor's).
+    public static let overlap = ImportObjectState.passOverlap
 
-    let connector: OrgConnector
-    let org: OrgRecord
-    let settings: SyncSettings
+    public let environment: JobEnvironment
     let options: ImportOptions
-    let events: @Sendable (SyncEvent) -> Void
-    let shouldStop: @Sendable () -> Bool
     /// Page writes run on their own thread, never on Swift's cooperative pool.
     let storeWorker = StoreWorker(label: "sfsh-import-store")
 
-    public init(connector: OrgConnector, org: OrgRecord, settings: SyncSettings, options: ImportOptions,
-                events: @escaping @Sendable (SyncEvent) -> Void = { _ in },
-                shouldStop: @escaping @Sendable () -> Bool = { false }) {
-        self.connector = connector
-        self.org = org
-        self.settings = settings
+    public init(_ environment: JobEnvironment, options: ImportOptions) {
+        self.environment = environment
         self.options = options
-        self.events = events
-        self.shouldStop = shouldStop
     }
 
-    var store: Store { connector.store }
-    var clock: any EngineClock { connector.clock }
+    public convenience init(connector: OrgConnector, org: OrgRecord, settings: SyncSettings, options: ImportOptions,
+                            events: @escaping @Sendable (SyncEvent) -> Void = { _ in },
+                            shouldStop: @escaping @Sendable () -> Bool = { false }) {
+        self.init(JobEnvironment(connector: connector, org: org, settings: settings, events: events, shouldStop: shouldStop),
+                  options: options)
+    }
+
+    public var force: Bool { options.force }
+    var shouldStop: @Sendable () -> Bool { environment.shouldStop }
 
     // MARK: Run
 
-    public func run() async throws(EngineError) -> ImportReport {
-        try checkObjects()
-        let control = RunControl(store: store, clock: clock)
-        let (previous, lease) = try control.admit(org: org.alias, job: .import, force: options.force)
-        defer { control.release(lease) }
-        for note in settings.notes where control.firstTime(note, org: org.alias) { events(.note(note)) }
-        let started = clock.now()
+    /// Runs the job through the `JobRunner`.
+    public func run() async throws(EngineError) -> ImportReport { try await JobRunner.run(self) }
+
+    /// A run either starts a cycle (a pass per object, all begun before the first call, so a pause or a
+    /// kill anywhere leaves every unfinished object resumable) or resumes the unfinished cycle.
+    public func begin(previous: RunRecord?, at started: Date) throws(EngineError) -> Int64 {
         let states: [ImportObjectState]
         do { states = try options.objects.map { object throws(StoreError) in try store.importState(org: org.alias, object: object) } } catch {
             throw EngineError(error)
@@ -198,16 +193,7 @@ public final class ImportJob: Sendable {
                     }
                     if state.phase != nil && !options.full { continue }
                     var begun = state
-                    begun.passStartedAt = cycleStart
-                    begun.passRun = runID
-                    begun.passLower = options.full ? nil : state.watermark
-                    begun.passFull = begun.passLower == nil
-                    begun.phase = "records"
-                    begun.cursorStamp = nil
-                    begun.cursorID = nil
-                    // A job of an abandoned pass (--full over a pass under way) read after that pass's cursor.
-                    begun.bulkJob = nil
-                    begun.bulkLocator = nil
+                    begun.beginPass(run: runID, at: cycleStart, full: options.full)
                     try tx.saveImportState(begun)
                 }
             }
@@ -215,20 +201,17 @@ public final class ImportJob: Sendable {
         if resuming, let previous {
             events(.note("resuming from the checkpoints of run \(previous.id) (\(previous.status.rawValue))"))
         }
+        return runID
+    }
 
-        let client = try connector.jobClient(for: org, job: .import, run: runID, budget: settings.importBudget, forced: options.force)
-        try control.renew(lease, run: runID)
-        let context = RunContext(runID: runID, started: started, client: client, control: control, lease: lease)
-        let ending = try await control.conclude(run: runID, org: org.alias, job: .import,
-                                                resumeHint: "the next run resumes from the last page stored") {
-            try await Self.forEach(options.objects, concurrency: options.concurrency) { object in
-                let tally = CallTally()
-                try await CallTally.$current.withValue(tally) {
-                    try await self.importObject(object, context: context, tally: tally)
-                }
+    /// Two objects at a time, each with a `CallTally` of its own.
+    public func run(_ context: RunContext) async throws {
+        try await Self.forEach(options.objects, concurrency: options.concurrency) { object in
+            let tally = CallTally()
+            try await CallTally.$current.withValue(tally) {
+                try await self.importObject(object, context: context, tally: tally)
             }
         }
-        return try Self.report(run: runID, store: store).ended(ending)
     }
 
     /// The report of a stored run.
@@ -252,7 +235,7 @@ public final class ImportJob: Sendable {
         }
     }
 
-    func checkObjects() throws(EngineError) {
+    public func validate() throws(EngineError) {
         guard !options.objects.isEmpty else { throw EngineError.usage("name at least one object", usage: "sync import --objects Lead,Contact") }
         for object in options.objects where ImportQuery.object(named: object) != object {
             throw EngineError.usage("the import reads \(Self.defaultObjects.joined(separator: ", ")); not '\(EngineError.excerpt(object))'",
@@ -274,14 +257,6 @@ public final class ImportJob: Sendable {
                 if let item = pending.next() { group.addTask { try await body(item) } }
             }
         }
-    }
-
-    struct RunContext: Sendable {
-        let runID: Int64
-        let started: Date
-        let client: SalesforceClient
-        let control: RunControl
-        let lease: LeaseHandle
     }
 
     // MARK: One object
@@ -343,12 +318,7 @@ public final class ImportJob: Sendable {
             }
         }
         // The pass is complete: the next one starts a little before this one did.
-        state.watermark = (state.passStartedAt ?? context.started).addingTimeInterval(-Self.overlap)
-        state.phase = nil
-        state.cursorStamp = nil
-        state.cursorID = nil
-        state.passRun = nil
-        state.lastRun = context.runID
+        state.endPass(run: context.runID, runStarted: context.started)
         let finished = state
         let calls = tally.count
         try store.transaction { tx in
@@ -532,16 +502,9 @@ public final class ImportJob: Sendable {
         }
     }
 
-    /// After each committed page or chunk: renew the lease, report progress, stop when asked.
+    /// After each committed page or chunk: the run's one checkpoint.
     func afterBatch(_ reading: ObjectRead, done: Int, total: Int?) throws {
-        let context = reading.context
-        do { try context.control.renew(context.lease, run: context.runID) } catch { throw JobStop.engine(error) }
-        let elapsed = max(clock.now().timeIntervalSince(context.started), 0.001)
-        let rate = Double(done) / elapsed
-        let calls = (try? store.callCount(run: context.runID)) ?? 0
-        events(.progress(SyncProgress(object: reading.object, done: done, total: total, calls: calls, rate: rate,
-                                      eta: total.map { rate > 0 ? Double(max($0 - done, 0)) / rate : 0 })))
-        if shouldStop() { throw JobStop.interrupted }
+        try reading.context.checkpoint(object: reading.object, done: done, total: total)
     }
 
     /// A record as the store keeps it: its fields as sent, without `attributes`.
@@ -587,7 +550,7 @@ public final class ImportJob: Sendable {
 
     /// What a run would read and spend: one COUNT() per object (the only calls it makes), then the planner.
     public func plan() async throws(EngineError) -> ImportPlan {
-        try checkObjects()
+        try validate()
         let client = try connector.client(for: org, source: JobKind.import.ledgerSource + " --dry-run")
         var objects: [ImportPlan.Object] = []
         for object in options.objects {

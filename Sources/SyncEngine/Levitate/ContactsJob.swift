@@ -44,44 +44,80 @@ public struct ContactsReport: Sendable {
     }
 }
 
+/// What a contact pull would read (`sync contacts --dry-run`): one COUNT() call.
+public struct ContactsPlan: Sendable {
+    public var org: String
+    public var records: Int
+    /// The pass's lower bound (changed since), nil for everything.
+    public var since: Date?
+    public var plannedCalls: Int
+    public var calls: Int
+
+    public var json: JSONValue {
+        .object([("job", .string("contacts")), ("org", .string(org)), ("dry_run", .bool(true)),
+                 ("records", .int(records)), ("since", RunControl.json(since)), ("planned_calls", .int(plannedCalls)),
+                 ("calls", .int(calls))])
+    }
+
+    public var text: String {
+        "a run would read \(records) Contact\(records == 1 ? "" : "s") (\(since.map { "changed since " + RunControl.format($0) } ?? "all"))"
+            + " in about \(plannedCalls) calls; this dry run made \(calls) (COUNT())\n"
+    }
+}
+
 /// The contact pull of SPEC §6.1: the Contacts the connected user can see,
 /// through `ContactMapping` (the code `preview contact` runs), stored as local
 /// relationship-marketing contacts. Incremental on the import's
 /// `(SystemModstamp, Id)` cursor with a checkpoint per page; a Contact deleted
 /// in Salesforce is archived locally; deceased contacts are archived, or
 /// removed with `levitate.remove_deceased`. Nothing is ever written to Salesforce.
-public final class ContactsJob: Sendable {
+public final class ContactsJob: SyncJob {
+    public static let configuration = JobConfiguration(kind: .contacts,
+                                                       resumeHint: "the next 'sync contacts' resumes from the last page stored")
     /// The job's cursor lives beside the import's, under its own name.
     public static let stateKey = "levitate:Contact"
     static let object = "Contact"
 
-    let connector: OrgConnector
-    let org: OrgRecord
-    let settings: SyncSettings
+    public let environment: JobEnvironment
     let options: ContactsOptions
-    let events: @Sendable (SyncEvent) -> Void
-    let shouldStop: @Sendable () -> Bool
     let storeWorker = StoreWorker(label: "sfsh-contacts-store")
+    /// What the run's pages showed besides counts; recorded with the run however it ended.
+    private let seen = FoundBox()
 
-    public init(connector: OrgConnector, org: OrgRecord, settings: SyncSettings, options: ContactsOptions,
-                events: @escaping @Sendable (SyncEvent) -> Void = { _ in },
-                shouldStop: @escaping @Sendable () -> Bool = { false }) {
-        self.connector = connector
-        self.org = org
-        self.settings = settings
+    public init(_ environment: JobEnvironment, options: ContactsOptions) {
+        self.environment = environment
         self.options = options
-        self.events = events
-        self.shouldStop = shouldStop
     }
 
-    var store: Store { connector.store }
-    var clock: any EngineClock { connector.clock }
+    public convenience init(connector: OrgConnector, org: OrgRecord, settings: SyncSettings, options: ContactsOptions,
+                            events: @escaping @Sendable (SyncEvent) -> Void = { _ in },
+                            shouldStop: @escaping @Sendable () -> Bool = { false }) {
+        self.init(JobEnvironment(connector: connector, org: org, settings: settings, events: events, shouldStop: shouldStop),
+                  options: options)
+    }
 
-    public func run() async throws(EngineError) -> ContactsReport {
-        let control = RunControl(store: store, clock: clock)
-        let (previous, lease) = try control.admit(org: org.alias, job: .contacts, force: options.force)
-        defer { control.release(lease) }
-        let started = clock.now()
+    public var force: Bool { options.force }
+
+    /// Runs the job through the `JobRunner`.
+    public func run() async throws(EngineError) -> ContactsReport { try await JobRunner.run(self) }
+
+    /// What a run would read: the Contacts changed since the pass's lower bound (one COUNT() call); a run
+    /// reads them in pages of 2,000 after a describe, and reads the deletes too when incremental.
+    public func plan() async throws(EngineError) -> ContactsPlan {
+        let state: ImportObjectState
+        do { state = try store.importState(org: org.alias, object: Self.stateKey) } catch { throw EngineError(error) }
+        let lower = options.full ? nil : state.phase != nil ? state.passLower : state.watermark
+        let client = try connector.client(for: org, source: JobKind.contacts.ledgerSource + " --dry-run")
+        let page: QueryPage
+        do { page = try await client.query(ImportQuery.count(Self.object, lower: lower)) } catch {
+            throw EngineError(error, doing: "count Contacts")
+        }
+        let pages = max(1, (page.totalSize + 1999) / 2000)
+        return ContactsPlan(org: org.alias, records: page.totalSize, since: lower,
+                            plannedCalls: 1 + pages + (lower == nil ? 0 : 1), calls: 1)
+    }
+
+    public func begin(previous: RunRecord?, at started: Date) throws(EngineError) -> Int64 {
         var state: ImportObjectState
         do { state = try store.importState(org: org.alias, object: Self.stateKey) } catch { throw EngineError(error) }
         let resuming = !options.full && state.phase != nil
@@ -91,29 +127,36 @@ public final class ContactsJob: Sendable {
                                        resumedFrom: resuming ? previous?.id : nil)
         } catch { throw EngineError(error) }
         if !resuming {
-            state.passStartedAt = started
-            state.passRun = runID
-            state.passLower = options.full ? nil : state.watermark
-            state.passFull = state.passLower == nil
-            state.phase = "records"
-            state.cursorStamp = nil
-            state.cursorID = nil
+            state.beginPass(run: runID, at: started, full: options.full)
             let begun = state
             do { try store.transaction { tx in try tx.saveImportState(begun) } } catch { throw RunControl.storeFailure(error) }
         } else if let previous {
             events(.note("resuming from the checkpoint of run \(previous.id) (\(previous.status.rawValue))"))
         }
-        let client = try connector.jobClient(for: org, job: .contacts, run: runID, budget: settings.levitateBudget, forced: options.force)
-        try control.renew(lease, run: runID)
+        return runID
+    }
+
+    public func run(_ context: RunContext) async throws {
+        let state: ImportObjectState
+        do { state = try store.importState(org: org.alias, object: Self.stateKey) } catch { throw JobStop.engine(EngineError(error)) }
         var found = Found()
-        let ending = try await control.conclude(run: runID, org: org.alias, job: .contacts,
-                                                resumeHint: "the next 'sync contacts' resumes from the last page stored") {
-            try await pull(state: state, runID: runID, client: client, control: control, lease: lease, started: started, found: &found)
+        do {
+            try await pull(state: state, context: context, found: &found)
+        } catch {
+            seen.set(found)
+            throw error
         }
+        seen.set(found)
+    }
+
+    /// The unmapped owners and warnings go with the run, whether it finished or not.
+    public func finish(_ context: RunContext) throws(EngineError) {
+        let found = seen.get()
         let details = JSONValue.object([("unmapped_owners", .array(found.unmappedOwners.sorted().map(JSONValue.string))),
                                         ("warnings", .array(found.warnings.map(JSONValue.string)))])
-        do { try store.transaction { tx in try tx.setRunDetails(runID, details.serialized()) } } catch { throw RunControl.storeFailure(error) }
-        return try Self.report(run: runID, store: store).ended(ending)
+        do { try store.transaction { tx in try tx.setRunDetails(context.runID, details.serialized()) } } catch {
+            throw RunControl.storeFailure(error)
+        }
     }
 
     public static func report(run runID: Int64, store: Store) throws(EngineError) -> ContactsReport {
@@ -134,13 +177,22 @@ public final class ContactsJob: Sendable {
     }
 
     /// What the pages showed besides counts.
-    struct Found {
+    struct Found: Sendable {
         var unmappedOwners = Set<String>()
         var warnings: [String] = []
     }
 
-    func pull(state initial: ImportObjectState, runID: Int64, client: SalesforceClient, control: RunControl,
-              lease: LeaseHandle, started: Date, found: inout Found) async throws {
+    final class FoundBox: @unchecked Sendable {
+        private let lock = NSLock()
+        private var found = Found()
+        func set(_ value: Found) { lock.withLock { found = value } }
+        func get() -> Found { lock.withLock { found } }
+    }
+
+    func pull(state initial: ImportObjectState, context: RunContext, found: inout Found) async throws {
+        let runID = context.runID
+        let client = context.client
+        let started = context.started
         var state = initial
         let describe: SObjectDescribe
         do { describe = try await DescribeCache(store: store, clock: clock).describe(Self.object, org: org.alias, client: client) } catch {
@@ -202,12 +254,7 @@ public final class ContactsJob: Sendable {
                     return next
                 }
                 done += page.records.count
-                do { try control.renew(lease, run: runID) } catch { throw JobStop.engine(error) }
-                let elapsed = max(clock.now().timeIntervalSince(started), 0.001)
-                events(.progress(SyncProgress(object: Self.object, done: done, total: total,
-                                              calls: (try? store.callCount(run: runID)) ?? 0, rate: Double(done) / elapsed,
-                                              eta: Double(max(total - done, 0)) / max(Double(done) / elapsed, 0.001))))
-                if shouldStop() { throw JobStop.interrupted }
+                try context.checkpoint(object: Self.object, done: done, total: total)
                 let following: String?
                 do { following = try paging.next(after: page) } catch { throw JobStop.salesforce(error, doing: "pull Contacts") }
                 guard let next = following else { break }
@@ -237,6 +284,7 @@ public final class ContactsJob: Sendable {
                 throw JobStop.salesforce(error, doing: "read deleted Contacts")
             }
             var paging = QueryPaging(totalSize: page.totalSize)
+            var deleted = 0
             while true {
                 let before = state
                 let records = page.records
@@ -257,19 +305,16 @@ public final class ContactsJob: Sendable {
                     }
                     return next
                 }
-                if shouldStop() { throw JobStop.interrupted }
+                // The deletes renew the lease and report like the records (they did neither before).
+                deleted += records.count
+                try context.checkpoint(object: "\(Self.object) deletes", done: deleted, total: paging.totalSize)
                 let following: String?
                 do { following = try paging.next(after: page) } catch { throw JobStop.salesforce(error, doing: "read deleted Contacts") }
                 guard let next = following else { break }
                 do { page = try await client.nextPage(next) } catch { throw JobStop.salesforce(error, doing: "read deleted Contacts") }
             }
         }
-        state.watermark = (state.passStartedAt ?? started).addingTimeInterval(-ImportJob.overlap)
-        state.phase = nil
-        state.cursorStamp = nil
-        state.cursorID = nil
-        state.passRun = nil
-        state.lastRun = runID
+        state.endPass(run: runID, runStarted: started)
         let finished = state
         do { try store.transaction { tx in try tx.saveImportState(finished) } } catch { throw JobStop.engine(RunControl.storeFailure(error)) }
     }

@@ -60,30 +60,28 @@ public struct WritebackPlan: Sendable {
 /// with its answer; a create whose answer was lost is looked for among the
 /// contact's Notes (same title and body, not claimed by another activity)
 /// after the lost request has had time to land, before it is ever sent again.
-public final class WritebackJob: Sendable {
+public final class WritebackJob: SyncJob {
+    public static let configuration = JobConfiguration(kind: .writeback,
+                                                       resumeHint: "the next 'sync writeback' settles what was sent and goes on")
     static let notChosen = "kind not chosen (levitate.writeback)"
 
-    let connector: OrgConnector
-    let org: OrgRecord
-    let settings: SyncSettings
+    public let environment: JobEnvironment
     let options: WritebackOptions
-    let events: @Sendable (SyncEvent) -> Void
-    let shouldStop: @Sendable () -> Bool
     let storeWorker = StoreWorker(label: "sfsh-writeback-store")
 
-    public init(connector: OrgConnector, org: OrgRecord, settings: SyncSettings, options: WritebackOptions,
-                events: @escaping @Sendable (SyncEvent) -> Void = { _ in },
-                shouldStop: @escaping @Sendable () -> Bool = { false }) {
-        self.connector = connector
-        self.org = org
-        self.settings = settings
+    public init(_ environment: JobEnvironment, options: WritebackOptions) {
+        self.environment = environment
         self.options = options
-        self.events = events
-        self.shouldStop = shouldStop
     }
 
-    var store: Store { connector.store }
-    var clock: any EngineClock { connector.clock }
+    public convenience init(connector: OrgConnector, org: OrgRecord, settings: SyncSettings, options: WritebackOptions,
+                            events: @escaping @Sendable (SyncEvent) -> Void = { _ in },
+                            shouldStop: @escaping @Sendable () -> Bool = { false }) {
+        self.init(JobEnvironment(connector: connector, org: org, settings: settings, events: events, shouldStop: shouldStop),
+                  options: options)
+    }
+
+    public var force: Bool { options.force }
 
     /// The activities a run writes (pending or failed, of a chosen kind) and the ones it leaves.
     func selection() throws(EngineError) -> (write: [ActivityRecord], skipped: [String: Int], unsettled: [ActivityRecord]) {
@@ -109,23 +107,15 @@ public final class WritebackJob: Sendable {
                                  + (unsettled.isEmpty ? 0 : 1))
     }
 
-    public func run() async throws(EngineError) -> WritebackReport {
-        let control = RunControl(store: store, clock: clock)
-        let (_, lease) = try control.admit(org: org.alias, job: .writeback, force: options.force)
-        defer { control.release(lease) }
-        let started = clock.now()
-        let runID: Int64
-        do { runID = try store.startRun(org: org.alias, job: JobKind.writeback.rawValue, full: false, at: started, resumedFrom: nil) } catch {
-            throw EngineError(error)
-        }
-        let client = try connector.jobClient(for: org, job: .writeback, run: runID, budget: settings.levitateBudget, forced: options.force)
-        try control.renew(lease, run: runID)
-        let run = WritebackRun(job: self, runID: runID, client: client, control: control, lease: lease)
-        let ending = try await control.conclude(run: runID, org: org.alias, job: .writeback,
-                                                resumeHint: "the next 'sync writeback' settles what was sent and goes on") {
-            try await run.run()
-        }
-        return try Self.report(run: runID, store: store).ended(ending)
+    /// Runs the job through the `JobRunner`.
+    public func run() async throws(EngineError) -> WritebackReport { try await JobRunner.run(self) }
+
+    public func begin(previous: RunRecord?, at started: Date) throws(EngineError) -> Int64 {
+        try startRun(full: false, at: started)
+    }
+
+    public func run(_ context: RunContext) async throws {
+        try await WritebackRun(job: self, context: context).run()
     }
 
     public static func report(run runID: Int64, store: Store) throws(EngineError) -> WritebackReport {
@@ -146,21 +136,18 @@ public final class WritebackJob: Sendable {
 /// One write-back run in progress.
 final class WritebackRun: @unchecked Sendable {
     let job: WritebackJob
-    let runID: Int64
-    let client: SalesforceClient
-    let control: RunControl
-    let lease: LeaseHandle
+    let context: RunContext
     var composite: Bool
     var consecutiveFailures = 0
 
-    init(job: WritebackJob, runID: Int64, client: SalesforceClient, control: RunControl, lease: LeaseHandle) {
+    init(job: WritebackJob, context: RunContext) {
         self.job = job
-        self.runID = runID
-        self.client = client
-        self.control = control
-        self.lease = lease
+        self.context = context
         composite = job.options.composite
     }
+
+    var runID: Int64 { context.runID }
+    var client: SalesforceClient { context.client }
 
     var store: Store { job.store }
     var clock: any EngineClock { job.clock }
@@ -184,16 +171,11 @@ final class WritebackRun: @unchecked Sendable {
         try await commit([], firstCounts) { tx in try tx.setRunPlannedCalls(runID, planned) }
         var done = 0
         let total = queue.count
-        let started = clock.now()
         while !queue.isEmpty {
             let groups = nextCall(&queue)
             try await send(groups, queue: &queue)
             done = total - queue.count
-            do { try control.renew(lease, run: runID) } catch { throw JobStop.engine(error) }
-            let elapsed = max(clock.now().timeIntervalSince(started), 0.001)
-            job.events(.progress(SyncProgress(object: "Note", done: done, total: total, calls: (try? store.callCount(run: runID)) ?? 0,
-                                              rate: Double(done) / elapsed, eta: nil)))
-            if job.shouldStop() { throw JobStop.interrupted }
+            try context.checkpoint(object: "Note", done: done, total: total)
         }
     }
 
