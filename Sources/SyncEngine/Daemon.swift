@@ -170,36 +170,12 @@ public final class Daemon: @unchecked Sendable {
         }
         let stop: @Sendable () -> Bool = { [weak self] in self?.isStopped ?? true }
         do {
-            let ending: (run: Int64, status: RunStatus, summary: String, calls: Int, paused: Date?, message: String?)
-            switch job {
-            case .import:
-                let report = try await ImportJob(connector: connector, org: org, settings: settings, options: ImportOptions(),
-                                                 events: relay, shouldStop: stop).run()
-                let read = report.objects.reduce(0) { $0 + $1.read }
-                ending = (report.runID, report.status, "\(read) read, \(report.objects.reduce(0) { $0 + $1.created }) created, "
-                          + "\(report.objects.reduce(0) { $0 + $1.updated }) updated, \(report.objects.reduce(0) { $0 + $1.deleted }) deleted",
-                          report.calls, report.pausedUntil, report.message)
-            case .export:
-                let report = try await ExportJob(connector: connector, org: org, settings: settings, options: ExportOptions(),
-                                                 events: relay, shouldStop: stop).run()
-                ending = (report.runID, report.status, "\(report.created) created, \(report.updated) updated, \(report.unchanged) unchanged, "
-                          + "\(report.skipped.values.reduce(0, +)) skipped, \(report.failed) failed",
-                          report.calls, report.pausedUntil, report.message)
-            case .contacts:
-                let report = try await ContactsJob(connector: connector, org: org, settings: settings, options: ContactsOptions(),
-                                                   events: relay, shouldStop: stop).run()
-                ending = (report.runID, report.status, "\(report.read) read, \(report.created) created, \(report.updated) updated, "
-                          + "\(report.archived) archived, \(report.removed) removed", report.calls, report.pausedUntil, report.message)
-            case .writeback:
-                let report = try await WritebackJob(connector: connector, org: org, settings: settings, options: WritebackOptions(),
-                                                    events: relay, shouldStop: stop).run()
-                ending = (report.runID, report.status, "\(report.created) Notes created, \(report.skipped.values.reduce(0, +)) skipped, "
-                          + "\(report.failed) failed", report.calls, report.pausedUntil, report.message)
-            }
+            let report = try await JobRunner.run(job.scheduledJob(JobEnvironment(connector: connector, org: org, settings: settings,
+                                                                                 events: relay, shouldStop: stop)))
             clearRefusal(alias, job)
-            events(.finished(org: alias, job: job, run: ending.run, status: ending.status, summary: ending.summary, calls: ending.calls,
-                             pausedUntil: ending.paused, message: ending.message))
-            return Outcome(org: alias, job: job, run: ending.run, status: ending.status)
+            events(.finished(org: alias, job: job, run: report.runID, status: report.status, summary: report.summary,
+                             calls: report.calls, pausedUntil: report.pausedUntil, message: report.message))
+            return Outcome(org: alias, job: job, run: report.runID, status: report.status)
         } catch {
             // Refused before a run began: paused, held by another process, nothing to export…
             noteRefusal(alias, job)

@@ -35,25 +35,8 @@ enum ExportCommands {
             options.full = invocation.has("full")
             options.force = invocation.has("force")
             options.composite = !invocation.has("no-composite")
-            let org = try session.currentOrg()
-            let settings = try session.syncSettings()
-            let json = session.format(for: invocation) == .json
-            let progress = ProgressLine(session: session, enabled: !json && session.io.stderrIsTerminal)
-            let job = ExportJob(connector: session.connector, org: org, settings: settings, options: options,
-                                events: SyncCommands.events(progress), shouldStop: { sfsh_take_sigint() != 0 })
-            if invocation.has("dry-run") {
-                let plan: ExportPlan
-                do throws(EngineError) { plan = try await job.plan() } catch { throw ShellError(error) }
-                session.emit(plan.json, human: human(plan), for: invocation)
-                return .done
-            }
-            let report: ExportReport
-            do throws(EngineError) { report = try await job.run() } catch { throw ShellError(error) }
-            progress.finish()
-            session.emit(report.json, human: human(report), for: invocation)
-            return try SyncCommands.ending(job: "export", org: report.org, status: report.status, pausedUntil: report.pausedUntil,
-                                           message: report.message, failure: report.failure,
-                                           resume: "the next 'sync export' settles what was sent and goes on")
+            return try await JobCommand.run(invocation, session, job: { ExportJob($0, options: options) },
+                                            plan: human, report: human)
         })
 
     static func skippedText(_ skipped: [String: Int]) -> String {

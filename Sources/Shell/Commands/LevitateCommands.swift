@@ -31,34 +31,21 @@ enum LevitateCommands {
                   .flag("force", "run although the job is paused")],
         handler: { invocation, session in
             try invocation.expectArguments(0...0)
-            let org = try session.currentOrg()
             var options = ContactsOptions()
             options.full = invocation.has("full")
             options.force = invocation.has("force")
-            if invocation.has("dry-run") {
-                let job = ContactsJob(connector: session.connector, org: org, settings: try session.syncSettings(), options: options)
-                let plan: ContactsPlan
-                do throws(EngineError) { plan = try await job.plan() } catch { throw ShellError(error) }
-                session.emit(plan.json, human: plan.text, for: invocation)
-                return .done
-            }
-            let json = session.format(for: invocation) == .json
-            let progress = ProgressLine(session: session, enabled: !json && session.io.stderrIsTerminal)
-            let job = ContactsJob(connector: session.connector, org: org, settings: try session.syncSettings(), options: options,
-                                  events: SyncCommands.events(progress), shouldStop: { sfsh_take_sigint() != 0 })
-            let report: ContactsReport
-            do throws(EngineError) { report = try await job.run() } catch { throw ShellError(error) }
-            progress.finish()
-            var text = "run \(report.runID) \(report.status.rawValue): \(report.read) read, \(report.created) created, "
-                + "\(report.updated) updated, \(report.archived) archived, \(report.removed) removed; \(report.calls) call\(report.calls == 1 ? "" : "s")\n"
-            if !report.unmappedOwners.isEmpty {
-                text += "owners not mapped (map owner \"<Salesforce user>\" <local user>): \(report.unmappedOwners.joined(separator: ", "))\n"
-            }
-            session.emit(report.json, human: text, for: invocation)
-            return try SyncCommands.ending(job: "contacts", org: report.org, status: report.status, pausedUntil: report.pausedUntil,
-                                           message: report.message, failure: report.failure,
-                                           resume: "the next 'sync contacts' resumes from the last page stored")
+            return try await JobCommand.run(invocation, session, job: { ContactsJob($0, options: options) },
+                                            plan: \.text, report: human)
         })
+
+    static func human(_ report: ContactsReport) -> String {
+        var text = "run \(report.runID) \(report.status.rawValue): \(report.read) read, \(report.created) created, "
+            + "\(report.updated) updated, \(report.archived) archived, \(report.removed) removed; \(report.calls) call\(report.calls == 1 ? "" : "s")\n"
+        if !report.unmappedOwners.isEmpty {
+            text += "owners not mapped (map owner \"<Salesforce user>\" <local user>): \(report.unmappedOwners.joined(separator: ", "))\n"
+        }
+        return text
+    }
 
     static let syncWriteback = CommandSpec(
         "writeback", group: SyncCommands.group, usage: "sync writeback [--dry-run] [--force] [--no-composite]",
@@ -76,38 +63,30 @@ enum LevitateCommands {
                   .flag("no-composite", "one collection of 200 per call")],
         handler: { invocation, session in
             try invocation.expectArguments(0...0)
-            let org = try session.currentOrg()
             var options = WritebackOptions()
             options.force = invocation.has("force")
             options.composite = !invocation.has("no-composite")
-            let json = session.format(for: invocation) == .json
-            let progress = ProgressLine(session: session, enabled: !json && session.io.stderrIsTerminal)
-            let job = WritebackJob(connector: session.connector, org: org, settings: try session.syncSettings(), options: options,
-                                   events: SyncCommands.events(progress), shouldStop: { sfsh_take_sigint() != 0 })
-            if invocation.has("dry-run") {
-                let plan: WritebackPlan
-                do throws(EngineError) { plan = try job.plan() } catch { throw ShellError(error) }
-                var text = Table(columns: ["activity", "contact", "title", "body"], rows: plan.notes.map {
-                    [.int(Int($0.activity)), .string($0.contact), .string($0.title), .string("\($0.bodyLength) characters")]
-                }).rendered(width: session.io.terminalWidth())
-                text += "a run would create \(plan.notes.count) Note\(plan.notes.count == 1 ? "" : "s") in about \(plan.plannedCalls) call\(plan.plannedCalls == 1 ? "" : "s")"
-                if plan.unsettled > 0 { text += "; \(plan.unsettled) sent earlier are settled first" }
-                text += "\n" + ExportCommands.skippedText(plan.skipped)
-                session.emit(plan.json, human: text, for: invocation)
-                return .done
-            }
-            let report: WritebackReport
-            do throws(EngineError) { report = try await job.run() } catch { throw ShellError(error) }
-            progress.finish()
-            var text = "run \(report.runID) \(report.status.rawValue): \(report.created) Note\(report.created == 1 ? "" : "s") created, "
-                + "\(report.skipped.values.reduce(0, +)) skipped, \(report.failed) failed; \(report.calls) call\(report.calls == 1 ? "" : "s")\n"
-            text += ExportCommands.skippedText(report.skipped)
-            if report.failed > 0 { text += "'activities' shows why each failed (retried by the next run)\n" }
-            session.emit(report.json, human: text, for: invocation)
-            return try SyncCommands.ending(job: "writeback", org: report.org, status: report.status, pausedUntil: report.pausedUntil,
-                                           message: report.message, failure: report.failure,
-                                           resume: "the next 'sync writeback' settles what was sent and goes on")
+            let width = session.io.terminalWidth()
+            return try await JobCommand.run(invocation, session, job: { WritebackJob($0, options: options) },
+                                            plan: { human($0, width: width) }, report: human)
         })
+
+    static func human(_ plan: WritebackPlan, width: Int?) -> String {
+        var text = Table(columns: ["activity", "contact", "title", "body"], rows: plan.notes.map {
+            [.int(Int($0.activity)), .string($0.contact), .string($0.title), .string("\($0.bodyLength) characters")]
+        }).rendered(width: width)
+        text += "a run would create \(plan.notes.count) Note\(plan.notes.count == 1 ? "" : "s") in about \(plan.plannedCalls) call\(plan.plannedCalls == 1 ? "" : "s")"
+        if plan.unsettled > 0 { text += "; \(plan.unsettled) sent earlier are settled first" }
+        return text + "\n" + ExportCommands.skippedText(plan.skipped)
+    }
+
+    static func human(_ report: WritebackReport) -> String {
+        var text = "run \(report.runID) \(report.status.rawValue): \(report.created) Note\(report.created == 1 ? "" : "s") created, "
+            + "\(report.skipped.values.reduce(0, +)) skipped, \(report.failed) failed; \(report.calls) call\(report.calls == 1 ? "" : "s")\n"
+        text += ExportCommands.skippedText(report.skipped)
+        if report.failed > 0 { text += "'activities' shows why each failed (retried by the next run)\n" }
+        return text
+    }
 
     // MARK: contacts
 

@@ -71,25 +71,8 @@ enum SyncCommands {
                     return match
                 }
             }
-            let org = try session.currentOrg()
-            let settings = try session.syncSettings()
-            let json = session.format(for: invocation) == .json
-            let progress = ProgressLine(session: session, enabled: !json && session.io.stderrIsTerminal)
-            let job = ImportJob(connector: session.connector, org: org, settings: settings, options: options,
-                                events: events(progress), shouldStop: { sfsh_take_sigint() != 0 })
-            if invocation.has("dry-run") {
-                let plan: ImportPlan
-                do throws(EngineError) { plan = try await job.plan() } catch { throw ShellError(error) }
-                session.emit(plan.json, human: human(plan), for: invocation)
-                return .done
-            }
-            let report: ImportReport
-            do throws(EngineError) { report = try await job.run() } catch { throw ShellError(error) }
-            progress.finish()
-            session.emit(report.json, human: human(report), for: invocation)
-            return try ending(job: "import", org: report.org, status: report.status, pausedUntil: report.pausedUntil,
-                              message: report.message, failure: report.failure,
-                              resume: "the next 'sync import' resumes from the last page stored")
+            return try await JobCommand.run(invocation, session, job: { ImportJob($0, options: options) },
+                                            plan: human, report: human)
         })
 
     /// The exit of a job's run: 0 succeeded, 4 paused, 1 interrupted or failed (5 unreachable, 3 auth: the failure's kind).

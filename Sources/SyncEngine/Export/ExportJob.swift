@@ -82,7 +82,7 @@ public struct ExportPlan: Sendable {
 /// Creates never ride a reused connection (libcurl could resend them).
 public final class ExportJob: SyncJob {
     public static let configuration = JobConfiguration(kind: .export,
-                                                       resumeHint: "the next run settles what was sent and goes on")
+                                                       resumeHint: "the next 'sync export' settles what was sent and goes on")
     public let environment: JobEnvironment
     let options: ExportOptions
     let storeWorker = StoreWorker(label: "sfsh-export-store")

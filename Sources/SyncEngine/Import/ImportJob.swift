@@ -137,7 +137,8 @@ public struct ImportPlan: Sendable {
 /// anywhere resumes from the last committed page: the next run continues each
 /// object's pass after its cursor, with the same lower bound.
 public final class ImportJob: SyncJob {
-    public static let configuration = JobConfiguration(kind: .import, resumeHint: "the next run resumes from the last page stored")
+    public static let configuration = JobConfiguration(kind: .import,
+                                                       resumeHint: "the next 'sync import' resumes from the last page stored")
     public static let defaultObjects = ["Lead", "Contact", "Opportunity", "Account"]
     /// How far before a pass's start the next incremental pass begins (the pass cursor's).
     public static let overlap = ImportObjectState.passOverlap

@@ -1,4 +1,5 @@
 import Foundation
+import JSON
 import Salesforce
 import Store
 
@@ -21,6 +22,13 @@ struct RunEnding: Sendable {
 /// A run's report: how the run ended is taken from its `RunEnding` (a stored run knows its status;
 /// the failure behind it, which decides the exit code, only the run that had it).
 public protocol JobReport: Sendable {
+    var runID: Int64 { get }
+    var org: String { get }
+    /// The report as `--json` prints it.
+    var json: JSONValue { get }
+    var calls: Int { get }
+    /// One line of counts, for the daemon's log.
+    var summary: String { get }
     var status: RunStatus { get set }
     var pausedUntil: Date? { get set }
     var message: String? { get set }
@@ -38,10 +46,26 @@ extension JobReport {
     }
 }
 
-extension ImportReport: JobReport {}
-extension ExportReport: JobReport {}
-extension ContactsReport: JobReport {}
-extension WritebackReport: JobReport {}
+extension ImportReport: JobReport {
+    public var summary: String {
+        "\(objects.reduce(0) { $0 + $1.read }) read, \(objects.reduce(0) { $0 + $1.created }) created, "
+            + "\(objects.reduce(0) { $0 + $1.updated }) updated, \(objects.reduce(0) { $0 + $1.deleted }) deleted"
+    }
+}
+
+extension ExportReport: JobReport {
+    public var summary: String {
+        "\(created) created, \(updated) updated, \(unchanged) unchanged, \(skipped.values.reduce(0, +)) skipped, \(failed) failed"
+    }
+}
+
+extension ContactsReport: JobReport {
+    public var summary: String { "\(read) read, \(created) created, \(updated) updated, \(archived) archived, \(removed) removed" }
+}
+
+extension WritebackReport: JobReport {
+    public var summary: String { "\(created) Notes created, \(skipped.values.reduce(0, +)) skipped, \(failed) failed" }
+}
 
 extension RunControl {
     /// Runs a job's body and records how the run ended: succeeded; paused for

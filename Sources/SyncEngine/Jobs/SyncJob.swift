@@ -1,4 +1,5 @@
 import Foundation
+import JSON
 import Salesforce
 import Store
 
@@ -38,13 +39,24 @@ public struct JobEnvironment: Sendable {
     public var clock: any EngineClock { connector.clock }
 }
 
+/// A dry run's answer: what a run would do.
+public protocol JobPlan: Sendable {
+    /// The plan as `--dry-run --json` prints it.
+    var json: JSONValue { get }
+}
+
+extension ImportPlan: JobPlan {}
+extension ExportPlan: JobPlan {}
+extension ContactsPlan: JobPlan {}
+extension WritebackPlan: JobPlan {}
+
 /// One sync job (import, export, contacts, write-back) in the one shape the `JobRunner` runs: a small
 /// static configuration, `validate`, `plan` (the dry run, in the engine), and the run's own parts —
 /// `begin` (its run record and checkpoints), `run` (the work, checkpointing through its `RunContext`)
 /// and `finish` (what it records after the run ended, however it ended).
 public protocol SyncJob: Sendable {
     associatedtype Report: JobReport
-    associatedtype Plan: Sendable
+    associatedtype Plan: JobPlan
 
     static var configuration: JobConfiguration { get }
     var environment: JobEnvironment { get }
@@ -82,5 +94,17 @@ extension SyncJob {
             return try store.startRun(org: org.alias, job: Self.configuration.kind.rawValue, full: full, at: started,
                                       resumedFrom: resumedFrom)
         } catch { throw EngineError(error) }
+    }
+}
+
+extension JobKind {
+    /// The job as a schedule runs it: incremental, default options, not forced.
+    public func scheduledJob(_ environment: JobEnvironment) -> any SyncJob {
+        switch self {
+        case .import: ImportJob(environment, options: ImportOptions())
+        case .export: ExportJob(environment, options: ExportOptions())
+        case .contacts: ContactsJob(environment, options: ContactsOptions())
+        case .writeback: WritebackJob(environment, options: WritebackOptions())
+        }
     }
 }
