@@ -66,8 +66,15 @@ struct EngineHarness {
              shouldStop: @escaping @Sendable () -> Bool = { false }) throws -> ImportJob {
         var options = ImportOptions()
         configure(&options)
-        return ImportJob(connector: connector, org: try org(), settings: try settings(), options: options, events: events,
-                         shouldStop: shouldStop)
+        return ImportJob(try environment(events: events, shouldStop: shouldStop), options: options)
+    }
+
+    /// The environment of a job of this harness's org.
+    func environment(alias other: String? = nil, events: @escaping @Sendable (SyncEvent) -> Void = { _ in },
+                     shouldStop: @escaping @Sendable () -> Bool = { false }) throws -> JobEnvironment {
+        let record = try connector.org(named: other ?? alias)
+        return JobEnvironment(connector: connector, org: record, settings: try SyncSettings.load(from: store, scope: record.alias),
+                              events: events, shouldStop: shouldStop)
     }
 
     /// Id → SystemModstamp of the org's live records, read through sfsim's REST API.

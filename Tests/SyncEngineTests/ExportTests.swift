@@ -29,7 +29,7 @@ extension EngineHarness {
                    events: @escaping @Sendable (SyncEvent) -> Void = { _ in }) throws -> ExportJob {
         var options = ExportOptions()
         configure(&options)
-        return ExportJob(connector: connector, org: try org(), settings: try settings(), options: options, events: events)
+        return ExportJob(try environment(events: events), options: options)
     }
 
     /// Email (lower-cased) → the Ids of the org's Leads with it.

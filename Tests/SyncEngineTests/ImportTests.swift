@@ -146,7 +146,7 @@ import Testing
         h.sim.setDailyLimit(100_000)
         var forced = ImportOptions()
         forced.force = true
-        let report = try await ImportJob(connector: h.connector, org: try h.org(), settings: try h.settings(), options: forced).run()
+        let report = try await ImportJob(try h.environment(), options: forced).run()
         #expect(report.status == .succeeded)
         #expect(try h.store.jobState(org: h.alias, job: "import").pausedUntil == nil)
         try await h.expectInSync()

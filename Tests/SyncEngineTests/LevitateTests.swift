@@ -11,13 +11,11 @@ extension EngineHarness {
     func contactsJob(org alias: String? = nil, _ configure: (inout ContactsOptions) -> Void = { _ in }) throws -> ContactsJob {
         var options = ContactsOptions()
         configure(&options)
-        let record = try connector.org(named: alias ?? self.alias)
-        return ContactsJob(connector: connector, org: record, settings: try SyncSettings.load(from: store, scope: record.alias),
-                           options: options)
+        return ContactsJob(try environment(alias: alias), options: options)
     }
 
     func writebackJob() throws -> WritebackJob {
-        WritebackJob(connector: connector, org: try org(), settings: try settings(), options: WritebackOptions())
+        WritebackJob(try environment(), options: WritebackOptions())
     }
 
     /// ParentId → the bodies of the org's Notes on it.

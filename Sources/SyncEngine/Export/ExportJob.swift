@@ -95,13 +95,6 @@ public final class ExportJob: SyncJob {
         self.options = options
     }
 
-    public convenience init(connector: OrgConnector, org: OrgRecord, settings: SyncSettings, options: ExportOptions,
-                            events: @escaping @Sendable (SyncEvent) -> Void = { _ in },
-                            shouldStop: @escaping @Sendable () -> Bool = { false }) {
-        self.init(JobEnvironment(connector: connector, org: org, settings: settings, events: events, shouldStop: shouldStop),
-                  options: options)
-    }
-
     public var force: Bool { options.force }
 
     // MARK: Decisions (shared by the run and the dry run)

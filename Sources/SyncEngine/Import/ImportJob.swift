@@ -153,13 +153,6 @@ public final class ImportJob: SyncJob {
         self.options = options
     }
 
-    public convenience init(connector: OrgConnector, org: OrgRecord, settings: SyncSettings, options: ImportOptions,
-                            events: @escaping @Sendable (SyncEvent) -> Void = { _ in },
-                            shouldStop: @escaping @Sendable () -> Bool = { false }) {
-        self.init(JobEnvironment(connector: connector, org: org, settings: settings, events: events, shouldStop: shouldStop),
-                  options: options)
-    }
-
     public var force: Bool { options.force }
     var shouldStop: @Sendable () -> Bool { environment.shouldStop }
 

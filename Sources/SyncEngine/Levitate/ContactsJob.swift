@@ -89,13 +89,6 @@ public final class ContactsJob: SyncJob {
         self.options = options
     }
 
-    public convenience init(connector: OrgConnector, org: OrgRecord, settings: SyncSettings, options: ContactsOptions,
-                            events: @escaping @Sendable (SyncEvent) -> Void = { _ in },
-                            shouldStop: @escaping @Sendable () -> Bool = { false }) {
-        self.init(JobEnvironment(connector: connector, org: org, settings: settings, events: events, shouldStop: shouldStop),
-                  options: options)
-    }
-
     public var force: Bool { options.force }
 
     /// Runs the job through the `JobRunner`.

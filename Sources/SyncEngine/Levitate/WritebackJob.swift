@@ -74,13 +74,6 @@ public final class WritebackJob: SyncJob {
         self.options = options
     }
 
-    public convenience init(connector: OrgConnector, org: OrgRecord, settings: SyncSettings, options: WritebackOptions,
-                            events: @escaping @Sendable (SyncEvent) -> Void = { _ in },
-                            shouldStop: @escaping @Sendable () -> Bool = { false }) {
-        self.init(JobEnvironment(connector: connector, org: org, settings: settings, events: events, shouldStop: shouldStop),
-                  options: options)
-    }
-
     public var force: Bool { options.force }
 
     /// The activities a run writes (pending or failed, of a chosen kind) and the ones it leaves.
