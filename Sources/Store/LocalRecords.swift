@@ -1,0 +1,159 @@
+import Foundation
+import GRDB
+import JSON
+
+// The table local_record: the org's records as kept locally.
+
+// MARK: - Local records
+
+/// One record of the org as kept locally: its fields as a JSON object.
+public struct LocalRecord: Sendable, Equatable {
+    public var object: String
+    public var id: String
+    public var systemModstamp: String
+    public var isDeleted: Bool
+    public var accountID: String?
+    public var body: String
+
+    public init(object: String, id: String, systemModstamp: String, isDeleted: Bool = false, accountID: String?,
+                body: String) {
+        self.object = object
+        self.id = id
+        self.systemModstamp = systemModstamp
+        self.isDeleted = isDeleted
+        self.accountID = accountID
+        self.body = body
+    }
+
+    init(row: Row) {
+        object = row["object"]
+        id = row["id"]
+        systemModstamp = row["system_modstamp"]
+        isDeleted = row["is_deleted"]
+        accountID = row["account_id"]
+        body = row["body"]
+    }
+}
+
+/// What storing a page changed.
+public struct UpsertCounts: Sendable, Equatable {
+    public var created = 0
+    public var updated = 0
+    /// Read again with nothing changed (the same SystemModstamp).
+    public var unchanged = 0
+}
+
+/// Per object: live and deleted local records.
+public struct LocalObjectCounts: Sendable, Equatable {
+    public var records: Int
+    public var deleted: Int
+
+    public init(records: Int, deleted: Int) {
+        self.records = records
+        self.deleted = deleted
+    }
+}
+
+extension StoreTransaction {
+    /// Stores records read from the org: new ones are created, changed ones
+    /// (another SystemModstamp, or deleted before) replaced.
+    public func upsert(_ records: [LocalRecord], org: String, run: Int64, pass: Int64) throws -> UpsertCounts {
+        var counts = UpsertCounts()
+        let select = try db.cachedStatement(sql: """
+            SELECT system_modstamp, is_deleted FROM local_record WHERE org = ? AND object = ? AND id = ?
+            """)
+        let upsert = try db.cachedStatement(sql: """
+            INSERT INTO local_record (org, object, id, system_modstamp, is_deleted, account_id, body, run_id, seen_run)
+            VALUES (?, ?, ?, ?, 0, ?, ?, ?, ?)
+            ON CONFLICT(org, object, id) DO UPDATE SET system_modstamp = excluded.system_modstamp, is_deleted = 0,
+                account_id = excluded.account_id, body = excluded.body, run_id = excluded.run_id,
+                seen_run = excluded.seen_run
+            """)
+        let touch = try db.cachedStatement(sql: "UPDATE local_record SET seen_run = ? WHERE org = ? AND object = ? AND id = ?")
+        for record in records {
+            let existing = try Row.fetchOne(select, arguments: [org, record.object, record.id])
+            if let existing, (existing["system_modstamp"] as String) == record.systemModstamp,
+               !(existing["is_deleted"] as Bool) {
+                counts.unchanged += 1
+                try touch.execute(arguments: [pass, org, record.object, record.id])
+                continue
+            }
+            if existing == nil { counts.created += 1 } else { counts.updated += 1 }
+            try upsert.execute(arguments: [org, record.object, record.id, record.systemModstamp, record.accountID,
+                                           record.body, run, pass])
+        }
+        return counts
+    }
+
+    /// Marks local records deleted (kept, not dropped); returns how many were live.
+    public func markDeleted(_ ids: [(id: String, stamp: String)], object: String, org: String, run: Int64) throws -> Int {
+        var count = 0
+        let statement = try db.cachedStatement(sql: """
+            UPDATE local_record SET is_deleted = 1, system_modstamp = ?, run_id = ?
+            WHERE org = ? AND object = ? AND id = ? AND is_deleted = 0
+            """)
+        for (id, stamp) in ids {
+            try statement.execute(arguments: [stamp, run, org, object, id])
+            count += db.changesCount
+        }
+        return count
+    }
+
+    /// After a full pass: records it did not see are gone from the org (purged
+    /// from the recycle bin, or no longer visible), so they are marked deleted.
+    public func markUnseenDeleted(object: String, org: String, run: Int64, pass: Int64) throws -> Int {
+        try db.execute(sql: """
+            UPDATE local_record SET is_deleted = 1, run_id = ?
+            WHERE org = ? AND object = ? AND is_deleted = 0 AND (seen_run IS NULL OR seen_run != ?)
+            """, arguments: [run, org, object, pass])
+        return db.changesCount
+    }
+}
+
+extension Store {
+    public func localRecord(org: String, object: String, id: String) throws(StoreError) -> LocalRecord? {
+        try read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM local_record WHERE org = ? AND object = ? AND id = ?",
+                             arguments: [org, object, id]).map(LocalRecord.init)
+        }
+    }
+
+    /// A record by id, whatever its object.
+    public func localRecord(org: String, id: String) throws(StoreError) -> LocalRecord? {
+        try read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM local_record WHERE org = ? AND id = ?", arguments: [org, id])
+                .map(LocalRecord.init)
+        }
+    }
+
+    /// Live records of one object whose account is `accountID`.
+    public func localRecords(org: String, object: String, accountID: String) throws(StoreError) -> [LocalRecord] {
+        try read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT * FROM local_record WHERE org = ? AND account_id = ? AND object = ? AND is_deleted = 0 ORDER BY id
+                """, arguments: [org, accountID, object]).map(LocalRecord.init)
+        }
+    }
+
+    public func localCounts(org: String) throws(StoreError) -> [String: LocalObjectCounts] {
+        try read { db in
+            var counts: [String: LocalObjectCounts] = [:]
+            for row in try Row.fetchAll(db, sql: """
+                SELECT object, SUM(is_deleted = 0) AS live, SUM(is_deleted = 1) AS gone FROM local_record
+                WHERE org = ? GROUP BY object
+                """, arguments: [org]) {
+                counts[row["object"]] = LocalObjectCounts(records: row["live"] ?? 0, deleted: row["gone"] ?? 0)
+            }
+            return counts
+        }
+    }
+
+    /// Every live local record of an object, as (id, SystemModstamp, body), by id.
+    public func localRecords(org: String, object: String) throws(StoreError) -> [LocalRecord] {
+        try read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT * FROM local_record WHERE org = ? AND object = ? AND is_deleted = 0 ORDER BY id
+                """, arguments: [org, object]).map(LocalRecord.init)
+        }
+    }
+}
