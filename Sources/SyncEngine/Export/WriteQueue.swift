@@ -1,0 +1,38 @@
+import Foundation
+import JSON
+import Salesforce
+import Store
+import SyncRules
+
+
+/// The records waiting to be written, in order: taken from the front in O(1); records that go
+/// again are put back in front of the rest; records found late (duplicate-rule matches) join the end.
+struct WriteQueue<Item> {
+    private var items: [Item] = []
+    private var head = 0
+    private var again: [Item] = []
+
+    init(_ items: [Item]) { self.items = items }
+
+    var isEmpty: Bool { again.isEmpty && head >= items.count }
+    var count: Int { again.count + items.count - head }
+    var first: Item? { again.first ?? (head < items.count ? items[head] : nil) }
+
+    mutating func removeFirst() -> Item {
+        if !again.isEmpty { return again.removeFirst() }
+        head += 1
+        return items[head - 1]
+    }
+
+    mutating func putBack(_ returned: [Item]) { again.insert(contentsOf: returned, at: 0) }
+    mutating func append(_ item: Item) { items.append(item) }
+}
+
+extension ExportProfileState {
+    mutating func clearIntent() {
+        intentRun = nil
+        intentAt = nil
+        intentEmail = nil
+        intentHash = nil
+    }
+}
