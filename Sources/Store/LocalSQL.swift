@@ -264,14 +264,14 @@ final class LocalConnection {
             var tail: UnsafePointer<CChar>?
             let status = sqlite3_prepare_v2(handle, text, -1, &statement, &tail)
             guard status == SQLITE_OK else { refusal = error(status); return }
-            guard statement != nil else { refusal = .database("there is no statement to run (only read-only statements: SELECT, WITH …)"); return }
+            guard statement != nil else { refusal = .queryRefused("there is no statement to run (only read-only statements: SELECT, WITH …)"); return }
             // What follows must be blanks and comments only: preparing it gives no statement.
             if let tail, tail.pointee != 0 {
                 var next: OpaquePointer?
                 let nextStatus = sqlite3_prepare_v2(handle, tail, -1, &next, nil)
                 if nextStatus != SQLITE_OK || next != nil {
                     sqlite3_finalize(next)
-                    refusal = .database("only one statement may run at a time")
+                    refusal = .queryRefused("only one statement may run at a time")
                 }
             }
         }
@@ -279,7 +279,7 @@ final class LocalConnection {
             sqlite3_finalize(statement)
             throw refusal
         }
-        guard let statement else { throw .database("there is no statement to run") }
+        guard let statement else { throw .queryRefused("there is no statement to run") }
         return statement
     }
 
@@ -289,7 +289,7 @@ final class LocalConnection {
         defer { sqlite3_finalize(statement) }
         // Read-only in SQLite's eyes is not enough: a PRAGMA may read, or switch a guard off.
         guard ["SELECT", "WITH", "VALUES"].contains(Store.firstKeyword(sql)), sqlite3_stmt_readonly(statement) != 0 else {
-            throw .database("only read-only statements (SELECT, WITH …) may run here")
+            throw .queryRefused("only read-only statements (SELECT, WITH …) may run here")
         }
         let count = sqlite3_column_count(statement)
         let columns = (0..<count).map { sqlite3_column_name(statement, $0).map { String(cString: $0) } ?? "" }
@@ -320,8 +320,9 @@ final class LocalConnection {
     }
 
     private func error(_ status: Int32) -> StoreError {
-        if status & 0xFF == SQLITE_INTERRUPT { return .database("interrupted") }
-        if status & 0xFF == SQLITE_AUTH { return .database(denial) }
-        return .database(handle.map { String(cString: sqlite3_errmsg($0)) } ?? "SQLite error \(status)")
+        if status & 0xFF == SQLITE_INTERRUPT { return .queryRefused("interrupted") }
+        if status & 0xFF == SQLITE_AUTH { return .queryRefused(denial) }
+        return .sqlite(code: status & 0xFF, extendedCode: status,
+                       message: handle.map { String(cString: sqlite3_errmsg($0)) } ?? "SQLite error \(status)", sql: nil)
     }
 }

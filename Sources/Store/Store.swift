@@ -38,7 +38,7 @@ public final class Store: Sendable {
             pool = try DatabasePool(path: path, configuration: configuration)
             try Self.migrator.migrate(pool)
         } catch {
-            throw .database(Self.describe(error))
+            throw Self.failure(error)
         }
         for suffix in ["", "-wal", "-shm"] { chmod(path + suffix, 0o600) }
     }
@@ -54,18 +54,21 @@ public final class Store: Sendable {
     }
 
     func read<T>(_ body: (Database) throws -> T) throws(StoreError) -> T {
-        do { return try pool.read(body) } catch { throw .database(Self.describe(error)) }
+        do { return try pool.read(body) } catch { throw Self.failure(error) }
     }
 
     func write<T>(_ body: (Database) throws -> T) throws(StoreError) -> T {
-        do { return try pool.write(body) } catch { throw .database(Self.describe(error)) }
+        do { return try pool.write(body) } catch { throw Self.failure(error) }
     }
 
-    static func describe(_ error: any Error) -> String {
+    /// A thrown error as the store reports it: SQLite's codes and statement kept.
+    static func failure(_ error: any Error) -> StoreError {
+        if let error = error as? StoreError { return error }
         if let error = error as? DatabaseError {
-            return error.message ?? error.description
+            return .sqlite(code: error.resultCode.rawValue, extendedCode: error.extendedResultCode.rawValue,
+                           message: error.message ?? error.description, sql: error.sql)
         }
-        return String(describing: error)
+        return .database(String(describing: error))
     }
 }
 

@@ -15,7 +15,7 @@ extension Store {
         do {
             return try pool.write { db in try body(StoreTransaction(db: db)) }
         } catch let error as DatabaseError {
-            throw StoreError.database(Self.describe(error))
+            throw Self.failure(error)
         }
     }
 }

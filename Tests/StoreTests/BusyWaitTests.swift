@@ -50,7 +50,28 @@ import Testing
         holding.wait()
         defer { release.signal() }
         let error = #expect(throws: StoreError.self) { try waiter.setSetting("format", to: "csv", scope: "") }
-        #expect(error?.description.contains("locked") == true, "\(String(describing: error))")
+        // Decided by SQLite's code, not by the words: SQLITE_BUSY, with the statement that waited.
+        #expect(error?.isBusy == true, "\(String(describing: error))")
+        if case let .sqlite(code, _, _, sql)? = error {
+            #expect(code == 5 && sql == "BEGIN IMMEDIATE TRANSACTION", "\(sql ?? "")")  // the write lock is taken first
+        }
+    }
+
+    /// Issue 19: a SQLite failure keeps its result codes and its SQL, as GRDB's DatabaseError does.
+    @Test func aSQLiteFailureKeepsItsCodesAndStatement() throws {
+        let store = try Store(home: SfshHome(path: NSTemporaryDirectory() + "sfsh-busy-" + UUID().uuidString))
+        let error = #expect(throws: StoreError.self) {
+            try store.transaction { tx in
+                try tx.db.execute(sql: "INSERT INTO setting (scope, key, value) VALUES (?, ?, ?)", arguments: ["", "k", nil as String?])
+            }
+        }
+        guard case let .sqlite(code, extended, message, sql)? = error else {
+            Issue.record("not a SQLite failure: \(String(describing: error))")
+            return
+        }
+        #expect(code == 19 && extended == 1299, "\(extended)")  // SQLITE_CONSTRAINT, SQLITE_CONSTRAINT_NOTNULL
+        #expect(message.contains("NOT NULL") && sql?.hasPrefix("INSERT INTO setting") == true)
+        #expect(error?.isBusy == false)
     }
 
     @Test func profilesGoInInShortTransactions() throws {

@@ -38,7 +38,7 @@ extension SyncCommands {
                 (result, truncated, _) = try session.store.localQuery(sql, views: views, limit: limit,
                                                                       shouldStop: { sfsh_take_sigint() != 0 })
             } catch {
-                throw ShellError(.usage, "local: \(error.description.replacingOccurrences(of: "the sfsh database failed: ", with: ""))",
+                throw ShellError(.usage, "local: \(error.message)",
                                  hint: "views: \(LocalViews.viewNames.joined(separator: ", ")); only SELECT/WITH")
             }
             let rows = result.rows.map { row in

@@ -61,19 +61,14 @@ extension SyncCommands {
         let run: RunRecord
         let objects: [RunObjectRecord]
         let calls: Int
+        let found: RunRecord?
         do throws(StoreError) {
-            guard let found = try session.store.run(id) else {
-                throw StoreError.database("no run \(id)")
-            }
-            run = found
+            found = try session.store.run(id)
             objects = try session.store.runObjects(run: id)
             calls = try session.store.callCount(run: id)
-        } catch {
-            if case .database("no run \(id)") = error {
-                throw ShellError(.usage, "no run \(id)", hint: "'runs' lists the runs")
-            }
-            throw ShellError(error)
-        }
+        } catch { throw ShellError(error) }
+        guard let found else { throw ShellError(.usage, "no run \(id)", hint: "'runs' lists the runs") }
+        run = found
         func changes(_ text: String?) -> JSONValue { text.flatMap { try? JSONValue.parse(Data($0.utf8)) } ?? .null }
         if session.format(for: invocation) == .json {
             guard case var .object(fields) = RunSummary.json(run, calls: calls) else { return .done }

@@ -70,11 +70,9 @@ enum ScheduleCommands {
         }
         let alias: String
         if let named = invocation.value("org") {
-            do throws(StoreError) {
-                guard try session.store.org(named) != nil else {
-                    throw StoreError.database("no org")
-                }
-            } catch { throw ShellError(.usage, "no org '\(Invocation.excerpt(named))'", hint: "'orgs' lists them") }
+            let known: Bool
+            do throws(StoreError) { known = try session.store.org(named) != nil } catch { throw ShellError(error) }
+            guard known else { throw ShellError(.usage, "no org '\(Invocation.excerpt(named))'", hint: "'orgs' lists them") }
             alias = named
         } else {
             alias = try session.currentOrg().alias
