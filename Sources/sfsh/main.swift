@@ -2,7 +2,14 @@ import ArgumentParser
 import Foundation
 import Shell
 
-/// The `sfsh` command line. All the work happens in the Shell library.
+/// Options that mean the same before or after a subcommand (`sfsh --home DIR daemon` = `sfsh daemon --home DIR`),
+/// as `git -C DIR status` users expect.
+struct GlobalOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("Where the database and history live (default: $SFSH_HOME, else ~/.sfsh).", valueName: "DIR"))
+    var home: String?
+}
+
+/// The `sfsh` command line: the shell itself, and `daemon`. All the work happens in the Shell library.
 struct SfshArguments: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sfsh",
@@ -12,7 +19,10 @@ struct SfshArguments: ParsableCommand {
             'sfsh daemon [--once] [--json]' runs every org's scheduled jobs instead (see 'sfsh daemon --help').
             Exit codes: 0 ok, 1 a command failed, 2 usage error, 3 authentication,
             4 API limit or budget exhausted, 5 network or Salesforce unavailable.
-            """)
+            """,
+        subcommands: [DaemonArguments.self])
+
+    @OptionGroup var globals: GlobalOptions
 
     @Option(name: [.customShort("f"), .customLong("file")], help: ArgumentHelp("Run the commands in FILE, then exit.", valueName: "FILE"))
     var files: [String] = []
@@ -22,9 +32,6 @@ struct SfshArguments: ParsableCommand {
 
     @Flag(help: "Go on after a failed command (default: stop at the first, like set -e).")
     var keepGoing = false
-
-    @Option(help: ArgumentHelp("Where the database and history live (default: $SFSH_HOME, else ~/.sfsh).", valueName: "DIR"))
-    var home: String?
 
     @Option(help: ArgumentHelp("The org alias to use for this invocation.", valueName: "ALIAS"))
     var org: String?
@@ -36,7 +43,7 @@ struct SfshArguments: ParsableCommand {
 /// `sfsh daemon`: runs every org's scheduled jobs in the foreground.
 struct DaemonArguments: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "sfsh daemon",
+        commandName: "daemon",
         abstract: "Run every org's scheduled jobs when they are due ('schedule' sets them).",
         discussion: """
             Logs one line per event to stderr (job started, finished with counts and calls, paused until, failed,
@@ -44,59 +51,48 @@ struct DaemonArguments: ParsableCommand {
             run is marked interrupted; exit 0. --once runs what is due now and exits (1 when a job failed).
             """)
 
+    @OptionGroup var globals: GlobalOptions
+
     @Flag(help: "Run what is due now, then exit (for cron or a systemd timer).")
     var once = false
 
     @Flag(help: "Log JSON lines instead of text.")
     var json = false
-
-    @Option(help: ArgumentHelp("Where the database lives (default: $SFSH_HOME, else ~/.sfsh).", valueName: "DIR"))
-    var home: String?
 }
 
-if CommandLine.arguments.dropFirst().first == "daemon" {
-    let parsed: DaemonArguments
-    do {
-        parsed = try DaemonArguments.parse(Array(CommandLine.arguments.dropFirst(2)))
-    } catch {
-        let code = DaemonArguments.exitCode(for: error)
-        let message = DaemonArguments.fullMessage(for: error)
-        if code == .success {
-            print(message)
-            exit(0)
-        }
-        FileHandle.standardError.write(Data("sfsh daemon: \(message)\n".utf8))
-        exit(2)
-    }
-    var daemonOptions = DaemonOptions()
-    daemonOptions.home = parsed.home
-    daemonOptions.once = parsed.once
-    daemonOptions.json = parsed.json
-    umask(0o077)
-    exit(await DaemonLauncher.run(daemonOptions, environment: ProcessInfo.processInfo.environment))
-}
-
-let arguments: SfshArguments
+let parsed: any ParsableCommand
 do {
-    arguments = try SfshArguments.parse(Array(CommandLine.arguments.dropFirst()))
+    parsed = try SfshArguments.parseAsRoot(Array(CommandLine.arguments.dropFirst()))
 } catch {
-    let code = SfshArguments.exitCode(for: error)
     let message = SfshArguments.fullMessage(for: error)
-    if code == .success {
+    if SfshArguments.exitCode(for: error) == .success {
         print(message)
         exit(0)
     }
     FileHandle.standardError.write(Data("sfsh: \(message)\n".utf8))
     exit(2)
 }
-
-var options = LaunchOptions()
-options.files = arguments.files
-options.commands = arguments.commands
-options.keepGoing = arguments.keepGoing
-options.home = arguments.home
-options.org = arguments.org
-options.demo = arguments.demo
 umask(0o077)
-let status = await Launcher.run(options, environment: ProcessInfo.processInfo.environment)
-exit(status)
+let environment = ProcessInfo.processInfo.environment
+switch parsed {
+case let daemon as DaemonArguments:
+    var options = DaemonOptions()
+    options.home = daemon.globals.home
+    options.once = daemon.once
+    options.json = daemon.json
+    exit(await DaemonLauncher.run(options, environment: environment))
+case let shell as SfshArguments:
+    var options = LaunchOptions()
+    options.files = shell.files
+    options.commands = shell.commands
+    options.keepGoing = shell.keepGoing
+    options.home = shell.globals.home
+    options.org = shell.org
+    options.demo = shell.demo
+    exit(await Launcher.run(options, environment: environment))
+default:
+    // argument-parser's own commands (`help`, `--help` on a subcommand) print and exit themselves.
+    var command = parsed
+    do { try command.run() } catch { SfshArguments.exit(withError: error) }
+    exit(0)
+}

@@ -108,9 +108,13 @@ class Daemon(unittest.TestCase):
         self.assertEqual([e["status"] for e in lines if e["event"] == "finished"], ["succeeded"])
         for obj in ["Lead", "Contact", "Opportunity", "Account"]:
             self.assertEqual(self.local_count(obj), self.org_count(obj), obj)
-        # Nothing more is due now: the next run is 24 h after this one finished.
-        again = subprocess.run([SFSH, "daemon", "--home", self.home, "--once", "--json"], capture_output=True, text=True, timeout=60)
-        self.assertIn("nothing is due", again.stderr)
+        # Nothing more is due now: the next run is 24 h after this one finished. The home may be named
+        # before the subcommand too, as `git -C DIR status` users expect.
+        for argv in ([SFSH, "daemon", "--home", self.home, "--once", "--json"],
+                     [SFSH, "--home", self.home, "daemon", "--once", "--json"]):
+            again = subprocess.run(argv, capture_output=True, text=True, timeout=60)
+            self.assertEqual(again.returncode, 0, again.stderr)
+            self.assertIn("nothing is due", again.stderr)
 
     def test_the_shell_is_refused_while_the_daemon_runs_a_job_and_takes_over_a_killed_daemon(self):
         self.faults(0.15)
