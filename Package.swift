@@ -20,6 +20,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/yaslab/CSV.swift", from: "2.5.2"),
+        // Declared because sfsim imports them itself (they come with Hummingbird).
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.0.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.0.0"),
     ],
     targets: [
         // C interop: the native libedit API (<histedit.h>) and a shim for its variadic calls.
@@ -47,10 +50,10 @@ let package = Package(
         // The shell core: tokenizer, command table, output, line readers, commands.
         .target(
             name: "Shell",
-            dependencies: ["CEditLine", "Store", "JSON", "Salesforce", "Simulator", "SyncRules", "SyncEngine",
-                           .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-                           .product(name: "Logging", package: "swift-log")]
+            dependencies: ["CEditLine", "Store", "JSON", "Salesforce", "SalesforceModel", "SyncRules", "SyncEngine"]
         ),
+        // sfsim as the shell's demo org (`sfsh --demo`): the one place the shell's executable meets the simulator.
+        .target(name: "SfshDemo", dependencies: ["Shell", "Simulator"]),
         // The sync engine: org connections, the ledger as a budget, the describe cache, the typed
         // sync settings, jobs with runs and checkpoints. Runs without the shell (the daemon).
         .target(name: "SyncEngine", dependencies: ["Salesforce", "SalesforceModel", "Store", "SyncRules", "JSON"]),
@@ -63,31 +66,47 @@ let package = Package(
                 "JSON",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .executableTarget(
             name: "sfsim",
             dependencies: [
-                "Simulator",
+                "Simulator", "JSON",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // The sfsh command line: the shell, and `sfsh daemon` under swift-service-lifecycle.
         .executableTarget(
             name: "sfsh",
             dependencies: [
-                "Shell",
+                "Shell", "SfshDemo", "SyncEngine", "Store", "Salesforce", "SalesforceModel", "JSON",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        .testTarget(name: "ShellTests", dependencies: ["Shell", "Store", "JSON", "Salesforce", "Simulator"]),
-        .testTarget(name: "StoreTests", dependencies: ["Store"]),
+        .testTarget(name: "ShellTests", dependencies: ["Shell", "SfshDemo", "SyncEngine", "Store", "JSON", "Salesforce", "SalesforceModel", "Simulator"]),
+        .testTarget(name: "StoreTests", dependencies: ["Store", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "JSONTests", dependencies: ["JSON"]),
         // yaslab/CSV.swift: the oracle the import's own CSV reader is checked against.
-        .testTarget(name: "SyncEngineTests", dependencies: ["SyncEngine", "SyncRules", "Salesforce", "Store", "JSON", "Simulator",
+        .testTarget(name: "SyncEngineTests", dependencies: ["SyncEngine", "SyncRules", "Salesforce", "SalesforceModel", "Store", "JSON", "Simulator",
                                                             .product(name: "CSV", package: "CSV.swift")]),
         .testTarget(name: "SyncRulesTests", dependencies: ["SyncRules", "JSON", "SalesforceModel"]),
         .testTarget(name: "SalesforceTests", dependencies: ["Salesforce", "SalesforceModel", "JSON", "Simulator"]),
-        .testTarget(name: "SimulatorTests", dependencies: ["Simulator", "Salesforce", "JSON"]),
+        .testTarget(name: "SimulatorTests", dependencies: ["Simulator", "Salesforce", "SalesforceModel", "JSON"]),
     ]
 )
+
+// Arrows the compiler checks: a module sees only what it imports itself (MemberImportVisibility), and an
+// import is internal unless written `public import` (InternalImportsByDefault), so an undeclared or leaking
+// dependency fails the build.
+for target in package.targets where !["CEditLine", "CCurl"].contains(target.name) {
+    target.swiftSettings = (target.swiftSettings ?? []) + [
+        .enableUpcomingFeature("MemberImportVisibility"),
+        .enableUpcomingFeature("InternalImportsByDefault"),
+    ]
+}

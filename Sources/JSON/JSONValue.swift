@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// A JSON value whose objects keep their key order, so `--json` output reads in
 /// the same order as the table it stands for.

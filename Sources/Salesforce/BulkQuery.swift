@@ -1,4 +1,5 @@
-import Foundation
+public import SalesforceModel
+public import Foundation
 import JSON
 
 /// A Bulk API 2.0 query job as Salesforce describes it (`/jobs/query/{id}`).

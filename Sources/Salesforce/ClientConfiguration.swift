@@ -1,4 +1,5 @@
-import Foundation
+public import SalesforceModel
+public import Foundation
 import JSON
 
 /// What the client needs to act for a user in an org.

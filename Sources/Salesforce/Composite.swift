@@ -1,5 +1,6 @@
+public import SalesforceModel
 import Foundation
-import JSON
+public import JSON
 
 /// One subrequest of a Composite request (`POST /composite`).
 public struct CompositeSubrequest: Sendable {

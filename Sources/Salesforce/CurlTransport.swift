@@ -1,5 +1,6 @@
+import SalesforceModel
 import CCurl
-import Foundation
+public import Foundation
 
 /// The libcurl transport: one reused easy handle (so connections are kept
 /// alive) on one thread of its own (blocking curl calls never run on Swift's

@@ -1,4 +1,5 @@
-import Foundation
+import SalesforceModel
+public import Foundation
 
 /// One HTTP request, as the client builds it.
 public struct HTTPRequest: Sendable {

@@ -1,4 +1,5 @@
-import Foundation
+public import SalesforceModel
+public import Foundation
 import JSON
 
 /// A token answer from `/services/oauth2/token`.

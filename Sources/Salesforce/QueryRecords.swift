@@ -1,5 +1,6 @@
+public import SalesforceModel
 import Foundation
-import JSON
+public import JSON
 
 /// The records of a query, fetched a page at a time as they are consumed.
 public struct QueryRecords: AsyncSequence, Sendable {

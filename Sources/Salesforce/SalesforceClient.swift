@@ -1,5 +1,6 @@
-import Foundation
-import JSON
+public import SalesforceModel
+public import Foundation
+public import JSON
 
 /// The Salesforce REST client. It knows the wire protocol, not sync rules:
 /// authentication (refresh once on 401), retries of transient failures for

@@ -1,3 +1,5 @@
+public import SalesforceModel
+
 extension SalesforceError {
     /// A request that got no usable answer. Only a dropped or timed-out connection is worth another try
     /// (`.unavailable`); a certificate that does not verify, a malformed URL, an answer too large and

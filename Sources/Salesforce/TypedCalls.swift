@@ -1,5 +1,6 @@
-import Foundation
-import JSON
+public import SalesforceModel
+public import Foundation
+public import JSON
 
 // The client's typed calls: describes, queries and their pages, records, limits, creates and updates.
 

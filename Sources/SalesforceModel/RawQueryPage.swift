@@ -1,5 +1,5 @@
-import Foundation
-import JSON
+public import Foundation
+public import JSON
 
 /// A query page read without building its records as values: `totalSize`,
 /// `done`, `nextRecordsUrl`, and each record's own JSON bytes (without its

@@ -1,5 +1,5 @@
-import Foundation
-import JSON
+public import Foundation
+public import JSON
 
 /// What went wrong talking to Salesforce, with Salesforce's own words kept.
 public struct SalesforceError: Error, Sendable, Equatable, CustomStringConvertible {

@@ -1,5 +1,5 @@
-import Foundation
-import JSON
+public import Foundation
+public import JSON
 
 /// A field as `describe` reports it.
 public struct FieldDescribe: Sendable, Equatable, Codable {

@@ -1,3 +1,5 @@
+import SyncEngine
+
 /// What a word can be completed with.
 public enum CompletionKind: Sendable, Equatable {
     case none

@@ -1,3 +1,5 @@
+import SyncEngine
+import SalesforceModel
 import Foundation
 
 /// Names that completion offers but that live outside the command table:

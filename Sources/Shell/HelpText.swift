@@ -1,3 +1,5 @@
+import SyncEngine
+import SalesforceModel
 import JSON
 /// Help is data: it is printed from the command table.
 enum HelpText {

@@ -1,3 +1,5 @@
+import SyncEngine
+import SalesforceModel
 import Foundation
 
 /// One long-lived thread that does the blocking reads of input.

@@ -1,3 +1,5 @@
+import SyncEngine
+import SalesforceModel
 import CEditLine
 import Foundation
 import Salesforce
@@ -12,6 +14,8 @@ public struct LaunchOptions: Sendable {
     public var org: String?
     /// Start the simulated demo org and log into it first.
     public var demo = false
+    /// How to start it (the executable provides sfsim's).
+    public var demoStarter: DemoOrgStarter?
 
     public init() {}
 }
@@ -27,7 +31,7 @@ public enum Launcher {
 
     /// `SFSH_STALL_SECONDS` (1–600, default 30): how long a server may send almost nothing before a request
     /// is given up (each retry gets as long again).
-    static func stallSeconds(_ environment: [String: String]) -> Int {
+    public static func stallSeconds(_ environment: [String: String]) -> Int {
         environment["SFSH_STALL_SECONDS"].flatMap { Int($0) }.map { min(600, max(1, $0)) } ?? 30
     }
 
@@ -46,6 +50,7 @@ public enum Launcher {
         }
         let stderr = io.stderr
         session.store.onBusy { message in stderr.write("sfsh: \(message)\n") }
+        session.demoStarter = options.demoStarter
         session.keepGoing = options.keepGoing
         session.orgOverride = options.org
         if let alias = options.org, (try? session.store.org(alias)) ?? nil == nil {

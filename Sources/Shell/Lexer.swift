@@ -1,3 +1,4 @@
+import SyncEngine
 /// Splits shell input into commands and words (SPEC §3.2).
 ///
 /// Words are separated by blanks; single quotes keep everything literally,

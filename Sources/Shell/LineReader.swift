@@ -1,3 +1,5 @@
+import SyncEngine
+import SalesforceModel
 import Foundation
 
 /// What reading a line produced.

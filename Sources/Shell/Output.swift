@@ -1,4 +1,6 @@
-import JSON
+import SyncEngine
+import SalesforceModel
+public import JSON
 import Foundation
 
 /// How a command's data is printed.

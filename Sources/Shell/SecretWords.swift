@@ -1,3 +1,4 @@
+import Foundation
 /// Which words of a command line carry a secret (SPEC §4.2), judged from the
 /// lexed words whatever the command is (a typo of it included), so a line that
 /// carries one is never saved to history and its secret never echoed in an error.

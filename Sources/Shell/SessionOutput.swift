@@ -1,8 +1,9 @@
-import JSON
+import SyncEngine
+import SalesforceModel
+public import JSON
 import CEditLine
 import Foundation
 import Salesforce
-import Simulator
 import Store
 
 // What the session prints: data on stdout in the invocation's format, notes and errors on stderr.

@@ -1,8 +1,9 @@
+public import SyncEngine
+import SalesforceModel
 import JSON
 import CEditLine
 import Foundation
 import Salesforce
-import Simulator
 import Store
 
 // The session's settings: scoped per org, cached home-wide ones, checked against the describe when set.

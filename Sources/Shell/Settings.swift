@@ -1,4 +1,5 @@
-import SyncEngine
+import SalesforceModel
+public import SyncEngine
 
 /// The settings sfsh knows: the shell's own, then the engine's sync settings.
 public enum SettingsRegistry {

@@ -1,4 +1,6 @@
-import JSON
+import SyncEngine
+import SalesforceModel
+public import JSON
 /// The outcome classes of SPEC §3.4, each with its process exit code.
 public enum ExitStatus: Int32, Sendable, CaseIterable {
     case ok = 0

@@ -1,9 +1,10 @@
+public import SyncEngine
+import SalesforceModel
 import JSON
 import CEditLine
 import Foundation
-import Salesforce
-import Simulator
-import Store
+public import Salesforce
+public import Store
 
 /// How a run of lines ended.
 public enum RunResult: Sendable, Equatable {
@@ -99,7 +100,9 @@ public final class ShellSession {
         set { connector.retry = newValue }
     }
     /// The in-process simulated org behind `--demo`, once started.
-    var demoServer: SimServer?
+    public var demoOrg: (any DemoOrg)?
+    /// How `--demo` and `login --demo` start the demo org (the executable provides sfsim's).
+    public var demoStarter: DemoOrgStarter?
 
     public init(table: CommandTable, store: Store, io: ShellIO, clock: any EngineClock = SystemClock(),
                 transport: any HTTPTransport = CurlTransport()) throws(StoreError) {
@@ -261,14 +264,14 @@ public final class ShellSession {
     /// Ends the session: the in-process demo org stops with it, so its alias is
     /// forgotten (the next `--demo` makes a fresh one).
     public func shutDown() async {
-        guard let server = demoServer else { return }
+        guard let server = demoOrg else { return }
         let aliases = ((try? store.orgs()) ?? []).filter { $0.instanceURL == server.baseURL }.map(\.alias)
         for alias in aliases {
             _ = try? store.removeOrg(alias)
             forgetCurrentOrg(alias)
         }
         await server.stop()
-        demoServer = nil
+        demoOrg = nil
     }
 
     /// The bytes of a file the user named, or an error saying why it cannot be read.

@@ -1,5 +1,6 @@
-import Foundation
-import SyncEngine
+import SalesforceModel
+public import Foundation
+public import SyncEngine
 
 /// The system's wall clock: what the shell (and later the daemon) inject into
 /// the engine, which never reads the time by itself.

@@ -1,4 +1,4 @@
-import JSON
+public import JSON
 
 /// An error answered the way Salesforce answers it: an HTTP status and a JSON
 /// array of `{"message", "errorCode", "fields"?}` (plus extras such as

@@ -1,4 +1,5 @@
-import JSON
+import Foundation
+public import JSON
 
 /// Describe bodies in the real shapes (every key a real describe carries).
 extension Org {

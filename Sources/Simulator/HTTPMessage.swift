@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 import JSON
 
 /// A request as the simulator sees it, independent of the HTTP server.

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// How a simulated org is set up.
 public struct OrgConfiguration: Sendable {

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// Dates as Salesforce writes them: date-times in UTC with milliseconds and a
 /// colon-less offset (`2011-07-07T00:37:00.000+0000`), dates as `YYYY-MM-DD`.

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// The org's clock: a base clock plus an offset that tests move forward.
 /// Rolling windows, session expiry and date literals all read it; nothing in

@@ -1,4 +1,4 @@
-import JSON
+public import JSON
 
 extension SimServer {
     /// The line `sfsim` prints on start: how to reach and log into the org.

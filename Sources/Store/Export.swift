@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 import GRDB
 
 /// Where one profile's export stands in one org: the Lead it goes to, the hash of

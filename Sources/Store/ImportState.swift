@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 import GRDB
 
 // The table import_object: per object, its watermark and the cursor of a pass under way.

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 import GRDB
 
 /// One relationship-marketing contact as the contact pull stored it: the mapped

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 import GRDBSQLite
 
 // `local`: a person's read-only SQL over one org's imported records, and

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 import GRDB
 
 /// An org sfsh has logged into. The tokens stay in the database; nothing

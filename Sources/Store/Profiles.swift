@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 import GRDB
 
 /// Local profiles (stored as their JSON import line) and their audiences.

@@ -1,6 +1,7 @@
-import Foundation
-import JSON
-import Store
+import SalesforceModel
+public import Foundation
+public import JSON
+public import Store
 
 /// What the daemon tells its log: one event per line.
 public enum DaemonEvent: Sendable {

@@ -1,6 +1,7 @@
-import Foundation
-import Salesforce
-import Store
+public import SalesforceModel
+public import Foundation
+public import Salesforce
+public import Store
 
 /// Describes cached in the store per org with their fetch time (SPEC §5):
 /// used without a call while fresh, revalidated with If-Modified-Since (a 304

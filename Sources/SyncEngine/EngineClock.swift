@@ -1,4 +1,5 @@
-import Foundation
+import SalesforceModel
+public import Foundation
 
 /// The engine's one source of time: "now" for stamps, windows and pauses, and
 /// "sleep until" for waiting on them. Jobs, budgets, pauses and schedules read

@@ -1,6 +1,7 @@
-import JSON
+public import SalesforceModel
+public import JSON
 import Salesforce
-import Store
+public import Store
 
 /// An engine failure a person can act on: what failed and why, what to do,
 /// and Salesforce's own error when there is one. Its kind decides the exit

@@ -1,6 +1,7 @@
-import Foundation
-import Salesforce
-import Store
+public import SalesforceModel
+public import Foundation
+public import Salesforce
+public import Store
 
 /// Connects the engine to orgs: a client per org and caller, whose calls go
 /// to the ledger under the caller's name (and through a job's budget gate),

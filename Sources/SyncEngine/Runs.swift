@@ -1,7 +1,8 @@
-import Foundation
-import JSON
+import SalesforceModel
+public import Foundation
+public import JSON
 import Salesforce
-import Store
+public import Store
 
 /// What a job tells whoever runs it while it works (the shell's progress line,
 /// the daemon's log).

@@ -1,6 +1,7 @@
-import Foundation
-import JSON
-import Store
+import SalesforceModel
+public import Foundation
+public import JSON
+public import Store
 
 /// How a job runs on its own (SPEC §6.5).
 public enum ScheduleKind: String, Sendable, CaseIterable {

@@ -1,5 +1,5 @@
 import Foundation
-import SalesforceModel
+public import SalesforceModel
 
 /// The type of a setting's value, which decides how it is checked and completed.
 public enum SettingKind: Sendable, Equatable {

@@ -1,6 +1,7 @@
+import SalesforceModel
 import Foundation
-import Store
-import SyncRules
+public import Store
+public import SyncRules
 
 /// The jobs the engine runs, each with the setting that holds its daily budget.
 public enum JobKind: String, Sendable, CaseIterable {

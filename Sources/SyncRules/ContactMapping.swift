@@ -1,6 +1,6 @@
 import Foundation
-import JSON
-import SalesforceModel
+public import JSON
+public import SalesforceModel
 
 /// The levitate rules (SPEC §6.1): one Salesforce Contact becomes one
 /// relationship-marketing contact, with a trace entry for every output.

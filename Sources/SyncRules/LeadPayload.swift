@@ -1,6 +1,6 @@
-import Foundation
-import JSON
-import SalesforceModel
+public import Foundation
+public import JSON
+public import SalesforceModel
 
 /// The lytics rules (SPEC §6.2): one profile becomes a Lead to create, an
 /// existing Lead to update, or a skip with the reason, plus a trace.

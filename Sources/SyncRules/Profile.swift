@@ -1,5 +1,5 @@
 import Foundation
-import JSON
+public import JSON
 
 /// A value of a profile attribute: the JSON kinds, and tagged dates.
 public enum ProfileValue: Sendable, Equatable {

@@ -1,4 +1,4 @@
-import JSON
+public import JSON
 
 /// Why one output came out as it did: which source field, which rule, what value.
 public struct TraceEntry: Sendable, Equatable {

@@ -1,4 +1,4 @@
-import SalesforceModel
+public import SalesforceModel
 
 /// What a write call that failed as a whole left behind: the one rule the export and the write-back
 /// settle their intents by.

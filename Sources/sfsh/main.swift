@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Shell
+import SfshDemo
 
 /// Options that mean the same before or after a subcommand (`sfsh --home DIR daemon` = `sfsh daemon --home DIR`),
 /// as `git -C DIR status` users expect.
@@ -89,6 +90,7 @@ case let shell as SfshArguments:
     options.home = shell.globals.home
     options.org = shell.org
     options.demo = shell.demo
+    options.demoStarter = SimDemoOrg.starter
     exit(await Launcher.run(options, environment: environment))
 default:
     // argument-parser's own commands (`help`, `--help` on a subcommand) print and exit themselves.

@@ -1,3 +1,7 @@
+import Store
+import Simulator
+import SyncEngine
+import SalesforceModel
 import Foundation
 import Salesforce
 import JSON

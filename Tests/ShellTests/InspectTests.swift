@@ -1,3 +1,5 @@
+import SyncEngine
+import SalesforceModel
 import Foundation
 import JSON
 import Salesforce

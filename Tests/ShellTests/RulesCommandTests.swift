@@ -1,3 +1,4 @@
+import SyncEngine
 import Foundation
 import JSON
 import Simulator

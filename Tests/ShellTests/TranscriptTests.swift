@@ -1,3 +1,6 @@
+import SfshDemo
+import Simulator
+import SyncEngine
 import JSON
 import Foundation
 import Store
@@ -5,6 +8,11 @@ import Testing
 @testable import Shell
 
 /// A shell on a fresh temporary home, with its output captured.
+extension ShellSession {
+    /// The demo org's sfsim server, for tests that drive it (its clock, faults, call log).
+    var demoServer: SimServer? { (demoOrg as? SimDemoOrg)?.server }
+}
+
 struct Harness {
     let home: String
     let stdout = BufferSink()
@@ -16,6 +24,7 @@ struct Harness {
         let store = try Store(home: SfshHome(path: home))
         let io = ShellIO(stdout: stdout, stderr: stderr, environment: environment, terminalWidth: { width })
         session = try ShellSession(table: Commands.table, store: store, io: io)
+        session.demoStarter = SimDemoOrg.starter
     }
 
     /// Runs `script` as a script would and returns everything it printed.

@@ -1,3 +1,4 @@
+import Salesforce
 import Foundation
 import JSON
 import Testing

@@ -1,3 +1,4 @@
+import SalesforceModel
 import CSV
 import Foundation
 import JSON

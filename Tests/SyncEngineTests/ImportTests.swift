@@ -1,3 +1,5 @@
+import GRDB
+import SalesforceModel
 import Foundation
 import JSON
 import Salesforce

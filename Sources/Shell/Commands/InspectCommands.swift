@@ -1,3 +1,5 @@
+import SyncEngine
+import SalesforceModel
 import CEditLine
 import Foundation
 import JSON

@@ -1,7 +1,8 @@
+import SyncEngine
+import SalesforceModel
 import Foundation
 import JSON
 import Salesforce
-import Simulator
 import Store
 
 /// `login`, `logout`, `orgs`, `use`, `whoami`.
@@ -155,36 +156,33 @@ enum OrgCommands {
     /// Starts (once per process) the simulated org and logs into it as `demo`
     /// through the device flow, approved on the spot.
     static func loginDemo(_ invocation: Invocation, _ session: ShellSession) async throws(ShellError) -> CommandOutcome {
-        let server: SimServer
-        if let running = session.demoServer {
+        let server: any DemoOrg
+        if let running = session.demoOrg {
             server = running
         } else {
+            guard let start = session.demoStarter else {
+                throw ShellError(.usage, "this sfsh has no demo org built in")
+            }
             session.note("starting the demo org (sfsim, a simulated Salesforce org on 127.0.0.1)…")
-            do {
-                var configuration = OrgConfiguration()
-                configuration.seed = 42
-                configuration.inMemory = true
-                server = try await SimServer.start(org: try Org(configuration: configuration))
-            } catch {
+            do { server = try await start() } catch {
                 throw ShellError(.failure, "the demo org did not start: \(error)")
             }
-            session.demoServer = server
+            session.demoOrg = server
         }
-        let configuration = server.org.configuration
         let oauth = OAuthClient(loginURL: server.baseURL, transport: session.transport,
                                 meter: session.ledgerMeter(alias: "demo"))
         let device = try await session.salesforce("login") { () async throws(SalesforceError) in
-            try await oauth.startDevice(clientID: configuration.clientID)
+            try await oauth.startDevice(clientID: server.clientID)
         }
-        _ = server.org.approveDevice(userCode: device.userCode)
+        _ = server.approveDevice(userCode: device.userCode)
         let poll = try await session.salesforce("login") { () async throws(SalesforceError) in
-            try await oauth.pollDevice(clientID: configuration.clientID, deviceCode: device.deviceCode)
+            try await oauth.pollDevice(clientID: server.clientID, deviceCode: device.deviceCode)
         }
         guard case let .granted(token) = poll else {
             throw ShellError(.failure, "the demo org did not grant a token")
         }
-        try await remember(token, loginURL: server.baseURL, clientID: configuration.clientID,
-                           clientSecret: configuration.clientSecret, alias: invocation.value("alias") ?? "demo",
+        try await remember(token, loginURL: server.baseURL, clientID: server.clientID,
+                           clientSecret: server.clientSecret, alias: invocation.value("alias") ?? "demo",
                            invocation: invocation, session)
         return .done
     }

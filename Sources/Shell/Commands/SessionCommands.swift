@@ -1,3 +1,5 @@
+import SyncEngine
+import SalesforceModel
 import JSON
 import Foundation
 import Salesforce

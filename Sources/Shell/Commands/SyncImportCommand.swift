@@ -1,3 +1,4 @@
+import SalesforceModel
 import CEditLine
 import Foundation
 import JSON

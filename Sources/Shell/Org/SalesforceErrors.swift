@@ -1,7 +1,8 @@
+import SalesforceModel
 import JSON
 import Salesforce
 import Store
-import SyncEngine
+public import SyncEngine
 
 extension ExitStatus {
     /// The exit code of an engine failure's kind (SPEC §3.4).

@@ -1,3 +1,5 @@
+import SyncEngine
+import SalesforceModel
 import Foundation
 
 /// A session's own current org: resolved from the home-wide choice once, then

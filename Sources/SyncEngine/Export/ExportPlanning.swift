@@ -1,3 +1,4 @@
+import SalesforceModel
 import Foundation
 import JSON
 import Salesforce

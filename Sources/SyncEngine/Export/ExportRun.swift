@@ -1,7 +1,8 @@
-import Foundation
+import SalesforceModel
+public import Foundation
 import JSON
 import Salesforce
-import Store
+public import Store
 import SyncRules
 
 extension ExportJob {

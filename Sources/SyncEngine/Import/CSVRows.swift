@@ -1,3 +1,4 @@
+import SalesforceModel
 import Foundation
 
 /// The rows of a CSV text as Bulk API 2.0 writes it (RFC 4180): fields split by

@@ -1,6 +1,6 @@
-import Foundation
+public import Foundation
 import SyncRules
-import SalesforceModel
+public import SalesforceModel
 import Store
 
 /// The SOQL of the import (SPEC §6.3): every readable field, ordered by

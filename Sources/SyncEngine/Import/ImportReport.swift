@@ -1,8 +1,9 @@
-import Foundation
-import JSON
+import SalesforceModel
+public import Foundation
+public import JSON
 import Salesforce
-import Store
-import SyncRules
+public import Store
+public import SyncRules
 
 /// What `sync import` is asked to do.
 public struct ImportOptions: Sendable {

@@ -1,7 +1,7 @@
 import Foundation
-import JSON
+public import JSON
 import SalesforceModel
-import Store
+public import Store
 
 /// The local records as SQL and as combined documents (SPEC §6.3): one view
 /// per object with a column per field (from the last describe, so fields added

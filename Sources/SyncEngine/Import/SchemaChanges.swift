@@ -1,5 +1,6 @@
+import SalesforceModel
 import Foundation
-import JSON
+public import JSON
 import Salesforce
 import Store
 import SyncRules

@@ -1,5 +1,6 @@
-import Foundation
-import Store
+import SalesforceModel
+public import Foundation
+public import Store
 
 /// The pass cursor the import and the contact pull share: a pass reads everything changed since the
 /// watermark (or everything, when full) in `(SystemModstamp, Id)` order, its cursor committed with each

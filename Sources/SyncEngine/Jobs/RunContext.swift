@@ -1,6 +1,7 @@
-import Foundation
-import Salesforce
-import Store
+import SalesforceModel
+public import Foundation
+public import Salesforce
+public import Store
 import SyncRules
 
 /// One run under way: its record, its client (the job's budget, its ledger name), its lease, and the one

@@ -1,7 +1,8 @@
-import Foundation
-import JSON
+import SalesforceModel
+public import Foundation
+public import JSON
 import Salesforce
-import Store
+public import Store
 
 /// Why a run stopped before its end (every job).
 enum JobStop: Error {

@@ -1,7 +1,8 @@
-import Foundation
-import JSON
+import SalesforceModel
+public import Foundation
+public import JSON
 import Salesforce
-import Store
+public import Store
 
 /// A job's fixed facts, like argument-parser's `CommandConfiguration`: which job it is and what its
 /// interrupted run leaves for the next one.

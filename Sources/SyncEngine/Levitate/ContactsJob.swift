@@ -1,7 +1,8 @@
-import Foundation
-import JSON
+import SalesforceModel
+public import Foundation
+public import JSON
 import Salesforce
-import Store
+public import Store
 import SyncRules
 
 /// What `sync contacts` is asked to do.

@@ -1,3 +1,5 @@
+import UnixSignals
+import SalesforceModel
 import Foundation
 import JSON
 import Logging
@@ -5,6 +7,7 @@ import Salesforce
 import ServiceLifecycle
 import Store
 import SyncEngine
+import Shell
 
 /// What `sfsh daemon` was asked for.
 public struct DaemonOptions: Sendable {
