@@ -1,6 +1,5 @@
 import SyncEngine
 import SalesforceModel
-import CEditLine
 import Foundation
 import Salesforce
 import Store
@@ -41,9 +40,11 @@ public enum Launcher {
         let session: ShellSession
         do {
             let store = try Store(home: home)
+            let interruption = Interruption.sigint
             session = try ShellSession(table: Commands.table, store: store, io: io,
                                        transport: CurlTransport(stallSeconds: Self.stallSeconds(environment),
-                                                                isInterrupted: { sfsh_sigint_pending() != 0 }))
+                                                                isInterrupted: interruption.isPending),
+                                       interruption: interruption)
         } catch {
             io.stderr.write("sfsh: error: \(error.description)\n")
             return (ExitStatus.failure.rawValue, nil)

@@ -1,7 +1,6 @@
 import SyncEngine
 import SalesforceModel
 public import JSON
-import CEditLine
 import Foundation
 import Salesforce
 import Store

@@ -1,7 +1,6 @@
 public import SyncEngine
 import SalesforceModel
 import JSON
-import CEditLine
 import Foundation
 import Salesforce
 import Store

@@ -101,11 +101,14 @@ public final class ShellSession {
     }
     /// The in-process simulated org behind `--demo`, once started.
     public var demoOrg: (any DemoOrg)?
+    /// Ctrl-C, as commands and jobs check it.
+    public let interruption: Interruption
     /// How `--demo` and `login --demo` start the demo org (the executable provides sfsim's).
     public var demoStarter: DemoOrgStarter?
 
     public init(table: CommandTable, store: Store, io: ShellIO, clock: any EngineClock = SystemClock(),
-                transport: any HTTPTransport = CurlTransport()) throws(StoreError) {
+                transport: any HTTPTransport = CurlTransport(), interruption: Interruption = .never) throws(StoreError) {
+        self.interruption = interruption
         self.table = table
         self.store = store
         self.io = io
@@ -141,7 +144,7 @@ public final class ShellSession {
     public func pause(seconds: Double) async throws(ShellError) {
         var left = seconds
         while left > 0 {
-            if sfsh_take_sigint() != 0 { throw ShellError(.failure, "interrupted") }
+            if interruption.take() { throw ShellError(.failure, "interrupted") }
             let step = min(0.1, left)
             try? await Task.sleep(nanoseconds: UInt64(step * 1_000_000_000))
             left -= step

@@ -1,6 +1,5 @@
 import SyncEngine
 import SalesforceModel
-import CEditLine
 import Foundation
 import JSON
 import Salesforce
@@ -183,7 +182,7 @@ enum InspectCommands {
             var paging = QueryPaging(totalSize: first.totalSize)
             var next = try await session.salesforce("query") { () throws(SalesforceError) in try paging.next(after: first) }
             while delivered < wanted, let url = next {
-                if sfsh_take_sigint() != 0 {
+                if session.interruption.take() {
                     stream?.finish()
                     throw ShellError(.failure, "interrupted after \(delivered) rows")
                 }

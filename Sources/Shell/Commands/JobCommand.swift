@@ -1,5 +1,4 @@
 import SalesforceModel
-import CEditLine
 import Foundation
 import SyncEngine
 
@@ -15,7 +14,7 @@ enum JobCommand {
         let json = session.format(for: invocation) == .json
         let progress = ProgressLine(session: session, enabled: !json && session.io.stderrIsTerminal)
         let job = make(JobEnvironment(connector: session.connector, org: org, settings: try session.syncSettings(),
-                                      events: SyncCommands.events(progress), shouldStop: { sfsh_take_sigint() != 0 }))
+                                      events: SyncCommands.events(progress), shouldStop: session.interruption.take))
         if invocation.has("dry-run") {
             let plan: Job.Plan
             do throws(EngineError) { plan = try await job.plan() } catch { throw ShellError(error) }

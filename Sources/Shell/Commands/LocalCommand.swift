@@ -1,5 +1,4 @@
 import SalesforceModel
-import CEditLine
 import Foundation
 import JSON
 import Salesforce
@@ -37,7 +36,7 @@ extension SyncCommands {
             let truncated: Bool
             do throws(StoreError) {
                 (result, truncated, _) = try session.store.localQuery(sql, views: views, limit: limit,
-                                                                      shouldStop: { sfsh_take_sigint() != 0 })
+                                                                      shouldStop: session.interruption.take)
             } catch {
                 throw ShellError(.usage, "local: \(error.message)",
                                  hint: "views: \(LocalViews.viewNames.joined(separator: ", ")); only SELECT/WITH")

@@ -1,5 +1,4 @@
 import SalesforceModel
-import CEditLine
 import Foundation
 import JSON
 import Salesforce
