@@ -70,15 +70,26 @@ class WritesSurviveKills(unittest.TestCase):
                 return records
             page = self.http.get(self.url + page["nextRecordsUrl"], timeout=60).json()
 
+    def calls_made(self):
+        response = self.http.get(self.url + "/_sfsim/calls", timeout=30, headers={"X-Sfsim-Control": self.info["control_token"]})
+        return len(response.json()["calls"])
+
     def kill_runs(self, rng, commands, between=None):
-        """Starts each command and SIGKILLs it at a random moment; returns how many kills landed inside a run."""
+        """Starts each command and SIGKILLs it once it has made a random number of calls (seen in sfsim's call
+        log), so the kills land inside a run whatever the machine's speed; returns how many did."""
         inside = 0
         for step, command in enumerate(commands):
             if between:
                 between(step)
+            self.control("DELETE", "calls")
+            target = rng.randint(1, 8)
             process = subprocess.Popen([SFSH, "--home", self.home, "-c", command],
                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-            time.sleep(rng.uniform(0.15, 2.0))
+            deadline = time.monotonic() + 60
+            while process.poll() is None and time.monotonic() < deadline and self.calls_made() < target:
+                time.sleep(0.01)
+            # Now and then a little later still, so some kills fall between a call's answer and its commit.
+            time.sleep(rng.choice([0, 0, 0.05, 0.12]))
             if process.poll() is None:
                 inside += 1
             process.kill()
