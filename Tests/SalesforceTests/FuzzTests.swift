@@ -33,23 +33,41 @@ import Testing
         }
     }
 
+    /// A fuzz run that can fail other than by crashing: both branches must be taken often enough.
+    func floors(_ name: String, parsed: Int, refused: Int, atLeast floor: Int = 50) {
+        #expect(parsed >= floor, "\(name): only \(parsed) of \(Self.perKind) inputs parsed")
+        #expect(refused >= floor, "\(name): only \(refused) of \(Self.perKind) inputs were refused")
+    }
+
     @Test func describesParseOrNameTheKeyAtFault() {
+        var parsed = 0, refused = 0
         run("describe", seeds: Self.seeds("describe_Contact.json", Self.describe), seed: 21) { data in
-            do throws(SObjectDescribe.FormatError) { _ = try SObjectDescribe.parse(data) } catch {
+            do throws(SObjectDescribe.FormatError) {
+                _ = try SObjectDescribe.parse(data)
+                parsed += 1
+            } catch {
+                refused += 1
                 #expect(!error.message.isEmpty && !error.message.contains("Optional("))
             }
         }
+        floors("describe", parsed: parsed, refused: refused)
     }
 
     @Test func queryPagesParseOrAreProtocolErrors() {
+        var parsed = 0, refused = 0
         run("page", seeds: Self.seeds("query_responses.json", Self.page), seed: 22) { data in
             guard let value = try? JSONValue.parse(data) else { return }
-            do throws(SalesforceError) { _ = try QueryPage.parse(value) } catch {
+            do throws(SalesforceError) {
+                _ = try QueryPage.parse(value)
+                parsed += 1
+            } catch {
+                refused += 1
                 #expect(error.kind == .protocolViolation, "\(error)")
                 #expect(!error.message.isEmpty)
             }
             _ = RecordFlattening.flatten(value)
         }
+        floors("page", parsed: parsed, refused: refused)
     }
 
     /// The raw reader the import uses agrees with the full parser on every page it accepts.
@@ -86,21 +104,38 @@ import Testing
     }
 
     @Test func limitsAndUsageHeaders() {
+        var parsed = 0, refused = 0
         run("limits", seeds: Self.seeds("limits.json", Self.limits), seed: 23) { data in
             if let value = try? JSONValue.parse(data) {
-                do throws(SalesforceError) { _ = try OrgLimits.parse(value) } catch { #expect(!error.message.isEmpty) }
+                do throws(SalesforceError) {
+                    _ = try OrgLimits.parse(value)
+                    parsed += 1
+                } catch {
+                    refused += 1
+                    #expect(!error.message.isEmpty)
+                }
             }
             _ = APIUsage.parse(String(decoding: data.prefix(64), as: UTF8.self))
         }
+        // A mangled limits body is nearly always an object still, or no JSON at all: of these 5,000 seeded inputs
+        // only a couple parse to JSON that is not an object (refused). Both branches must still be taken.
+        floors("limits", parsed: parsed, refused: refused, atLeast: 1)
+        #expect(parsed >= 50)
+        #expect(throws: SalesforceError.self) { try OrgLimits.parse(.array([])) }
+        #expect(APIUsage.parse("api-usage=12/15000") == APIUsage(used: 12, max: 15000))
     }
 
     @Test func errorBodiesAlwaysGiveAMessage() {
+        var coded = 0, uncoded = 0
         run("errors", seeds: Self.seeds("errors.json", Self.error), seed: 24) { data in
             for status in [400, 401, 403, 404, 500, 503] {
                 let error = SalesforceError.from(status: status, body: data)
                 #expect(!error.message.isEmpty)
+                if error.code == nil { uncoded += 1 } else { coded += 1 }
             }
         }
+        // Both what Salesforce's error list names and the fallback for an unreadable body are exercised.
+        floors("errors", parsed: coded, refused: uncoded)
     }
 
     @Test func rawJSONNeverCrashesTheParser() throws {
