@@ -334,6 +334,74 @@ class HostileServerTests(unittest.TestCase):
             chosen.stdout.close()
             chosen.stderr.close()
 
+    # §5: the token need not be on the command line, and one typed there is warned about.
+    def test_the_token_stays_off_the_command_line(self):
+        token = self.prod["access_token"]
+        piped = subprocess.run([SFSH, "--home", self.home, "-c",
+                                f"login --token - --instance {self.prod['instance_url']} --alias piped"],
+                               input=token + "\n", capture_output=True, text=True, timeout=60)
+        self.assertEqual(piped.returncode, 0, piped.stderr)
+        self.assertNotIn("warning", piped.stderr)
+        typed = self.sfsh(f"login --token {token} --instance {self.prod['instance_url']} --alias typed")
+        self.assertIn("warning: a token on the command line", typed.stderr)
+        for line in (f"login {token}", f"lgoin {token}", f"use {token}"):
+            stray = self.sfsh(line, check=False)
+            self.assertNotEqual(stray.returncode, 0)
+            self.assertNotIn(token, stray.stdout + stray.stderr)
+
+    # §7: a long profiles import does not lock other processes out.
+    def test_a_long_import_does_not_lock_out_other_processes(self):
+        path = os.path.join(self.home, "many.jsonl")
+        with open(path, "w") as out:
+            for n in range(60_000):
+                out.write(json.dumps({"id": f"m{n:06d}", "attributes": {"email": f"m{n}@x.test", "last_name": "L"},
+                                      "audiences": ["big"]}) + "\n")
+        importing = subprocess.Popen([SFSH, "--home", self.home, "-c", f"profiles import {path}"],
+                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        failures = []
+        while importing.poll() is None:
+            result = self.sfsh("set levitate.tag_fields Title", check=False, org="prod")
+            if result.returncode != 0:
+                failures.append(result.stderr)
+        out, err = importing.communicate()
+        self.assertEqual(importing.returncode, 0, err)
+        self.assertEqual(failures, [])
+        self.assertIn("imported 60000 profiles", out)
+
+    # §8: a session keeps the org it resolved while another process logs in elsewhere.
+    def test_a_session_keeps_its_org(self):
+        self.sfsh("use prod")
+        session = subprocess.Popen([SFSH, "--home", self.home], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                   stderr=subprocess.PIPE, text=True)
+        session.stdin.write("whoami --json\n")
+        session.stdin.flush()
+        time.sleep(0.5)
+        self.sfsh("use evil")
+        session.stdin.write("set levitate.tag_fields Title\nshow settings --json\n")
+        out, err = session.communicate(timeout=60)
+        self.assertEqual(session.returncode, 0, err)
+        prod = json.loads(self.sfsh("show settings --json", org="prod").stdout)
+        evil = json.loads(self.sfsh("show settings --json", org="evil").stdout)
+        value = lambda settings: next((s.get("value") for s in settings if s.get("key") == "levitate.tag_fields"), None)
+        self.assertEqual(value(prod), "Title")
+        self.assertNotEqual(value(evil), "Title")
+
+    # §11: one Lead per email, whatever its case, in sfsim and in sfsh's matching.
+    def test_unicode_emails_are_one_lead(self):
+        path = os.path.join(self.home, "unicode.jsonl")
+        with open(path, "w") as out:
+            for n, email in enumerate(["ünï.test@example.com", "ÜNÏ.TEST@EXAMPLE.COM"]):
+                out.write(json.dumps({"id": f"u{n}", "attributes": {"email": email, "last_name": "Ünï", "company": "C"},
+                                      "audiences": ["uni"]}) + "\n")
+        self.sfsh(f"profiles import {path}")
+        self.sfsh("set lytics.audiences uni", org="prod")
+        first = json.loads(self.sfsh("sync export --json", org="prod").stdout)
+        self.assertEqual(first["created"], 1, first)
+        headers = {"Authorization": "Bearer " + self.prod["access_token"]}
+        found = requests.get(self.prod["instance_url"] + "/services/data/v59.0/query", headers=headers, timeout=30,
+                             params={"q": "SELECT Id FROM Lead WHERE Email = 'ÜNÏ.test@example.com'"}).json()
+        self.assertEqual(found["totalSize"], 1, found)
+
 
 if __name__ == "__main__":
     unittest.main(verbosity=2)
