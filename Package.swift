@@ -89,15 +89,17 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        .testTarget(name: "ShellTests", dependencies: ["Shell", "SfshDemo", "SyncEngine", "Store", "JSON", "Salesforce", "SalesforceModel", "Simulator"]),
-        .testTarget(name: "StoreTests", dependencies: ["Store", .product(name: "GRDB", package: "GRDB.swift")]),
-        .testTarget(name: "JSONTests", dependencies: ["JSON"]),
+        // What every test target shares: scopes that stop what they start, event logs, countdowns.
+        .target(name: "TestSupport", dependencies: ["Simulator"], path: "Tests/TestSupport"),
+        .testTarget(name: "ShellTests", dependencies: ["TestSupport", "Shell", "SfshDemo", "SyncEngine", "Store", "JSON", "Salesforce", "SalesforceModel", "Simulator"]),
+        .testTarget(name: "StoreTests", dependencies: ["TestSupport", "Store", .product(name: "GRDB", package: "GRDB.swift")]),
+        .testTarget(name: "JSONTests", dependencies: ["TestSupport", "JSON"]),
         // yaslab/CSV.swift: the oracle the import's own CSV reader is checked against.
-        .testTarget(name: "SyncEngineTests", dependencies: ["SyncEngine", "SyncRules", "Salesforce", "SalesforceModel", "Store", "JSON", "Simulator",
+        .testTarget(name: "SyncEngineTests", dependencies: ["TestSupport", "SyncEngine", "SyncRules", "Salesforce", "SalesforceModel", "Store", "JSON", "Simulator",
                                                             .product(name: "CSV", package: "CSV.swift")]),
-        .testTarget(name: "SyncRulesTests", dependencies: ["SyncRules", "JSON", "SalesforceModel"]),
-        .testTarget(name: "SalesforceTests", dependencies: ["Salesforce", "SalesforceModel", "JSON", "Simulator"]),
-        .testTarget(name: "SimulatorTests", dependencies: ["Simulator", "Salesforce", "SalesforceModel", "JSON"]),
+        .testTarget(name: "SyncRulesTests", dependencies: ["TestSupport", "SyncRules", "JSON", "SalesforceModel"]),
+        .testTarget(name: "SalesforceTests", dependencies: ["TestSupport", "Salesforce", "SalesforceModel", "JSON", "Simulator"]),
+        .testTarget(name: "SimulatorTests", dependencies: ["TestSupport", "Simulator", "Salesforce", "SalesforceModel", "JSON"]),
     ]
 )
 

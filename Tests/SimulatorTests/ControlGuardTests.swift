@@ -2,6 +2,7 @@ import SalesforceModel
 import Foundation
 import JSON
 import Salesforce
+import TestSupport
 import Testing
 @testable import Simulator
 
@@ -42,8 +43,10 @@ import Testing
     }
 
     @Test func aChosenTokenIsUsed() async throws {
-        let sim = try await SimHarness.start { $0.controlToken = "chosen-control-token-0123" }
-        defer { Task { await sim.stop() } }
-        #expect(try await sim.call("GET", "/_sfsim/calls", headers: [("X-Sfsim-Control", "chosen-control-token-0123")]).status == 200)
+        let status = try await withSim({ $0.controlToken = "chosen-control-token-0123" }) { server in
+            try await SimHarness(server: server).call("GET", "/_sfsim/calls",
+                                                      headers: [("X-Sfsim-Control", "chosen-control-token-0123")]).status
+        }
+        #expect(status == 200)
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 @testable import Store
 
@@ -109,12 +110,4 @@ import Testing
         }
         #expect(error?.description.contains("interrupted") == true, "\(String(describing: error))")
     }
-}
-
-/// Says true from the `after`-th question on.
-final class Countdown: @unchecked Sendable {
-    private let lock = NSLock()
-    private var left: Int
-    init(after: Int) { left = after }
-    func tick() -> Bool { lock.withLock { left -= 1; return left <= 0 } }
 }

@@ -4,24 +4,21 @@ import JSON
 import Salesforce
 import Simulator
 import Store
+import TestSupport
 import Testing
 @testable import SyncEngine
 
-/// Collects the daemon's events.
-final class EventLog: @unchecked Sendable {
-    private let lock = NSLock()
-    private var events: [DaemonEvent] = []
+/// The daemon's events (TestSupport's log).
+typealias DaemonLog = EventLog<DaemonEvent>
 
-    func add(_ event: DaemonEvent) { lock.withLock { events.append(event) } }
-    var all: [DaemonEvent] { lock.withLock { events } }
-
+extension EventLog where Event == DaemonEvent {
     var started: [(org: String, job: JobKind)] {
         all.compactMap { if case let .started(org, job, _) = $0 { (org, job) } else { nil } }
     }
 }
 
 extension EngineHarness {
-    func daemon(_ log: EventLog) -> Daemon { Daemon(connector: connector, events: { log.add($0) }) }
+    func daemon(_ log: DaemonLog) -> Daemon { Daemon(connector: connector, events: { log.add($0) }) }
 
     func schedule(_ job: JobKind, _ kind: ScheduleKind, org: String? = nil) throws {
         try store.setSetting(job.scheduleKey, to: kind.rawValue, scope: org ?? alias)
@@ -54,7 +51,7 @@ extension EngineHarness {
         let harness = try await EngineHarness.start(configure: Self.small)
         defer { Task { await harness.stop() } }
         try harness.schedule(.import, .keepUpdated)
-        let log = EventLog()
+        let log = DaemonLog()
         let daemon = harness.daemon(log)
         let first = await daemon.runDue()
         #expect(first.map(\.job) == [.import] && first[0].status == .succeeded)
@@ -79,7 +76,7 @@ extension EngineHarness {
         try harness.schedule(.import, .hourly)
         // 8 calls a full run, then a delete query per object an incremental one: the budget lasts a few hours.
         try harness.store.setSetting("lytics.import_max_daily_calls", to: "30", scope: harness.alias)
-        let log = EventLog()
+        let log = DaemonLog()
         let daemon = harness.daemon(log)
         var statuses: [RunStatus] = []
         for _ in 0..<30 {
@@ -102,7 +99,7 @@ extension EngineHarness {
         defer { Task { await harness.stop() } }
         try harness.schedule(.contacts, .every12h)
         try harness.schedule(.writeback, .withContacts)
-        let log = EventLog()
+        let log = DaemonLog()
         let daemon = harness.daemon(log)
         var order: [JobKind] = []
         for hour in 0..<48 {
@@ -148,7 +145,7 @@ extension EngineHarness {
             try harness.store.setSetting("levitate.max_daily_calls", to: "12", scope: org)
         }
         try harness.store.upsertProfiles(exportProfiles(300), at: Date())
-        let log = EventLog()
+        let log = DaemonLog()
         let daemon = harness.daemon(log)
         var outcomes: [Daemon.Outcome] = []
         for hour in 0..<(7 * 24) {

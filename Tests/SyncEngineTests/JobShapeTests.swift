@@ -5,17 +5,16 @@ import Salesforce
 import Simulator
 import Store
 import SyncRules
+import TestSupport
 import Testing
 @testable import SyncEngine
 
-/// Collects a job's events.
-final class SyncEventLog: @unchecked Sendable {
-    private let lock = NSLock()
-    private var events: [SyncEvent] = []
+/// A job's events (TestSupport's log).
+typealias SyncEventLog = EventLog<SyncEvent>
 
-    func add(_ event: SyncEvent) { lock.withLock { events.append(event) } }
-    var notes: [String] { lock.withLock { events.compactMap { if case let .note(text) = $0 { text } else { nil } } } }
-    var progress: [SyncProgress] { lock.withLock { events.compactMap { if case let .progress(p) = $0 { p } else { nil } } } }
+extension EventLog where Event == SyncEvent {
+    var notes: [String] { all.compactMap { if case let .note(text) = $0 { text } else { nil } } }
+    var progress: [SyncProgress] { all.compactMap { if case let .progress(p) = $0 { p } else { nil } } }
 }
 
 /// Issue 19: the four jobs in one shape, run by one runner; the defects their copies had.
