@@ -30,6 +30,17 @@ OBJECTS = ["Lead", "Contact", "Opportunity", "Account"]
 KILLS = 20
 
 
+def wait_for_calls(url, token, count, process, limit=60):
+    """Waits until sfsim has logged `count` calls since its log was cleared (or `process` ended)."""
+    deadline = time.monotonic() + limit
+    while process.poll() is None and time.monotonic() < deadline:
+        calls = requests.get(url + "/_sfsim/calls", headers={"X-Sfsim-Control": token}, timeout=30).json()["calls"]
+        # The control's own requests are logged too: only the org's API counts.
+        if sum(1 for call in calls if not call["path"].startswith("/_sfsim")) >= count:
+            return
+        time.sleep(0.01)
+
+
 class ImportSurvivesKills(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
@@ -93,16 +104,21 @@ class ImportSurvivesKills(unittest.TestCase):
         self.rest("DELETE", f"sobjects/Opportunity/{rng.choice(opportunities)['Id']}")
 
     def kill_runs(self, rng, count, change_org=False, first_full=False, command="sync import --batch-size 200",
-                  within=(0.05, 1.2)):
-        """Starts `command` `count` times and SIGKILLs it at a random moment; returns the kills inside a run."""
+                  within=(0.05, 1.2), calls=(1, 12)):
+        """Starts `command` `count` times and SIGKILLs it once it has made a random number of calls (seen in
+        sfsim's call log, so the kills land inside a run whatever the machine's speed), now and then a little
+        later still; returns the kills inside a run."""
         inside = 0
         for step in range(count):
             if change_org and step % 3 == 2:
                 self.change_the_org(rng, step)
             line = command + (" --full" if first_full and step == 0 else "")
+            self.control("DELETE", "calls")
+            target = rng.randint(*calls)
             process = subprocess.Popen([SFSH, "--home", self.home, "-c", line],
                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-            time.sleep(rng.uniform(*within))
+            wait_for_calls(self.url, self.info["control_token"], target, process)
+            time.sleep(rng.uniform(0, within[0]))
             if process.poll() is None:
                 inside += 1
             process.kill()
@@ -139,7 +155,8 @@ class ImportSurvivesKills(unittest.TestCase):
         inside += self.kill_runs(rng, KILLS - KILLS // 2, first_full=True)
         process = subprocess.Popen([SFSH, "--home", self.home, "-c", "sync import --full --batch-size 200"],
                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        time.sleep(1.5)  # the last kill lands after some pages were stored, so the next run resumes
+        self.control("DELETE", "calls")
+        wait_for_calls(self.url, self.info["control_token"], 6, process)  # some pages stored: the next run resumes
         process.kill()
         process.wait()
         final = json.loads(self.sfsh("sync import --batch-size 200 --json").stdout)
@@ -171,7 +188,7 @@ class BulkImportSurvivesKills(ImportSurvivesKills):
         self.control("POST", "faults", {"rate": 1.0, "kinds": [{"kind": "delay", "seconds": 0.08}]})
         rng = random.Random(20261123)
         inside = self.kill_runs(rng, KILLS // 2, change_org=True, first_full=True,
-                                command="sync import --bulk --chunk-size 300", within=(0.3, 3.0))
+                                command="sync import --bulk --chunk-size 300", within=(0.3, 3.0), calls=(1, 6))
         finishing = json.loads(self.sfsh("sync import --bulk --chunk-size 300 --json").stdout)
         self.assertEqual(finishing["status"], "succeeded")
         self.assertEqual({o["method"] for o in finishing["objects"].values() if o["calls"]}, {"bulk"}, finishing)
@@ -211,7 +228,7 @@ class OneImportAtATime(unittest.TestCase):
                       json={"rate": 1.0, "kinds": [{"kind": "delay", "seconds": 0.2}]}).raise_for_status()
         first = subprocess.Popen([SFSH, "--home", home, "-c", "sync import --batch-size 200"],
                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        time.sleep(1.5)
+        wait_for_calls(info["instance_url"], info["control_token"], 3, first)  # under way, a page or two stored
         self.assertIsNone(first.poll(), "the first import should still be running")
         second = sfsh("sync import")
         self.assertEqual(second.returncode, 1, second.stderr)

@@ -1,8 +1,10 @@
 """SIGKILL the real sfsh process at random points of `sync export` and `sync writeback`, 20 times each.
 
 A standalone sfsim (test control on, no duplicate rule: nothing in the org stops a second Lead)
-slows every call with its delay fault so the kills land inside the runs, some of them between
-sending a create and recording its answer. Afterwards, checked through sfsim's REST API:
+slows every call with its delay fault; each kill waits for observed progress (calls in sfsim's log:
+the run's first calls, or a write), so the kills land inside the runs whatever the machine's speed,
+some of them between sending a create and recording its answer. Each write-back run has two
+composite calls of work (1,050 new activities), so a kill after its first lands inside. Afterwards, checked through sfsim's REST API:
 no email has two Leads, every exported profile has its one Lead, and every activity has exactly
 one Note. No run may be left marked running.
 
@@ -70,26 +72,31 @@ class WritesSurviveKills(unittest.TestCase):
                 return records
             page = self.http.get(self.url + page["nextRecordsUrl"], timeout=60).json()
 
-    def calls_made(self):
+    def calls_made(self, writes=False):
+        """The org's API calls sfsim logged since its log was cleared (the control's own are left out);
+        with `writes`, only the ones that write (not GET)."""
         response = self.http.get(self.url + "/_sfsim/calls", timeout=30, headers={"X-Sfsim-Control": self.info["control_token"]})
-        return len(response.json()["calls"])
+        return sum(1 for call in response.json()["calls"]
+                   if not call["path"].startswith("/_sfsim") and (not writes or call["method"] != "GET"))
 
     def kill_runs(self, rng, commands, between=None):
-        """Starts each command and SIGKILLs it once it has made a random number of calls (seen in sfsim's call
-        log), so the kills land inside a run whatever the machine's speed; returns how many did."""
+        """Starts each command and SIGKILLs it on observed progress (calls in sfsim's log), so the kills land
+        inside a run whatever the machine's speed; returns how many did."""
         inside = 0
         for step, command in enumerate(commands):
             if between:
                 between(step)
             self.control("DELETE", "calls")
-            target = rng.randint(1, 8)
+            # Most kills once the run has begun (its first calls), every fourth once it has sent a write,
+            # then a little later still, so some fall inside a write or between its answer and its commit.
+            writes = step % 4 == 3
+            target = 1 if writes else rng.randint(1, 2)
             process = subprocess.Popen([SFSH, "--home", self.home, "-c", command],
                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             deadline = time.monotonic() + 60
-            while process.poll() is None and time.monotonic() < deadline and self.calls_made() < target:
+            while process.poll() is None and time.monotonic() < deadline and self.calls_made(writes) < target:
                 time.sleep(0.01)
-            # Now and then a little later still, so some kills fall between a call's answer and its commit.
-            time.sleep(rng.choice([0, 0, 0.05, 0.12]))
+            time.sleep(rng.choice([0, 0.03, 0.06, 0.1, 0.2]))
             if process.poll() is None:
                 inside += 1
             process.kill()
@@ -153,7 +160,7 @@ class WritesSurviveKills(unittest.TestCase):
         self.control("POST", "faults", {"rate": 1.0, "kinds": [{"kind": "delay", "seconds": 0.25}]})
         rng = random.Random(112358)
         commands = ["sync writeback" if step % 2 else "sync writeback --no-composite" for step in range(KILLS)]
-        inside = self.kill_runs(rng, commands, between=lambda step: log(250) if step else None)
+        inside = self.kill_runs(rng, commands, between=lambda step: log(1050) if step else None)
         self.control("DELETE", "faults")
         final = json.loads(self.sfsh("sync writeback --json").stdout)
         self.assertEqual(final["status"], "succeeded", final)
