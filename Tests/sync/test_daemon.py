@@ -74,6 +74,19 @@ class Daemon(unittest.TestCase):
             time.sleep(0.05)
         self.fail(f"no such event in {timeout} s: {events}")
 
+    def wait_until(self, predicate, timeout=60):
+        """Polls the store through sfsh (runs, sync status) until `predicate` holds: progress observed, not slept for."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if predicate():
+                return
+            time.sleep(0.1)
+        self.fail(f"not reached in {timeout} s")
+
+    def first_run_read(self):
+        runs = json.loads(self.sfsh("runs --json").stdout or "[]")
+        return runs[0]["read"] if runs else 0
+
     def org_count(self, obj):
         headers = {"Authorization": "Bearer " + self.info["access_token"]}
         answer = requests.get(self.url + "/services/data/v59.0/query", params={"q": f"SELECT COUNT() FROM {obj}"},
@@ -88,7 +101,7 @@ class Daemon(unittest.TestCase):
         self.faults(0.1)
         daemon, events = self.start_daemon()
         self.wait_for(events, lambda e: e["event"] == "started" and e["job"] == "import")
-        time.sleep(1.5)
+        self.wait_until(lambda: self.first_run_read() > 0)  # a checkpoint is stored
         daemon.send_signal(signal.SIGTERM)
         stopped = time.monotonic()
         self.assertEqual(daemon.wait(timeout=20), 0)
@@ -120,7 +133,7 @@ class Daemon(unittest.TestCase):
         self.faults(0.15)
         daemon, events = self.start_daemon()
         self.wait_for(events, lambda e: e["event"] == "started" and e["job"] == "import")
-        time.sleep(1.5)
+        self.wait_until(lambda: self.first_run_read() > 0)  # the run holds its lease and has stored a page
         refused = self.sfsh("sync import", check=False)
         self.assertEqual(refused.returncode, 1, refused.stderr)
         self.assertIn("already running: process %d" % daemon.pid, refused.stderr)
