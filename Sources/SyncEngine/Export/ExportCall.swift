@@ -250,7 +250,7 @@ extension ExportRun {
     func commit(_ changed: [ExportProfileState], _ counts: RunCounts) async throws {
         guard !changed.isEmpty || !counts.isEmpty else { return }
         let runID = self.runID
-        try await job.storeWorker.run { [store] in
+        try await context.commit { store in
             try store.transaction { tx in
                 for state in changed { try tx.saveExportState(state) }
                 if !counts.isEmpty { try tx.addRunCounts(run: runID, counts) }

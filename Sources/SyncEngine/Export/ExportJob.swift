@@ -86,7 +86,6 @@ public final class ExportJob: SyncJob {
                                                        resumeHint: "the next 'sync export' settles what was sent and goes on")
     public let environment: JobEnvironment
     let options: ExportOptions
-    let storeWorker = StoreWorker(label: "sfsh-export-store")
 
     /// Consecutive calls that may fail with an unknown outcome before the run gives up.
     static let failureLimit = 4

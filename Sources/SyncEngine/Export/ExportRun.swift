@@ -100,7 +100,7 @@ final class ExportRun: @unchecked Sendable {
             job.events(.note("no local profile is in \(job.settings.lytics.audiences.joined(separator: ", ")) ('audiences' lists them; 'profiles import FILE' loads them)"))
             let spent = (try? store.callCount(run: runID)) ?? 0
             let runID = self.runID
-            try await job.storeWorker.run { [store] in try store.transaction { tx in try tx.setRunPlannedCalls(runID, spent) } }
+            try await context.commit { store in try store.transaction { tx in try tx.setRunPlannedCalls(runID, spent) } }
             return
         }
         var writerOf: [String: String] = [:]
@@ -182,7 +182,7 @@ final class ExportRun: @unchecked Sendable {
         let batch = settled
         let runID = self.runID
         let firstCounts = counts
-        try await job.storeWorker.run { [store] in
+        try await context.commit { store in
             try store.transaction { tx in
                 for state in batch { try tx.saveExportState(state) }
                 try tx.addRunCounts(run: runID, firstCounts)

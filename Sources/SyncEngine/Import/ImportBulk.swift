@@ -180,7 +180,7 @@ extension ImportJob {
             chunk.nextLocator.map(fetch)
         } handle: { chunk in
             let before = state
-            let (after, rows) = try await self.storeWorker.run { () throws -> (ImportObjectState, Int) in
+            let (after, rows) = try await reading.context.commit { _ throws -> (ImportObjectState, Int) in
                 try self.storeChunk(chunk, job: job, reading: reading, state: before)
             }
             state = after

@@ -17,13 +17,9 @@ public final class ImportJob: SyncJob {
     public static let configuration = JobConfiguration(kind: .import,
                                                        resumeHint: "the next 'sync import' resumes from the last page stored")
     public static let defaultObjects = ["Lead", "Contact", "Opportunity", "Account"]
-    /// How far before a pass's start the next incremental pass begins (the pass cursor's).
-    public static let overlap = ImportObjectState.passOverlap
 
     public let environment: JobEnvironment
     let options: ImportOptions
-    /// Page writes run on their own thread, never on Swift's cooperative pool.
-    let storeWorker = StoreWorker(label: "sfsh-import-store")
 
     public init(_ environment: JobEnvironment, options: ImportOptions) {
         self.environment = environment

@@ -86,7 +86,7 @@ extension ImportJob {
             return Self.fetching(object) { try await client.nextPageRaw(url, batchSize: batchSize) }
         } handle: { page in
             let before = state
-            state = try await self.storeWorker.run { [store] in
+            state = try await context.commit { store in
                 var updated = before
                 try store.transaction { tx in
                     try write(page, &updated, tx)

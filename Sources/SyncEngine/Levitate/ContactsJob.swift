@@ -81,7 +81,6 @@ public final class ContactsJob: SyncJob {
 
     public let environment: JobEnvironment
     let options: ContactsOptions
-    let storeWorker = StoreWorker(label: "sfsh-contacts-store")
     /// What the run's pages showed besides counts; recorded with the run however it ended.
     private let seen = FoundBox()
 
@@ -217,7 +216,7 @@ public final class ContactsJob: SyncJob {
                 let alias = org.alias
                 let removeDeceased = settings.levitate.removeDeceased
                 let pageCounts = firstCounts
-                state = try await storeWorker.run { [store] in
+                state = try await context.commit { store in
                     var next = before
                     try store.transaction { tx in
                         var counts = pageCounts
@@ -260,7 +259,7 @@ public final class ContactsJob: SyncJob {
             let next = state
             let alias = org.alias
             let now = clock.now()
-            try await storeWorker.run { [store] in
+            try await context.commit { store in
                 try store.transaction { tx in
                     if next.passFull {
                         // A full pass saw every Contact the user can see: the others are gone (or hidden) — archived.
@@ -284,7 +283,7 @@ public final class ContactsJob: SyncJob {
                 let records = page.records
                 let alias = org.alias
                 let now = clock.now()
-                state = try await storeWorker.run { [store] in
+                state = try await context.commit { store in
                     var next = before
                     try store.transaction { tx in
                         var counts = RunCounts()

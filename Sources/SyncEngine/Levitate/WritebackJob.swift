@@ -68,7 +68,6 @@ public final class WritebackJob: SyncJob {
 
     public let environment: JobEnvironment
     let options: WritebackOptions
-    let storeWorker = StoreWorker(label: "sfsh-writeback-store")
 
     public init(_ environment: JobEnvironment, options: WritebackOptions) {
         self.environment = environment
@@ -352,7 +351,7 @@ final class WritebackRun: @unchecked Sendable {
     func commit(_ activities: [ActivityRecord], _ counts: RunCounts,
                 also: @escaping @Sendable (StoreTransaction) throws -> Void = { _ in }) async throws {
         let runID = self.runID
-        try await job.storeWorker.run { [store] in
+        try await context.commit { store in
             try store.transaction { tx in
                 for activity in activities { try tx.saveActivity(activity) }
                 if !counts.isEmpty { try tx.addRunCounts(run: runID, counts) }
