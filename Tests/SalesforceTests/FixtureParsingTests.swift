@@ -2,6 +2,7 @@ import SalesforceModel
 import Foundation
 import JSON
 import Simulator
+import TestSupport
 import Testing
 @testable import Salesforce
 
@@ -134,23 +135,26 @@ import Testing
         configuration.contacts = 450
         configuration.inMemory = true
         let server = try await SimServer.start(org: try Org(configuration: configuration))
-        defer { Task { await server.stop() } }
-        final class Counter: @unchecked Sendable {
-            let lock = NSLock()
-            var calls = 0
-            func add() { lock.withLock { calls += 1 } }
-            var value: Int { lock.withLock { calls } }
+        // Stopped when the body ends, and waited for, however it ends.
+        func testBody() async throws {
+            final class Counter: @unchecked Sendable {
+                let lock = NSLock()
+                var calls = 0
+                func add() { lock.withLock { calls += 1 } }
+                var value: Int { lock.withLock { calls } }
+            }
+            let counter = Counter()
+            let client = try SalesforceClient(credentials: Credentials(instanceURL: server.baseURL, accessToken: server.org.adminAccessToken),
+                                              transport: CurlTransport(), meter: ObservingMeter { _ in counter.add() })
+            var ids = Set<String>()
+            for try await record in client.records("SELECT Id FROM Contact", batchSize: 200) {
+                ids.insert(record["Id"]?.stringValue ?? "")
+            }
+            #expect(ids.count == 450)
+            #expect(counter.value == 3)
+            #expect(client.lastUsage?.used == 3)
         }
-        let counter = Counter()
-        let client = try SalesforceClient(credentials: Credentials(instanceURL: server.baseURL, accessToken: server.org.adminAccessToken),
-                                          transport: CurlTransport(), meter: ObservingMeter { _ in counter.add() })
-        var ids = Set<String>()
-        for try await record in client.records("SELECT Id FROM Contact", batchSize: 200) {
-            ids.insert(record["Id"]?.stringValue ?? "")
-        }
-        #expect(ids.count == 450)
-        #expect(counter.value == 3)
-        #expect(client.lastUsage?.used == 3)
+        try await stopping(server, testBody)
     }
 
     @Test func timeoutsAndRandomFaultsAreRetried() async throws {
@@ -159,24 +163,27 @@ import Testing
         configuration.inMemory = true
         configuration.controlEnabled = true
         let server = try await SimServer.start(org: try Org(configuration: configuration))
-        defer { Task { await server.stop() } }
-        let fast = RetryPolicy(attempts: 3, baseDelay: 0.01, maxDelay: 0.02)
-        let client = try SalesforceClient(credentials: Credentials(instanceURL: server.baseURL, accessToken: server.org.adminAccessToken),
-                                          transport: CurlTransport(), retry: fast, timeout: 1.5)
-        server.org.injectFaults(script: [(.delay(seconds: 4), nil)])
-        let limits = try await client.limits()  // the first attempt times out, the second answers
-        #expect(limits["DailyApiRequests"] != nil)
-        server.org.injectFaults(rate: 1, kinds: [.unavailable])
-        let error = await #expect(throws: SalesforceError.self) { try await client.limits() }
-        #expect(error?.kind == .unavailable && error?.message.contains("after 3 attempts") == true)
-        server.org.injectFaults()
-        #expect(try await client.limits()["DailyApiRequests"] != nil)
-        // A create is not retried on a 5xx (it may have been written).
-        server.org.injectFaults(script: [(.serverError, nil)])
-        let create = await #expect(throws: SalesforceError.self) {
-            try await client.create("Lead", fields: .object([("LastName", .string("X")), ("Company", .string("Y"))]))
+        // Stopped when the body ends, and waited for, however it ends.
+        func testBody() async throws {
+            let fast = RetryPolicy(attempts: 3, baseDelay: 0.01, maxDelay: 0.02)
+            let client = try SalesforceClient(credentials: Credentials(instanceURL: server.baseURL, accessToken: server.org.adminAccessToken),
+                                              transport: CurlTransport(), retry: fast, timeout: 1.5)
+            server.org.injectFaults(script: [(.delay(seconds: 4), nil)])
+            let limits = try await client.limits()  // the first attempt times out, the second answers
+            #expect(limits["DailyApiRequests"] != nil)
+            server.org.injectFaults(rate: 1, kinds: [.unavailable])
+            let error = await #expect(throws: SalesforceError.self) { try await client.limits() }
+            #expect(error?.kind == .unavailable && error?.message.contains("after 3 attempts") == true)
+            server.org.injectFaults()
+            #expect(try await client.limits()["DailyApiRequests"] != nil)
+            // A create is not retried on a 5xx (it may have been written).
+            server.org.injectFaults(script: [(.serverError, nil)])
+            let create = await #expect(throws: SalesforceError.self) {
+                try await client.create("Lead", fields: .object([("LastName", .string("X")), ("Company", .string("Y"))]))
+            }
+            #expect(create?.status == 500)
+            #expect(server.org.callLog().filter { $0.method == "POST" }.count == 1)
         }
-        #expect(create?.status == 500)
-        #expect(server.org.callLog().filter { $0.method == "POST" }.count == 1)
+        try await stopping(server, testBody)
     }
 }

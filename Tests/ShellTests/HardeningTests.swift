@@ -5,6 +5,7 @@ import SalesforceModel
 import Foundation
 import Salesforce
 import JSON
+import TestSupport
 import Testing
 @testable import Shell
 
@@ -59,18 +60,21 @@ import Testing
     @Test func theEnvironmentsTokenIsUsedWithoutLoginAndNeverStored() async throws {
         let demo = try await OrgHarness.demo()
         let server = demo.session.demoServer!
-        defer { Task { await server.stop() } }
-        let token = demo.org.adminAccessToken
-        let harness = try Harness(environment: ["SF_ACCESS_TOKEN": token, "SF_INSTANCE_URL": server.baseURL])
-        let (out, err, code) = await harness.run("count Contact --csv\nwhoami --json")
-        #expect(code == 0, "\(err)")
-        #expect(out.hasPrefix("object,count\nContact,200\n"))
-        #expect(harness.session.currentOrgAlias == "env")
-        #expect(try harness.session.store.orgs().isEmpty)
-        let database = try Data(contentsOf: URL(fileURLWithPath: harness.session.store.home.databasePath))
-        #expect(database.range(of: Data(token.utf8)) == nil)
-        let usage = await harness.run("usage --json")
-        #expect(usage.out.contains("\"env\""))
+        // Stopped when the body ends, and waited for, however it ends.
+        func testBody() async throws {
+            let token = demo.org.adminAccessToken
+            let harness = try Harness(environment: ["SF_ACCESS_TOKEN": token, "SF_INSTANCE_URL": server.baseURL])
+            let (out, err, code) = await harness.run("count Contact --csv\nwhoami --json")
+            #expect(code == 0, "\(err)")
+            #expect(out.hasPrefix("object,count\nContact,200\n"))
+            #expect(harness.session.currentOrgAlias == "env")
+            #expect(try harness.session.store.orgs().isEmpty)
+            let database = try Data(contentsOf: URL(fileURLWithPath: harness.session.store.home.databasePath))
+            #expect(database.range(of: Data(token.utf8)) == nil)
+            let usage = await harness.run("usage --json")
+            #expect(usage.out.contains("\"env\""))
+        }
+        try await stopping(server, testBody)
     }
 
     @Test func anEnvironmentInstanceObeysTheSameURLRule() async throws {
@@ -84,17 +88,20 @@ import Testing
     @Test func loginFetchesTheObjectListSoCompletionWorksAtOnce() async throws {
         let shell = try await OrgHarness.demo()
         let server = shell.session.demoServer!
-        defer { Task { await server.stop() } }
-        let source = StoreCompletionSource(store: shell.session.store, currentOrg: { "demo" })
-        #expect(source.sObjectNames().contains("Contact"))
-        let usage = try await shell.json("usage --json")
-        let loginCalls = usage["calls"]?.arrayValue?.first { $0["command"] == .string("login") }
-        #expect(loginCalls?["calls"]?.intValue ?? 0 >= 1)
-        // Before FROM, a SELECT list completes with the fields of what was described.
-        _ = await shell.run("describe Lead")
-        let completer = Completer(table: Commands.table, source: source)
-        #expect(completer.complete("SELECT Id, Emai").candidates.contains("Email"))
-        #expect(completer.complete("SELECT Id, Compan").insertion == "y ")
+        // Stopped when the body ends, and waited for, however it ends.
+        func testBody() async throws {
+            let source = StoreCompletionSource(store: shell.session.store, currentOrg: { "demo" })
+            #expect(source.sObjectNames().contains("Contact"))
+            let usage = try await shell.json("usage --json")
+            let loginCalls = usage["calls"]?.arrayValue?.first { $0["command"] == .string("login") }
+            #expect(loginCalls?["calls"]?.intValue ?? 0 >= 1)
+            // Before FROM, a SELECT list completes with the fields of what was described.
+            _ = await shell.run("describe Lead")
+            let completer = Completer(table: Commands.table, source: source)
+            #expect(completer.complete("SELECT Id, Emai").candidates.contains("Email"))
+            #expect(completer.complete("SELECT Id, Compan").insertion == "y ")
+        }
+        try await stopping(server, testBody)
     }
 }
 

@@ -5,6 +5,7 @@ import JSON
 import Salesforce
 import Simulator
 import Store
+import TestSupport
 import Testing
 @testable import Shell
 
@@ -23,7 +24,7 @@ final class ScriptedReader: LineReader {
 }
 
 /// A shell logged into the in-process demo org.
-struct OrgHarness {
+struct OrgHarness: Stoppable {
     let harness: Harness
     var session: ShellSession { harness.session }
     var org: Org { session.demoServer!.org }
@@ -60,54 +61,63 @@ struct OrgHarness {
     @Test func demoLoginStoresTheOrgAndWhoamiRedacts() async throws {
         let shell = try await OrgHarness.demo()
         let server = shell.session.demoServer!
-        defer { Task { await server.stop() } }
-        let orgs = try await shell.json("orgs --json")
-        #expect(orgs.arrayValue?.first?["alias"] == .string("demo"))
-        #expect(orgs.arrayValue?.first?["current"] == .bool(true))
-        #expect(orgs.arrayValue?.first?["refresh_token"] == .bool(true))
-        let whoami = try await shell.json("whoami --json")
-        #expect(whoami["username"] == .string("admin@sfsim.example.com"))
-        #expect(whoami["edition"] == .string("Enterprise Edition"))
-        let token = try #require(try shell.session.store.org("demo")?.accessToken)
-        #expect(whoami["access_token"]?.stringValue?.hasSuffix("…(redacted)") == true)
-        #expect(whoami.serialized().contains(token) == false)
-        #expect(whoami["api_usage"]?["max"] == .int(100_000))
+        // Stopped when the body ends, and waited for, however it ends.
+        func testBody() async throws {
+            let orgs = try await shell.json("orgs --json")
+            #expect(orgs.arrayValue?.first?["alias"] == .string("demo"))
+            #expect(orgs.arrayValue?.first?["current"] == .bool(true))
+            #expect(orgs.arrayValue?.first?["refresh_token"] == .bool(true))
+            let whoami = try await shell.json("whoami --json")
+            #expect(whoami["username"] == .string("admin@sfsim.example.com"))
+            #expect(whoami["edition"] == .string("Enterprise Edition"))
+            let token = try #require(try shell.session.store.org("demo")?.accessToken)
+            #expect(whoami["access_token"]?.stringValue?.hasSuffix("…(redacted)") == true)
+            #expect(whoami.serialized().contains(token) == false)
+            #expect(whoami["api_usage"]?["max"] == .int(100_000))
+        }
+        try await stopping(server, testBody)
     }
 
     @Test func tokenLoginAndUse() async throws {
         let shell = try await OrgHarness.demo()
         let server = shell.session.demoServer!
-        defer { Task { await server.stop() } }
-        let base = shell.session.demoServer!.baseURL
-        let (out, err, code) = await shell.run("login --token \(shell.org.adminAccessToken) --instance \(base) --alias second")
-        #expect(code == 0, "\(err)")
-        #expect(out.isEmpty)
-        #expect(err.contains("logged into second as admin@sfsim.example.com"))
-        #expect(err.contains("no refresh token"))
-        let json = try JSONValue.parse(await shell.run("login --token \(shell.org.adminAccessToken) --instance \(base) --alias third --json").out)
-        #expect(json["alias"] == .string("third") && json["refresh_token"] == .bool(false))
-        #expect(shell.session.currentOrgAlias == "third")
-        #expect(await shell.run("use demo").code == 0)
-        #expect(shell.session.currentOrgAlias == "demo")
-        let unknown = await shell.run("use nowhere")
-        #expect(unknown.code == 2 && unknown.err.contains("no org called 'nowhere'"))
-        let insecure = await shell.run("login --token x --instance http://example.com")
-        #expect(insecure.code == 2 && insecure.err.contains("only https is allowed"))
+        // Stopped when the body ends, and waited for, however it ends.
+        func testBody() async throws {
+            let base = shell.session.demoServer!.baseURL
+            let (out, err, code) = await shell.run("login --token \(shell.org.adminAccessToken) --instance \(base) --alias second")
+            #expect(code == 0, "\(err)")
+            #expect(out.isEmpty)
+            #expect(err.contains("logged into second as admin@sfsim.example.com"))
+            #expect(err.contains("no refresh token"))
+            let json = try JSONValue.parse(await shell.run("login --token \(shell.org.adminAccessToken) --instance \(base) --alias third --json").out)
+            #expect(json["alias"] == .string("third") && json["refresh_token"] == .bool(false))
+            #expect(shell.session.currentOrgAlias == "third")
+            #expect(await shell.run("use demo").code == 0)
+            #expect(shell.session.currentOrgAlias == "demo")
+            let unknown = await shell.run("use nowhere")
+            #expect(unknown.code == 2 && unknown.err.contains("no org called 'nowhere'"))
+            let insecure = await shell.run("login --token x --instance http://example.com")
+            #expect(insecure.code == 2 && insecure.err.contains("only https is allowed"))
+        }
+        try await stopping(server, testBody)
     }
 
     /// Issue 18 §5: the token need not be on the command line; when it is, sfsh says why it should not be.
     @Test func aBareTokenOptionAsksWithEchoOffAndTheArgvFormWarns() async throws {
         let shell = try await OrgHarness.demo()
         let server = shell.session.demoServer!
-        defer { Task { await server.stop() } }
-        let token = shell.org.adminAccessToken
-        let asked = await shell.run("login --token --instance \(server.baseURL) --alias asked", secrets: [token])
-        #expect(asked.code == 0, "\(asked.err)")
-        #expect(asked.err.contains("logged into asked") && !asked.err.contains("warning"))
-        let typed = await shell.run("login --token \(token) --instance \(server.baseURL) --alias typed")
-        #expect(typed.code == 0 && typed.err.contains("warning: a token on the command line"))
-        let none = await shell.run("login --token --instance \(server.baseURL) --alias none", secrets: [""])
-        #expect(none.code == 2 && none.err.contains("no access token given"))
+        // Stopped when the body ends, and waited for, however it ends.
+        func testBody() async throws {
+            let token = shell.org.adminAccessToken
+            let asked = await shell.run("login --token --instance \(server.baseURL) --alias asked", secrets: [token])
+            #expect(asked.code == 0, "\(asked.err)")
+            #expect(asked.err.contains("logged into asked") && !asked.err.contains("warning"))
+            let typed = await shell.run("login --token \(token) --instance \(server.baseURL) --alias typed")
+            #expect(typed.code == 0 && typed.err.contains("warning: a token on the command line"))
+            let none = await shell.run("login --token --instance \(server.baseURL) --alias none", secrets: [""])
+            #expect(none.code == 2 && none.err.contains("no access token given"))
+        }
+        try await stopping(server, testBody)
     }
 
     @Test(arguments: [
@@ -136,99 +146,114 @@ struct OrgHarness {
     @Test func aSessionKeepsTheOrgItResolved() async throws {
         let shell = try await OrgHarness.demo()
         let server = shell.session.demoServer!
-        defer { Task { await server.stop() } }
-        let other = try ShellSession(table: Commands.table, store: shell.session.store,
-                                     io: ShellIO(stdout: BufferSink(), stderr: BufferSink()))
-        #expect(other.currentOrgAlias == "demo")
-        // The other session logs into a second org, which becomes the home-wide default…
-        let login = await other.run(reader: ScriptedReader(lines: [
-            "login --token --instance \(server.baseURL) --alias elsewhere"], secrets: [shell.org.adminAccessToken]))
-        #expect(login.exitCode == 0)
-        #expect(other.currentOrgAlias == "elsewhere")
-        // …but this session's settings still land on the org it shows.
-        #expect(shell.session.currentOrgAlias == "demo")
-        #expect(await shell.run("set levitate.tag_fields Title").code == 0)
-        #expect(try shell.session.store.setting("levitate.tag_fields", scope: "demo") == "Title")
-        #expect(try shell.session.store.setting("levitate.tag_fields", scope: "elsewhere") == nil)
-        // A session started now takes the new default.
-        let third = try ShellSession(table: Commands.table, store: shell.session.store,
-                                     io: ShellIO(stdout: BufferSink(), stderr: BufferSink()))
-        #expect(third.currentOrgAlias == "elsewhere")
+        // Stopped when the body ends, and waited for, however it ends.
+        func testBody() async throws {
+            let other = try ShellSession(table: Commands.table, store: shell.session.store,
+                                         io: ShellIO(stdout: BufferSink(), stderr: BufferSink()))
+            #expect(other.currentOrgAlias == "demo")
+            // The other session logs into a second org, which becomes the home-wide default…
+            let login = await other.run(reader: ScriptedReader(lines: [
+                "login --token --instance \(server.baseURL) --alias elsewhere"], secrets: [shell.org.adminAccessToken]))
+            #expect(login.exitCode == 0)
+            #expect(other.currentOrgAlias == "elsewhere")
+            // …but this session's settings still land on the org it shows.
+            #expect(shell.session.currentOrgAlias == "demo")
+            #expect(await shell.run("set levitate.tag_fields Title").code == 0)
+            #expect(try shell.session.store.setting("levitate.tag_fields", scope: "demo") == "Title")
+            #expect(try shell.session.store.setting("levitate.tag_fields", scope: "elsewhere") == nil)
+            // A session started now takes the new default.
+            let third = try ShellSession(table: Commands.table, store: shell.session.store,
+                                         io: ShellIO(stdout: BufferSink(), stderr: BufferSink()))
+            #expect(third.currentOrgAlias == "elsewhere")
+        }
+        try await stopping(server, testBody)
     }
 
     @Test func passwordFlowPromptsAndStoresNoPassword() async throws {
         let shell = try await OrgHarness.demo()
         let server = shell.session.demoServer!
-        defer { Task { await server.stop() } }
-        let config = shell.org.configuration
-        let base = shell.session.demoServer!.baseURL
-        let script = "set client_id \(config.clientID)\nset client_secret \(config.clientSecret)\n"
-            + "login --password --username \(config.adminUsername) --login-url \(base) --alias pw"
-        let (out, err, code) = await shell.run(script, secrets: [config.adminPassword, config.securityToken])
-        #expect(code == 0, "\(err)")
-        #expect(out.isEmpty && err.contains("logged into pw"))
-        let bad = await shell.run("login --password --username \(config.adminUsername) --login-url \(base) --alias pw2",
-                                  secrets: ["wrong", ""])
-        #expect(bad.code == 3)
-        #expect(bad.err.contains("invalid_grant"))
-        let database = try Data(contentsOf: URL(fileURLWithPath: shell.session.store.home.databasePath))
-        #expect(database.range(of: Data(config.adminPassword.utf8)) == nil)
+        // Stopped when the body ends, and waited for, however it ends.
+        func testBody() async throws {
+            let config = shell.org.configuration
+            let base = shell.session.demoServer!.baseURL
+            let script = "set client_id \(config.clientID)\nset client_secret \(config.clientSecret)\n"
+                + "login --password --username \(config.adminUsername) --login-url \(base) --alias pw"
+            let (out, err, code) = await shell.run(script, secrets: [config.adminPassword, config.securityToken])
+            #expect(code == 0, "\(err)")
+            #expect(out.isEmpty && err.contains("logged into pw"))
+            let bad = await shell.run("login --password --username \(config.adminUsername) --login-url \(base) --alias pw2",
+                                      secrets: ["wrong", ""])
+            #expect(bad.code == 3)
+            #expect(bad.err.contains("invalid_grant"))
+            let database = try Data(contentsOf: URL(fileURLWithPath: shell.session.store.home.databasePath))
+            #expect(database.range(of: Data(config.adminPassword.utf8)) == nil)
+        }
+        try await stopping(server, testBody)
     }
 
     @Test func deviceFlowWaitsForApproval() async throws {
         let shell = try await OrgHarness.demo()
         let server = shell.session.demoServer!
-        defer { Task { await server.stop() } }
-        let org = shell.org
-        let stderr = shell.harness.stderr
-        let approver = Task {
-            for _ in 0..<200 {
-                if let range = stderr.text.range(of: #"enter the code ([A-Z]+)"#, options: .regularExpression) {
-                    let code = String(stderr.text[range].split(separator: " ").last!)
-                    _ = org.approveDevice(userCode: code)
-                    return
+        // Stopped when the body ends, and waited for, however it ends.
+        func testBody() async throws {
+            let org = shell.org
+            let stderr = shell.harness.stderr
+            let approver = Task {
+                for _ in 0..<200 {
+                    if let range = stderr.text.range(of: #"enter the code ([A-Z]+)"#, options: .regularExpression) {
+                        let code = String(stderr.text[range].split(separator: " ").last!)
+                        _ = org.approveDevice(userCode: code)
+                        return
+                    }
+                    try await Task.sleep(nanoseconds: 50_000_000)
                 }
-                try await Task.sleep(nanoseconds: 50_000_000)
             }
+            let (out, err, code) = await shell.run("login --login-url \(shell.session.demoServer!.baseURL) --client-id \(org.configuration.clientID) --alias device")
+            _ = try await approver.value
+            #expect(code == 0, "\(err)")
+            #expect(out.isEmpty && err.contains("logged into device") && err.contains("with a refresh token"))
         }
-        let (out, err, code) = await shell.run("login --login-url \(shell.session.demoServer!.baseURL) --client-id \(org.configuration.clientID) --alias device")
-        _ = try await approver.value
-        #expect(code == 0, "\(err)")
-        #expect(out.isEmpty && err.contains("logged into device") && err.contains("with a refresh token"))
+        try await stopping(server, testBody)
     }
 
     @Test func expiredSessionsRefreshOnceAndLogoutRevokes() async throws {
         let shell = try await OrgHarness.demo()
         let server = shell.session.demoServer!
-        defer { Task { await server.stop() } }
-        let before = try #require(try shell.session.store.org("demo"))
-        shell.org.expireSessions()
-        let (_, err, code) = await shell.run("limits")
-        #expect(code == 0, "\(err)")
-        let after = try #require(try shell.session.store.org("demo"))
-        #expect(after.accessToken != before.accessToken)
-        let refreshCalls = shell.org.callLog().filter { $0.path == "/services/oauth2/token" }
-        #expect(refreshCalls.count == 3)  // the demo login's device start and poll, then one refresh
+        // Stopped when the body ends, and waited for, however it ends.
+        func testBody() async throws {
+            let before = try #require(try shell.session.store.org("demo"))
+            shell.org.expireSessions()
+            let (_, err, code) = await shell.run("limits")
+            #expect(code == 0, "\(err)")
+            let after = try #require(try shell.session.store.org("demo"))
+            #expect(after.accessToken != before.accessToken)
+            let refreshCalls = shell.org.callLog().filter { $0.path == "/services/oauth2/token" }
+            #expect(refreshCalls.count == 3)  // the demo login's device start and poll, then one refresh
 
-        let logout = await shell.run("logout")
-        #expect(logout.code == 0 && logout.err.contains("token revoked"))
-        #expect(try shell.session.store.org("demo") == nil)
-        let stale = try await rawStatus(shell.session.demoServer!, token: after.accessToken, path: "limits")
-        #expect(stale == 401)
-        let none = await shell.run("limits")
-        #expect(none.code == 3 && none.err.contains("no org selected"))
+            let logout = await shell.run("logout")
+            #expect(logout.code == 0 && logout.err.contains("token revoked"))
+            #expect(try shell.session.store.org("demo") == nil)
+            let stale = try await rawStatus(shell.session.demoServer!, token: after.accessToken, path: "limits")
+            #expect(stale == 401)
+            let none = await shell.run("limits")
+            #expect(none.code == 3 && none.err.contains("no org selected"))
+        }
+        try await stopping(server, testBody)
     }
 
     @Test func withoutARefreshTokenAnExpiredSessionSaysLogInAgain() async throws {
         let shell = try await OrgHarness.demo()
         let server = shell.session.demoServer!
-        defer { Task { await server.stop() } }
-        let base = shell.session.demoServer!.baseURL
-        _ = await shell.run("login --token \(shell.org.adminAccessToken) --instance \(base) --alias bare")
-        shell.org.expireSessions()
-        let (_, err, code) = await shell.run("limits")
-        #expect(code == 3)
-        #expect(err.contains("INVALID_SESSION_ID") && err.contains("log in again"))
+        // Stopped when the body ends, and waited for, however it ends.
+        func testBody() async throws {
+            let base = shell.session.demoServer!.baseURL
+            _ = await shell.run("login --token \(shell.org.adminAccessToken) --instance \(base) --alias bare")
+            shell.org.expireSessions()
+            let (_, err, code) = await shell.run("limits")
+            #expect(code == 3)
+            #expect(err.contains("INVALID_SESSION_ID") && err.contains("log in again"))
+        }
+        try await stopping(server, testBody)
     }
 }
 
@@ -243,47 +268,50 @@ func rawStatus(_ server: SimServer, token: String, path: String) async throws ->
     @Test func noTokenOrPasswordReachesOutputHistoryOrLedger() async throws {
         let shell = try await OrgHarness.demo()
         let server = shell.session.demoServer!
-        defer { Task { await server.stop() } }
-        let config = shell.org.configuration
-        let base = server.baseURL
-        let adminToken = shell.org.adminAccessToken
-        // Lines typed interactively reach the history file; secret ones must not.
-        shell.session.history.append("set client_secret", limit: 100)
-        for line in ["login --token \(adminToken) --instance \(base) --alias t", "set client_secret \(config.clientSecret)"]
-            where !shell.session.isSecretLine(line) {
-            shell.session.history.append(line, limit: 100)
+        // Stopped when the body ends, and waited for, however it ends.
+        func testBody() async throws {
+            let config = shell.org.configuration
+            let base = server.baseURL
+            let adminToken = shell.org.adminAccessToken
+            // Lines typed interactively reach the history file; secret ones must not.
+            shell.session.history.append("set client_secret", limit: 100)
+            for line in ["login --token \(adminToken) --instance \(base) --alias t", "set client_secret \(config.clientSecret)"]
+                where !shell.session.isSecretLine(line) {
+                shell.session.history.append(line, limit: 100)
+            }
+            let script = """
+                set client_id \(config.clientID)
+                set client_secret \(config.clientSecret)
+                login --password --username \(config.adminUsername) --login-url \(base) --alias pw
+                login --token \(adminToken) --instance \(base) --alias t
+                use demo
+                whoami
+                whoami --json
+                orgs --json
+                show settings
+                SELECT Id FROM Contact LIMIT 3
+                limits
+                usage --json
+                check
+                history
+                logout t
+                """
+            _ = await shell.run(script, secrets: [config.adminPassword, config.securityToken])
+            let stored = try shell.session.store.orgs()
+            var secrets = [config.adminPassword, config.securityToken, config.clientSecret, adminToken]
+            secrets += stored.map(\.accessToken) + stored.compactMap(\.refreshToken)
+            let history = (try? String(contentsOfFile: shell.session.store.home.historyPath, encoding: .utf8)) ?? ""
+            let ledger = try shell.session.store.ledger(since: .distantPast)
+            let ledgerText = ledger.map { "\($0.org) \($0.source) \($0.method) \($0.path)" }.joined(separator: "\n")
+            #expect(!ledger.isEmpty)
+            for secret in secrets {
+                #expect(!shell.harness.stdout.text.contains(secret), "stdout shows a secret")
+                #expect(!shell.harness.stderr.text.contains(secret), "stderr shows a secret")
+                #expect(!history.contains(secret), "history holds a secret")
+                #expect(!ledgerText.contains(secret), "the ledger holds a secret")
+            }
+            #expect(history.contains("set client_secret"))
         }
-        let script = """
-            set client_id \(config.clientID)
-            set client_secret \(config.clientSecret)
-            login --password --username \(config.adminUsername) --login-url \(base) --alias pw
-            login --token \(adminToken) --instance \(base) --alias t
-            use demo
-            whoami
-            whoami --json
-            orgs --json
-            show settings
-            SELECT Id FROM Contact LIMIT 3
-            limits
-            usage --json
-            check
-            history
-            logout t
-            """
-        _ = await shell.run(script, secrets: [config.adminPassword, config.securityToken])
-        let stored = try shell.session.store.orgs()
-        var secrets = [config.adminPassword, config.securityToken, config.clientSecret, adminToken]
-        secrets += stored.map(\.accessToken) + stored.compactMap(\.refreshToken)
-        let history = (try? String(contentsOfFile: shell.session.store.home.historyPath, encoding: .utf8)) ?? ""
-        let ledger = try shell.session.store.ledger(since: .distantPast)
-        let ledgerText = ledger.map { "\($0.org) \($0.source) \($0.method) \($0.path)" }.joined(separator: "\n")
-        #expect(!ledger.isEmpty)
-        for secret in secrets {
-            #expect(!shell.harness.stdout.text.contains(secret), "stdout shows a secret")
-            #expect(!shell.harness.stderr.text.contains(secret), "stderr shows a secret")
-            #expect(!history.contains(secret), "history holds a secret")
-            #expect(!ledgerText.contains(secret), "the ledger holds a secret")
-        }
-        #expect(history.contains("set client_secret"))
+        try await stopping(server, testBody)
     }
 }

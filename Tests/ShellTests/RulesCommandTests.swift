@@ -3,6 +3,7 @@ import Foundation
 import JSON
 import Simulator
 import Store
+import TestSupport
 import Testing
 @testable import Shell
 
@@ -129,50 +130,56 @@ func describeFile(_ object: String, in harness: Harness) throws -> String {
     @Test func settingsAreValidatedAgainstTheOrgsDescribe() async throws {
         let shell = try await OrgHarness.demo()
         let server = shell.session.demoServer!
-        defer { Task { await server.stop() } }
-        let datetime = await shell.run("set levitate.key_dates Last_Meeting__c")
-        #expect(datetime.code == 2)
-        #expect(datetime.err.contains("Contact.Last_Meeting__c is a datetime field; levitate.key_dates takes date fields"))
-        let unknown = await shell.run("set levitate.tag_fields Segment__c,Nope__c")
-        #expect(unknown.code == 2 && unknown.err.contains("Contact has no field 'Nope__c'"))
-        #expect(shell.session.setting("levitate.tag_fields") == nil)  // nothing stored
-        let ok = await shell.run("set levitate.key_dates anniversary__c,Review_Date__c")
-        #expect(ok.code == 0)
-        #expect(shell.session.setting("levitate.key_dates") == "Anniversary__c,Review_Date__c")
-        let mapLead = await shell.run("map lead x Lytics_Audiences__c\nmap lead y Nope__c")
-        #expect(mapLead.code == 2 && mapLead.err.contains("Lead has no field 'Nope__c'"))
-        let badValue = await shell.run("set lytics.unknown_company_ok maybe")
-        #expect(badValue.code == 2)
-        // Settings are per org: the default scope is untouched.
-        #expect(try shell.session.store.setting("levitate.key_dates", scope: Store.defaultScope) == nil)
-        #expect(try shell.session.store.setting("levitate.key_dates", scope: "demo") == "Anniversary__c,Review_Date__c")
+        // Stopped when the body ends, and waited for, however it ends.
+        func testBody() async throws {
+            let datetime = await shell.run("set levitate.key_dates Last_Meeting__c")
+            #expect(datetime.code == 2)
+            #expect(datetime.err.contains("Contact.Last_Meeting__c is a datetime field; levitate.key_dates takes date fields"))
+            let unknown = await shell.run("set levitate.tag_fields Segment__c,Nope__c")
+            #expect(unknown.code == 2 && unknown.err.contains("Contact has no field 'Nope__c'"))
+            #expect(shell.session.setting("levitate.tag_fields") == nil)  // nothing stored
+            let ok = await shell.run("set levitate.key_dates anniversary__c,Review_Date__c")
+            #expect(ok.code == 0)
+            #expect(shell.session.setting("levitate.key_dates") == "Anniversary__c,Review_Date__c")
+            let mapLead = await shell.run("map lead x Lytics_Audiences__c\nmap lead y Nope__c")
+            #expect(mapLead.code == 2 && mapLead.err.contains("Lead has no field 'Nope__c'"))
+            let badValue = await shell.run("set lytics.unknown_company_ok maybe")
+            #expect(badValue.code == 2)
+            // Settings are per org: the default scope is untouched.
+            #expect(try shell.session.store.setting("levitate.key_dates", scope: Store.defaultScope) == nil)
+            #expect(try shell.session.store.setting("levitate.key_dates", scope: "demo") == "Anniversary__c,Review_Date__c")
+        }
+        try await stopping(server, testBody)
     }
 
     @Test func previewsAgainstTheOrg() async throws {
         let shell = try await OrgHarness.demo()
         let server = shell.session.demoServer!
-        defer { Task { await server.stop() } }
-        let id = try #require(try await shell.json("SELECT Id FROM Contact WHERE Nickname__c != null LIMIT 1 --json").arrayValue?.first?["Id"]?.stringValue)
-        _ = await shell.run("set levitate.nickname_field Nickname__c")
-        let before = shell.org.callLog().count
-        let contact = try await shell.json("preview contact \(id) --json")
-        #expect(shell.org.callLog().count == before + 1)  // the describe is cached: one call for the record
-        #expect(contact["first_name"] != contact["legal_first_name"])
-        #expect(contact["owner"]?["salesforce"]?.stringValue?.hasPrefix("Salesforce: ") == true)
+        // Stopped when the body ends, and waited for, however it ends.
+        func testBody() async throws {
+            let id = try #require(try await shell.json("SELECT Id FROM Contact WHERE Nickname__c != null LIMIT 1 --json").arrayValue?.first?["Id"]?.stringValue)
+            _ = await shell.run("set levitate.nickname_field Nickname__c")
+            let before = shell.org.callLog().count
+            let contact = try await shell.json("preview contact \(id) --json")
+            #expect(shell.org.callLog().count == before + 1)  // the describe is cached: one call for the record
+            #expect(contact["first_name"] != contact["legal_first_name"])
+            #expect(contact["owner"]?["salesforce"]?.stringValue?.hasPrefix("Salesforce: ") == true)
 
-        let profiles = try shell.harness.write("p.jsonl", """
-            {"id": "new", "attributes": {"email": "brand.new@example.com", "last_name": "New", "company": "N"}, "audiences": ["vip"]}
-            """)
-        _ = await shell.run("profiles import \(profiles)\nset lytics.audiences vip")
-        let lead = try #require(try await shell.json("SELECT Email FROM Lead WHERE Email != null LIMIT 1 --json").arrayValue?.first?["Email"]?.stringValue)
-        let existing = try shell.harness.write("e.json", #"{"id": "old", "attributes": {"email": "\#(lead)"}, "audiences": ["vip"]}"#)
-        let update = try await shell.json("preview lead --file \(existing) --json")
-        #expect(update["action"] == .string("update"))
-        #expect(update["lead_id"]?.stringValue?.hasPrefix("00Q") == true)
-        let offline = try await shell.json("preview lead --file \(existing) --offline --json")
-        #expect(offline["action"] == .string("skip") && offline["reason"] == .string("missing last name"))
-        let create = try await shell.json("preview lead new --json")
-        #expect(create["action"] == .string("create"))
+            let profiles = try shell.harness.write("p.jsonl", """
+                {"id": "new", "attributes": {"email": "brand.new@example.com", "last_name": "New", "company": "N"}, "audiences": ["vip"]}
+                """)
+            _ = await shell.run("profiles import \(profiles)\nset lytics.audiences vip")
+            let lead = try #require(try await shell.json("SELECT Email FROM Lead WHERE Email != null LIMIT 1 --json").arrayValue?.first?["Email"]?.stringValue)
+            let existing = try shell.harness.write("e.json", #"{"id": "old", "attributes": {"email": "\#(lead)"}, "audiences": ["vip"]}"#)
+            let update = try await shell.json("preview lead --file \(existing) --json")
+            #expect(update["action"] == .string("update"))
+            #expect(update["lead_id"]?.stringValue?.hasPrefix("00Q") == true)
+            let offline = try await shell.json("preview lead --file \(existing) --offline --json")
+            #expect(offline["action"] == .string("skip") && offline["reason"] == .string("missing last name"))
+            let create = try await shell.json("preview lead new --json")
+            #expect(create["action"] == .string("create"))
+        }
+        try await stopping(server, testBody)
     }
 }
 
@@ -247,16 +254,19 @@ func describeFile(_ object: String, in harness: Harness) throws -> String {
     @Test func liveNumbersComeFromTheOrgAndSayWhatTheyCost() async throws {
         let shell = try await OrgHarness.demo()
         let server = shell.session.demoServer!
-        defer { Task { await server.stop() } }
-        let before = shell.org.callLog().count
-        let allotment = try await shell.json("estimate allotment --live --other 20000 --json")
-        #expect(allotment["total"] == .int(100_000) && allotment["setting"] == .int(40_000))
-        #expect(allotment["live_calls"] == .int(1))
-        let estimate = try await shell.json("estimate import --live --calls 1000 --json")
-        let config = shell.org.configuration
-        #expect(estimate["records"] == .int(config.leads + config.contacts + config.opportunities + config.accounts))
-        #expect(estimate["live_calls"] == .int(1))
-        #expect(shell.org.callLog().count == before + 2)
+        // Stopped when the body ends, and waited for, however it ends.
+        func testBody() async throws {
+            let before = shell.org.callLog().count
+            let allotment = try await shell.json("estimate allotment --live --other 20000 --json")
+            #expect(allotment["total"] == .int(100_000) && allotment["setting"] == .int(40_000))
+            #expect(allotment["live_calls"] == .int(1))
+            let estimate = try await shell.json("estimate import --live --calls 1000 --json")
+            let config = shell.org.configuration
+            #expect(estimate["records"] == .int(config.leads + config.contacts + config.opportunities + config.accounts))
+            #expect(estimate["live_calls"] == .int(1))
+            #expect(shell.org.callLog().count == before + 2)
+        }
+        try await stopping(server, testBody)
     }
 
     @Test func exportCountsUniqueMembersAndOutcomes() async throws {

@@ -1,6 +1,7 @@
 import Salesforce
 import Foundation
 import JSON
+import TestSupport
 import Testing
 @testable import Simulator
 
@@ -37,77 +38,83 @@ import Testing
         // sfsim's clock stands still unless the test moves it, so the states do not depend on the machine's speed.
         let fixed = Date(timeIntervalSince1970: 1_790_000_000)
         let sim = try await SimHarness.start(clock: SimulatedClock(base: { fixed })) { $0.contacts = 120 }
-        defer { Task { await sim.stop() } }
-        let before = sim.org.callLog().count
-        let created = try await create(sim, "SELECT Id, LastName, Account.Name, Email FROM Contact ORDER BY LastName")
-        #expect(created.status == 200)
-        let id = try #require(created.json["id"]?.stringValue)
-        #expect(id.hasPrefix("750"))
-        #expect(created.json["state"] == .string("UploadComplete"))
-        #expect(created.json["object"] == .string("Contact") && created.json["operation"] == .string("query"))
-        #expect(created.json["apiVersion"] == .double(59) && created.json["contentType"] == .string("CSV"))
+        // Stopped when the body ends, and waited for, however it ends.
+        func testBody() async throws {
+            let before = sim.org.callLog().count
+            let created = try await create(sim, "SELECT Id, LastName, Account.Name, Email FROM Contact ORDER BY LastName")
+            #expect(created.status == 200)
+            let id = try #require(created.json["id"]?.stringValue)
+            #expect(id.hasPrefix("750"))
+            #expect(created.json["state"] == .string("UploadComplete"))
+            #expect(created.json["object"] == .string("Contact") && created.json["operation"] == .string("query"))
+            #expect(created.json["apiVersion"] == .double(59) && created.json["contentType"] == .string("CSV"))
 
-        let early = try await sim.call("GET", "jobs/query/\(id)/results")
-        #expect(early.status == 412 && early.errorCode == "JOB_NOT_COMPLETE")
-        sim.org.clock.advance(by: 0.3)
-        #expect(try await sim.call("GET", "jobs/query/\(id)").json["state"] == .string("InProgress"))
-        sim.org.clock.advance(by: 1)
-        let done = try await sim.call("GET", "jobs/query/\(id)")
-        #expect(done.json["state"] == .string("JobComplete"))
-        #expect(done.json["numberRecordsProcessed"] == .int(120))
-        #expect(done.json["jobType"] == .string("V2Query"))
+            let early = try await sim.call("GET", "jobs/query/\(id)/results")
+            #expect(early.status == 412 && early.errorCode == "JOB_NOT_COMPLETE")
+            sim.org.clock.advance(by: 0.3)
+            #expect(try await sim.call("GET", "jobs/query/\(id)").json["state"] == .string("InProgress"))
+            sim.org.clock.advance(by: 1)
+            let done = try await sim.call("GET", "jobs/query/\(id)")
+            #expect(done.json["state"] == .string("JobComplete"))
+            #expect(done.json["numberRecordsProcessed"] == .int(120))
+            #expect(done.json["jobType"] == .string("V2Query"))
 
-        // Chunks of 50: 50, 50, 20, the last with the locator "null".
-        var locator: String?
-        var all: [[String]] = []
-        var chunks: [Int] = []
-        repeat {
-            let answer = try await sim.call("GET", "jobs/query/\(id)/results?maxRecords=50" + (locator.map { "&locator=\($0)" } ?? ""),
-                                            headers: [("Accept", "text/csv")])
-            #expect(answer.status == 200)
-            #expect(answer.header("Content-Type") == "text/csv")
-            let text = text(answer)
-            let parsed = rows(text)
-            #expect(parsed.first == ["Id", "LastName", "Account.Name", "Email"])
-            #expect(text.hasPrefix("\"Id\",\"LastName\",\"Account.Name\",\"Email\"\n"))
-            chunks.append(Int(answer.header("Sforce-NumberOfRecords") ?? "") ?? -1)
-            all += parsed.dropFirst()
-            locator = answer.header("Sforce-Locator")
-        } while locator != "null"
-        #expect(chunks == [50, 50, 20])
-        // The same records as the REST API, in the same order.
-        let rest = try await sim.query("SELECT Id, LastName, Account.Name, Email FROM Contact ORDER BY LastName").json.records
-        #expect(all.map { $0[0] } == rest.map { $0["Id"]?.stringValue ?? "" })
-        #expect(all.map { $0[2] } == rest.map { $0["Account"]?["Name"]?.stringValue ?? "" })
-        // Every request was one API call: create, the early 412, two polls, three chunks and the REST query.
-        #expect(sim.org.callLog().count - before == 8)
-        let limits = try await sim.call("GET", "limits")
-        #expect(limits.json["DailyBulkV2QueryJobs"]?["Remaining"] == .int(9_999))
+            // Chunks of 50: 50, 50, 20, the last with the locator "null".
+            var locator: String?
+            var all: [[String]] = []
+            var chunks: [Int] = []
+            repeat {
+                let answer = try await sim.call("GET", "jobs/query/\(id)/results?maxRecords=50" + (locator.map { "&locator=\($0)" } ?? ""),
+                                                headers: [("Accept", "text/csv")])
+                #expect(answer.status == 200)
+                #expect(answer.header("Content-Type") == "text/csv")
+                let text = text(answer)
+                let parsed = rows(text)
+                #expect(parsed.first == ["Id", "LastName", "Account.Name", "Email"])
+                #expect(text.hasPrefix("\"Id\",\"LastName\",\"Account.Name\",\"Email\"\n"))
+                chunks.append(Int(answer.header("Sforce-NumberOfRecords") ?? "") ?? -1)
+                all += parsed.dropFirst()
+                locator = answer.header("Sforce-Locator")
+            } while locator != "null"
+            #expect(chunks == [50, 50, 20])
+            // The same records as the REST API, in the same order.
+            let rest = try await sim.query("SELECT Id, LastName, Account.Name, Email FROM Contact ORDER BY LastName").json.records
+            #expect(all.map { $0[0] } == rest.map { $0["Id"]?.stringValue ?? "" })
+            #expect(all.map { $0[2] } == rest.map { $0["Account"]?["Name"]?.stringValue ?? "" })
+            // Every request was one API call: create, the early 412, two polls, three chunks and the REST query.
+            #expect(sim.org.callLog().count - before == 8)
+            let limits = try await sim.call("GET", "limits")
+            #expect(limits.json["DailyBulkV2QueryJobs"]?["Remaining"] == .int(9_999))
+        }
+        try await stopping(sim, testBody)
     }
 
     @Test func queryAllSeesDeletedRecordsAndJobsCanBeListedAbortedAndDeleted() async throws {
         let fixed = Date(timeIntervalSince1970: 1_790_000_000)
         let sim = try await SimHarness.start(clock: SimulatedClock(base: { fixed }))
-        defer { Task { await sim.stop() } }
-        let lead = try #require(try await sim.query("SELECT Id FROM Lead LIMIT 1").json.records.first?["Id"]?.stringValue)
-        _ = try await sim.call("DELETE", "sobjects/Lead/\(lead)")
-        let all = try #require(try await create(sim, "SELECT Id, IsDeleted FROM Lead WHERE IsDeleted = true", operation: "queryAll").json["id"]?.stringValue)
-        let plain = try #require(try await create(sim, "SELECT Id FROM Lead WHERE IsDeleted = true").json["id"]?.stringValue)
-        sim.org.clock.advance(by: 2)
-        let deleted = rows(text(try await sim.call("GET", "jobs/query/\(all)/results")))
-        #expect(deleted.dropFirst().map { $0[0] } == [lead])
-        #expect(deleted.dropFirst().first?[1] == "true")
-        #expect(rows(text(try await sim.call("GET", "jobs/query/\(plain)/results"))).count == 1)
+        // Stopped when the body ends, and waited for, however it ends.
+        func testBody() async throws {
+            let lead = try #require(try await sim.query("SELECT Id FROM Lead LIMIT 1").json.records.first?["Id"]?.stringValue)
+            _ = try await sim.call("DELETE", "sobjects/Lead/\(lead)")
+            let all = try #require(try await create(sim, "SELECT Id, IsDeleted FROM Lead WHERE IsDeleted = true", operation: "queryAll").json["id"]?.stringValue)
+            let plain = try #require(try await create(sim, "SELECT Id FROM Lead WHERE IsDeleted = true").json["id"]?.stringValue)
+            sim.org.clock.advance(by: 2)
+            let deleted = rows(text(try await sim.call("GET", "jobs/query/\(all)/results")))
+            #expect(deleted.dropFirst().map { $0[0] } == [lead])
+            #expect(deleted.dropFirst().first?[1] == "true")
+            #expect(rows(text(try await sim.call("GET", "jobs/query/\(plain)/results"))).count == 1)
 
-        let list = try await sim.call("GET", "jobs/query")
-        #expect(list.json["records"]?.arrayValue?.count == 2)
-        let running = try #require(try await create(sim, "SELECT Id FROM Contact").json["id"]?.stringValue)
-        let aborted = try await sim.call("PATCH", "jobs/query/\(running)", json: .object([("state", .string("Aborted"))]))
-        #expect(aborted.json["state"] == .string("Aborted"))
-        #expect(try await sim.call("GET", "jobs/query/\(running)/results").status == 412)
-        #expect(try await sim.call("PATCH", "jobs/query/\(all)", json: .object([("state", .string("Aborted"))])).status == 400)
-        #expect(try await sim.call("DELETE", "jobs/query/\(all)").status == 204)
-        #expect(try await sim.call("GET", "jobs/query/\(all)").status == 404)
+            let list = try await sim.call("GET", "jobs/query")
+            #expect(list.json["records"]?.arrayValue?.count == 2)
+            let running = try #require(try await create(sim, "SELECT Id FROM Contact").json["id"]?.stringValue)
+            let aborted = try await sim.call("PATCH", "jobs/query/\(running)", json: .object([("state", .string("Aborted"))]))
+            #expect(aborted.json["state"] == .string("Aborted"))
+            #expect(try await sim.call("GET", "jobs/query/\(running)/results").status == 412)
+            #expect(try await sim.call("PATCH", "jobs/query/\(all)", json: .object([("state", .string("Aborted"))])).status == 400)
+            #expect(try await sim.call("DELETE", "jobs/query/\(all)").status == 204)
+            #expect(try await sim.call("GET", "jobs/query/\(all)").status == 404)
+        }
+        try await stopping(sim, testBody)
     }
 
     @Test(arguments: [
@@ -119,10 +126,13 @@ import Testing
     ])
     func whatBulkDoesNotSupportIsRefusedAsSalesforceWordsIt(soql: String, code: String) async throws {
         let sim = try await SimHarness.start()
-        defer { Task { await sim.stop() } }
-        let answer = try await create(sim, soql)
-        #expect(answer.status == 400)
-        #expect(answer.errorCode == code, "\(answer.json.serialized())")
+        // Stopped when the body ends, and waited for, however it ends.
+        func testBody() async throws {
+            let answer = try await create(sim, soql)
+            #expect(answer.status == 400)
+            #expect(answer.errorCode == code, "\(answer.json.serialized())")
+        }
+        try await stopping(sim, testBody)
     }
 
     @Test func quotingAndLocators() {

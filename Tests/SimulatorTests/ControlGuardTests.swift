@@ -20,26 +20,29 @@ import Testing
 
     @Test func theControlWantsItsTokenALoopbackHostAndNoForeignOrigin() async throws {
         let sim = try await SimHarness.start()
-        defer { Task { await sim.stop() } }
-        let mint: JSONValue = .object([("username", .string("mallory@x.test")), ("view_all_data", .bool(true))])
-        let cases: [([(String, String)], Int)] = [
-            ([("X-Sfsim-Control", "")], 401),
-            ([("X-Sfsim-Control", "wrong-token-wrong-token")], 401),
-            ([("X-Sfsim-Control", sim.org.controlToken), ("Host", "rebound.evil.example")], 403),
-            ([("X-Sfsim-Control", sim.org.controlToken), ("Origin", "http://evil.example")], 403),
-            ([("X-Sfsim-Control", sim.org.controlToken), ("Origin", "null")], 403),
-            ([("X-Sfsim-Control", sim.org.controlToken), ("Origin", "http://127.0.0.1:1234")], 200),
-        ]
-        for (headers, status) in cases {
-            let answer = try await sim.call("GET", "/_sfsim/calls", token: "", headers: headers)
-            #expect(answer.status == status, "\(headers): \(answer.json)")
+        // Stopped when the body ends, and waited for, however it ends.
+        func testBody() async throws {
+            let mint: JSONValue = .object([("username", .string("mallory@x.test")), ("view_all_data", .bool(true))])
+            let cases: [([(String, String)], Int)] = [
+                ([("X-Sfsim-Control", "")], 401),
+                ([("X-Sfsim-Control", "wrong-token-wrong-token")], 401),
+                ([("X-Sfsim-Control", sim.org.controlToken), ("Host", "rebound.evil.example")], 403),
+                ([("X-Sfsim-Control", sim.org.controlToken), ("Origin", "http://evil.example")], 403),
+                ([("X-Sfsim-Control", sim.org.controlToken), ("Origin", "null")], 403),
+                ([("X-Sfsim-Control", sim.org.controlToken), ("Origin", "http://127.0.0.1:1234")], 200),
+            ]
+            for (headers, status) in cases {
+                let answer = try await sim.call("GET", "/_sfsim/calls", token: "", headers: headers)
+                #expect(answer.status == status, "\(headers): \(answer.json)")
+            }
+            let refused = try await sim.call("POST", "/_sfsim/users", json: mint, headers: [("X-Sfsim-Control", "nope-nope-nope-nope")])
+            #expect(refused.status == 401)
+            #expect(try await sim.call("GET", "/_sfsim/calls").status == 200)
+            // The start-up line names the token.
+            #expect(sim.server.startupInfo["control_token"] == .string(sim.org.controlToken))
+            #expect(sim.org.controlToken.count >= 32)
         }
-        let refused = try await sim.call("POST", "/_sfsim/users", json: mint, headers: [("X-Sfsim-Control", "nope-nope-nope-nope")])
-        #expect(refused.status == 401)
-        #expect(try await sim.call("GET", "/_sfsim/calls").status == 200)
-        // The start-up line names the token.
-        #expect(sim.server.startupInfo["control_token"] == .string(sim.org.controlToken))
-        #expect(sim.org.controlToken.count >= 32)
+        try await stopping(sim, testBody)
     }
 
     @Test func aChosenTokenIsUsed() async throws {

@@ -1,5 +1,6 @@
 import Foundation
 import JSON
+import TestSupport
 import Testing
 @testable import Simulator
 
@@ -60,96 +61,105 @@ import Testing
     @Test(.enabled(if: directory != nil, "../shared/fixtures/salesforce is absent"))
     func describesHaveTheRecordedShape() async throws {
         let sim = try await SimHarness.start()
-        defer { Task { await sim.stop() } }
-        for (file, object) in [("describe_Contact.json", "Contact"), ("describe_Lead.json", "Lead")] {
-            let recorded = try Self.fixture(file)
-            let ours = try await sim.call("GET", "sobjects/\(object)/describe").json
-            // Top-level keys and each field's keys and types.
-            let diffs = Self.differences(recorded, ours)
-            #expect(diffs.isEmpty, "\(file): \(diffs.prefix(10))")
+        // Stopped when the body ends, and waited for, however it ends.
+        func testBody() async throws {
+            for (file, object) in [("describe_Contact.json", "Contact"), ("describe_Lead.json", "Lead")] {
+                let recorded = try Self.fixture(file)
+                let ours = try await sim.call("GET", "sobjects/\(object)/describe").json
+                // Top-level keys and each field's keys and types.
+                let diffs = Self.differences(recorded, ours)
+                #expect(diffs.isEmpty, "\(file): \(diffs.prefix(10))")
+            }
+            let global = try Self.fixture("describe_global.json")
+            let ours = try await sim.call("GET", "sobjects").json
+            let diffs = Self.differences(global, ours)
+            #expect(diffs.isEmpty, "describe_global.json: \(diffs.prefix(10))")
         }
-        let global = try Self.fixture("describe_global.json")
-        let ours = try await sim.call("GET", "sobjects").json
-        let diffs = Self.differences(global, ours)
-        #expect(diffs.isEmpty, "describe_global.json: \(diffs.prefix(10))")
+        try await stopping(sim, testBody)
     }
 
     @Test(.enabled(if: directory != nil, "../shared/fixtures/salesforce is absent"))
     func queryPagesLimitsAndIdentityHaveTheRecordedShape() async throws {
         let sim = try await SimHarness.start { $0.contacts = 2100 }
-        defer { Task { await sim.stop() } }
-        let queries = try Self.fixture("query_responses.json")
-        let page = try await sim.query("SELECT Id, Name, Owner.Name FROM Contact")
-        for entry in queries.arrayValue ?? [] {
-            guard let body = entry["body"], body["records"] != nil, body["totalSize"] != nil else { continue }
-            // Compare the page envelope and the first record's attributes.
-            var envelope = body.objectValue?.filter { $0.0 != "records" } ?? []
-            if envelope.contains(where: { $0.0 == "nextRecordsUrl" }) == false { envelope.removeAll { $0.0 == "nextRecordsUrl" } }
-            let diffs = Self.differences(.object(envelope), page.json)
-            #expect(diffs.isEmpty, "\(entry["source"]?.stringValue ?? "query"): \(diffs)")
-            if let recorded = body.records.first?["attributes"], let ours = page.json.records.first?["attributes"] {
-                #expect(Self.differences(recorded, ours).isEmpty)
+        // Stopped when the body ends, and waited for, however it ends.
+        func testBody() async throws {
+            let queries = try Self.fixture("query_responses.json")
+            let page = try await sim.query("SELECT Id, Name, Owner.Name FROM Contact")
+            for entry in queries.arrayValue ?? [] {
+                guard let body = entry["body"], body["records"] != nil, body["totalSize"] != nil else { continue }
+                // Compare the page envelope and the first record's attributes.
+                var envelope = body.objectValue?.filter { $0.0 != "records" } ?? []
+                if envelope.contains(where: { $0.0 == "nextRecordsUrl" }) == false { envelope.removeAll { $0.0 == "nextRecordsUrl" } }
+                let diffs = Self.differences(.object(envelope), page.json)
+                #expect(diffs.isEmpty, "\(entry["source"]?.stringValue ?? "query"): \(diffs)")
+                if let recorded = body.records.first?["attributes"], let ours = page.json.records.first?["attributes"] {
+                    #expect(Self.differences(recorded, ours).isEmpty)
+                }
             }
+            let limits = try Self.fixture("limits.json")
+            let ourLimits = try await sim.call("GET", "limits").json
+            for key in ["DailyApiRequests", "DailyBulkApiBatches", "DataStorageMB", "FileStorageMB", "SingleEmail"] {
+                guard let recorded = limits[key] ?? limits["body"]?[key] else { continue }
+                let diffs = Self.differences(recorded.objectValue.map { .object($0.filter { ["Max", "Remaining"].contains($0.0) }) } ?? recorded,
+                                             ourLimits[key] ?? .null)
+                #expect(diffs.isEmpty, "limits \(key): \(diffs)")
+            }
+            let identity = try Self.fixture("identity.json")
+            let admin = sim.org.adminUser
+            let ourIdentity = try await sim.call("GET", "/id/\(sim.org.orgID)/\(admin.id)").json
+            let recordedIdentity = identity["body"] ?? identity
+            let diffs = Self.differences(recordedIdentity, ourIdentity)
+            #expect(diffs.isEmpty, "identity: \(diffs)")
         }
-        let limits = try Self.fixture("limits.json")
-        let ourLimits = try await sim.call("GET", "limits").json
-        for key in ["DailyApiRequests", "DailyBulkApiBatches", "DataStorageMB", "FileStorageMB", "SingleEmail"] {
-            guard let recorded = limits[key] ?? limits["body"]?[key] else { continue }
-            let diffs = Self.differences(recorded.objectValue.map { .object($0.filter { ["Max", "Remaining"].contains($0.0) }) } ?? recorded,
-                                         ourLimits[key] ?? .null)
-            #expect(diffs.isEmpty, "limits \(key): \(diffs)")
-        }
-        let identity = try Self.fixture("identity.json")
-        let admin = sim.org.adminUser
-        let ourIdentity = try await sim.call("GET", "/id/\(sim.org.orgID)/\(admin.id)").json
-        let recordedIdentity = identity["body"] ?? identity
-        let diffs = Self.differences(recordedIdentity, ourIdentity)
-        #expect(diffs.isEmpty, "identity: \(diffs)")
+        try await stopping(sim, testBody)
     }
 
     @Test(.enabled(if: directory != nil, "../shared/fixtures/salesforce is absent"))
     func errorsAndWritesHaveTheRecordedShape() async throws {
         let sim = try await SimHarness.start()
-        defer { Task { await sim.stop() } }
-        let errors = try Self.fixture("errors.json").arrayValue ?? []
-        func recorded(_ code: String) -> JSONValue? {
-            errors.first { $0["body"]?.arrayValue?.first?["errorCode"] == .string(code) }?["body"]
+        // Stopped when the body ends, and waited for, however it ends.
+        func testBody() async throws {
+            let errors = try Self.fixture("errors.json").arrayValue ?? []
+            func recorded(_ code: String) -> JSONValue? {
+                errors.first { $0["body"]?.arrayValue?.first?["errorCode"] == .string(code) }?["body"]
+            }
+            let cases: [(String, SimHarness.Answer)] = [
+                ("REQUIRED_FIELD_MISSING", try await sim.call("POST", "sobjects/Lead", json: .object([]))),
+                ("INVALID_FIELD", try await sim.call("POST", "sobjects/Account", json: .object([("X__c", .int(1))]))),
+                ("MALFORMED_QUERY", try await sim.query("SELEKT Name FROM Account")),
+                ("NOT_FOUND", try await sim.call("GET", "sobjects/Nope__c/describe")),
+                ("MALFORMED_ID", try await sim.call("PATCH", "sobjects/Lead/001B000001LntWlIAJ", json: .object([]))),
+                ("INVALID_SESSION_ID", try await sim.call("GET", "limits", token: "expired")),
+            ]
+            for (code, answer) in cases {
+                guard let body = recorded(code) else { continue }
+                #expect(answer.errorCode == code)
+                let status = errors.first { $0["body"] == body }?["status"]?.intValue
+                if let status { #expect(answer.status == status, "\(code)") }
+                let diffs = Self.differences(body, answer.json)
+                #expect(diffs.isEmpty, "\(code): \(diffs)")
+            }
+            let writes = try Self.fixture("writes.json").arrayValue ?? []
+            let created = try await sim.call("POST", "sobjects/Account/", json: .object([("Name", .string("Shape Co"))]))
+            if let recordedCreate = writes.first(where: { $0["status"] == .int(201) })?["body"] {
+                #expect(Self.differences(recordedCreate, created.json).isEmpty)
+            }
+            let counts = try await sim.call("GET", "limits/recordCount?sObjects=Account")
+            if let recordedCount = writes.first(where: { $0["body"]?["sObjects"] != nil })?["body"] {
+                #expect(Self.differences(recordedCount, counts.json).isEmpty)
+            }
+            let oauth = try Self.fixture("oauth.json")
+            let token = try await sim.call("POST", "/services/oauth2/token", form: [
+                ("grant_type", "password"), ("client_id", sim.org.configuration.clientID),
+                ("client_secret", sim.org.configuration.clientSecret), ("username", sim.org.configuration.adminUsername),
+                ("password", sim.org.configuration.adminPassword),
+            ])
+            let recordedToken = (oauth.arrayValue ?? oauth.objectValue?.map(\.1) ?? [])
+                .compactMap { $0["body"] }.first { $0["access_token"] != nil && $0["refresh_token"] == nil }
+            if let recordedToken {
+                #expect(Self.differences(recordedToken, token.json).isEmpty, "\(Self.differences(recordedToken, token.json))")
+            }
         }
-        let cases: [(String, SimHarness.Answer)] = [
-            ("REQUIRED_FIELD_MISSING", try await sim.call("POST", "sobjects/Lead", json: .object([]))),
-            ("INVALID_FIELD", try await sim.call("POST", "sobjects/Account", json: .object([("X__c", .int(1))]))),
-            ("MALFORMED_QUERY", try await sim.query("SELEKT Name FROM Account")),
-            ("NOT_FOUND", try await sim.call("GET", "sobjects/Nope__c/describe")),
-            ("MALFORMED_ID", try await sim.call("PATCH", "sobjects/Lead/001B000001LntWlIAJ", json: .object([]))),
-            ("INVALID_SESSION_ID", try await sim.call("GET", "limits", token: "expired")),
-        ]
-        for (code, answer) in cases {
-            guard let body = recorded(code) else { continue }
-            #expect(answer.errorCode == code)
-            let status = errors.first { $0["body"] == body }?["status"]?.intValue
-            if let status { #expect(answer.status == status, "\(code)") }
-            let diffs = Self.differences(body, answer.json)
-            #expect(diffs.isEmpty, "\(code): \(diffs)")
-        }
-        let writes = try Self.fixture("writes.json").arrayValue ?? []
-        let created = try await sim.call("POST", "sobjects/Account/", json: .object([("Name", .string("Shape Co"))]))
-        if let recordedCreate = writes.first(where: { $0["status"] == .int(201) })?["body"] {
-            #expect(Self.differences(recordedCreate, created.json).isEmpty)
-        }
-        let counts = try await sim.call("GET", "limits/recordCount?sObjects=Account")
-        if let recordedCount = writes.first(where: { $0["body"]?["sObjects"] != nil })?["body"] {
-            #expect(Self.differences(recordedCount, counts.json).isEmpty)
-        }
-        let oauth = try Self.fixture("oauth.json")
-        let token = try await sim.call("POST", "/services/oauth2/token", form: [
-            ("grant_type", "password"), ("client_id", sim.org.configuration.clientID),
-            ("client_secret", sim.org.configuration.clientSecret), ("username", sim.org.configuration.adminUsername),
-            ("password", sim.org.configuration.adminPassword),
-        ])
-        let recordedToken = (oauth.arrayValue ?? oauth.objectValue?.map(\.1) ?? [])
-            .compactMap { $0["body"] }.first { $0["access_token"] != nil && $0["refresh_token"] == nil }
-        if let recordedToken {
-            #expect(Self.differences(recordedToken, token.json).isEmpty, "\(Self.differences(recordedToken, token.json))")
-        }
+        try await stopping(sim, testBody)
     }
 }

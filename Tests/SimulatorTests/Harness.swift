@@ -1,3 +1,4 @@
+import TestSupport
 import SalesforceModel
 import Foundation
 import JSON
@@ -5,7 +6,7 @@ import Salesforce
 @testable import Simulator
 
 /// An org served on a real loopback socket, and a raw HTTP client for it.
-struct SimHarness {
+struct SimHarness: Stoppable {
     let server: SimServer
     let transport = CurlTransport()
     var org: Org { server.org }

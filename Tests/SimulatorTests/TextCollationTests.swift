@@ -1,5 +1,6 @@
 import Foundation
 import JSON
+import TestSupport
 import Testing
 @testable import Simulator
 
@@ -26,15 +27,18 @@ import Testing
 
     @Test func theDuplicateRuleAndSOQLMatchUnicodeEmailsWithoutCase() async throws {
         let sim = try await SimHarness.start()
-        defer { Task { await sim.stop() } }
-        let first = try await sim.call("POST", "sobjects/Lead", json: .object([
-            ("LastName", .string("Ünï")), ("Company", .string("Co")), ("Email", .string("ünï@example.com"))]))
-        #expect(first.status == 201)
-        let second = try await sim.call("POST", "sobjects/Lead", json: .object([
-            ("LastName", .string("Ünï")), ("Company", .string("Co")), ("Email", .string("ÜNÏ@EXAMPLE.COM"))]))
-        #expect(second.status == 400 && second.errorCode == "DUPLICATES_DETECTED")
-        let soql = "SELECT Id FROM Lead WHERE Email IN ('ÜNÏ@example.com')"
-        let found = try await sim.call("GET", "query?q=" + soql.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!)
-        #expect(found.json["totalSize"] == .int(1), "\(found.json)")
+        // Stopped when the body ends, and waited for, however it ends.
+        func testBody() async throws {
+            let first = try await sim.call("POST", "sobjects/Lead", json: .object([
+                ("LastName", .string("Ünï")), ("Company", .string("Co")), ("Email", .string("ünï@example.com"))]))
+            #expect(first.status == 201)
+            let second = try await sim.call("POST", "sobjects/Lead", json: .object([
+                ("LastName", .string("Ünï")), ("Company", .string("Co")), ("Email", .string("ÜNÏ@EXAMPLE.COM"))]))
+            #expect(second.status == 400 && second.errorCode == "DUPLICATES_DETECTED")
+            let soql = "SELECT Id FROM Lead WHERE Email IN ('ÜNÏ@example.com')"
+            let found = try await sim.call("GET", "query?q=" + soql.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!)
+            #expect(found.json["totalSize"] == .int(1), "\(found.json)")
+        }
+        try await stopping(sim, testBody)
     }
 }

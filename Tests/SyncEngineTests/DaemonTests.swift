@@ -49,79 +49,88 @@ extension EngineHarness {
 
     @Test func keepUpdatedRunsExactly24HoursAfterThePreviousRunFinished() async throws {
         let harness = try await EngineHarness.start(configure: Self.small)
-        defer { Task { await harness.stop() } }
-        try harness.schedule(.import, .keepUpdated)
-        let log = DaemonLog()
-        let daemon = harness.daemon(log)
-        let first = await daemon.runDue()
-        #expect(first.map(\.job) == [.import] && first[0].status == .succeeded)
-        let firstRun = try #require(first.first?.run)
-        let finished = try #require(try harness.store.run(firstRun)?.finishedAt)
-        // One second short of 24 h after the finish: nothing is due.
-        harness.sim.clock.advance(by: finished.addingTimeInterval(86_399).timeIntervalSince(harness.sim.clock.now()))
-        #expect(await daemon.runDue().isEmpty)
-        #expect(daemon.nextDue().map { Int($0.timeIntervalSince(finished)) } == 86_400)
-        harness.sim.clock.advance(by: 1)
-        let second = await daemon.runDue()
-        #expect(second.map(\.job) == [.import])
-        let secondRun = try #require(second.first?.run)
-        let started = try #require(try harness.store.run(secondRun)?.startedAt)
-        // sfsim's clock also runs in real time: the start is 24 h after the finish, to the moment the pass began.
-        #expect((86_400..<86_401).contains(started.timeIntervalSince(finished)))
+        // Stopped when the body ends, and waited for, however it ends.
+        func testBody() async throws {
+            try harness.schedule(.import, .keepUpdated)
+            let log = DaemonLog()
+            let daemon = harness.daemon(log)
+            let first = await daemon.runDue()
+            #expect(first.map(\.job) == [.import] && first[0].status == .succeeded)
+            let firstRun = try #require(first.first?.run)
+            let finished = try #require(try harness.store.run(firstRun)?.finishedAt)
+            // One second short of 24 h after the finish: nothing is due.
+            harness.sim.clock.advance(by: finished.addingTimeInterval(86_399).timeIntervalSince(harness.sim.clock.now()))
+            #expect(await daemon.runDue().isEmpty)
+            #expect(daemon.nextDue().map { Int($0.timeIntervalSince(finished)) } == 86_400)
+            harness.sim.clock.advance(by: 1)
+            let second = await daemon.runDue()
+            #expect(second.map(\.job) == [.import])
+            let secondRun = try #require(second.first?.run)
+            let started = try #require(try harness.store.run(secondRun)?.startedAt)
+            // sfsim's clock also runs in real time: the start is 24 h after the finish, to the moment the pass began.
+            #expect((86_400..<86_401).contains(started.timeIntervalSince(finished)))
+        }
+        try await stopping(harness, testBody)
     }
 
     @Test func hourlyRunsEveryHourPausesAtTheBudgetAndResumes() async throws {
         let harness = try await EngineHarness.start(configure: Self.small)
-        defer { Task { await harness.stop() } }
-        try harness.schedule(.import, .hourly)
-        // 8 calls a full run, then a delete query per object an incremental one: the budget lasts a few hours.
-        try harness.store.setSetting("lytics.import_max_daily_calls", to: "30", scope: harness.alias)
-        let log = DaemonLog()
-        let daemon = harness.daemon(log)
-        var statuses: [RunStatus] = []
-        for _ in 0..<30 {
-            for outcome in await daemon.runDue() { if let status = outcome.status { statuses.append(status) } }
-            harness.sim.clock.advance(by: 3_600)
+        // Stopped when the body ends, and waited for, however it ends.
+        func testBody() async throws {
+            try harness.schedule(.import, .hourly)
+            // 8 calls a full run, then a delete query per object an incremental one: the budget lasts a few hours.
+            try harness.store.setSetting("lytics.import_max_daily_calls", to: "30", scope: harness.alias)
+            let log = DaemonLog()
+            let daemon = harness.daemon(log)
+            var statuses: [RunStatus] = []
+            for _ in 0..<30 {
+                for outcome in await daemon.runDue() { if let status = outcome.status { statuses.append(status) } }
+                harness.sim.clock.advance(by: 3_600)
+            }
+            #expect(statuses.first == .succeeded)
+            let paused = try #require(statuses.firstIndex(of: .paused), "\(statuses)")
+            // The pause lasts 24 h: no run between it and its end, then the schedule goes on.
+            #expect(statuses.count < 30 && statuses.count > paused + 1, "\(statuses)")
+            let runs = try harness.store.runs(org: harness.alias, job: "import", limit: 100).reversed()
+            let pauseRun = try #require(runs.first { $0.status == .paused })
+            let next = try #require(runs.first { $0.id > pauseRun.id })
+            #expect(next.startedAt.timeIntervalSince(pauseRun.finishedAt!) >= 86_400)
+            try expectWithinBudget(harness, source: JobKind.import.ledgerSource, budget: 30)
         }
-        #expect(statuses.first == .succeeded)
-        let paused = try #require(statuses.firstIndex(of: .paused), "\(statuses)")
-        // The pause lasts 24 h: no run between it and its end, then the schedule goes on.
-        #expect(statuses.count < 30 && statuses.count > paused + 1, "\(statuses)")
-        let runs = try harness.store.runs(org: harness.alias, job: "import", limit: 100).reversed()
-        let pauseRun = try #require(runs.first { $0.status == .paused })
-        let next = try #require(runs.first { $0.id > pauseRun.id })
-        #expect(next.startedAt.timeIntervalSince(pauseRun.finishedAt!) >= 86_400)
-        try expectWithinBudget(harness, source: JobKind.import.ledgerSource, budget: 30)
+        try await stopping(harness, testBody)
     }
 
     @Test func contactsEvery12HoursWithAWritebackAfterEach() async throws {
         let harness = try await EngineHarness.start(configure: Self.small)
-        defer { Task { await harness.stop() } }
-        try harness.schedule(.contacts, .every12h)
-        try harness.schedule(.writeback, .withContacts)
-        let log = DaemonLog()
-        let daemon = harness.daemon(log)
-        var order: [JobKind] = []
-        for hour in 0..<48 {
-            if hour == 5 {
-                let contact = try #require(try harness.store.levitateContacts(org: harness.alias, pattern: nil, limit: 1).first)
-                _ = try harness.store.addActivity(org: harness.alias, contactID: contact.id, kind: "note", subject: "S", text: "hello",
-                                                  at: harness.connector.clock.now())
+        // Stopped when the body ends, and waited for, however it ends.
+        func testBody() async throws {
+            try harness.schedule(.contacts, .every12h)
+            try harness.schedule(.writeback, .withContacts)
+            let log = DaemonLog()
+            let daemon = harness.daemon(log)
+            var order: [JobKind] = []
+            for hour in 0..<48 {
+                if hour == 5 {
+                    let contact = try #require(try harness.store.levitateContacts(org: harness.alias, pattern: nil, limit: 1).first)
+                    _ = try harness.store.addActivity(org: harness.alias, contactID: contact.id, kind: "note", subject: "S", text: "hello",
+                                                      at: harness.connector.clock.now())
+                }
+                if hour == 7 {
+                    // On demand between two pulls: written now; the schedule goes on after the next pull.
+                    let contact = try #require(try harness.store.levitateContacts(org: harness.alias, pattern: nil, limit: 1).first)
+                    _ = try harness.store.addActivity(org: harness.alias, contactID: contact.id, kind: "call", subject: nil, text: "now",
+                                                      at: harness.connector.clock.now())
+                    let now = try await harness.writebackJob().run()
+                    #expect(now.created == 2)  // this one and the one logged at hour 5
+                }
+                order += await daemon.runDue().filter { $0.status == .succeeded }.map(\.job)
+                harness.sim.clock.advance(by: 3_600)
             }
-            if hour == 7 {
-                // On demand between two pulls: written now; the schedule goes on after the next pull.
-                let contact = try #require(try harness.store.levitateContacts(org: harness.alias, pattern: nil, limit: 1).first)
-                _ = try harness.store.addActivity(org: harness.alias, contactID: contact.id, kind: "call", subject: nil, text: "now",
-                                                  at: harness.connector.clock.now())
-                let now = try await harness.writebackJob().run()
-                #expect(now.created == 2)  // this one and the one logged at hour 5
-            }
-            order += await daemon.runDue().filter { $0.status == .succeeded }.map(\.job)
-            harness.sim.clock.advance(by: 3_600)
+            #expect(order == Array(repeating: [JobKind.contacts, .writeback], count: 4).flatMap { $0 })
+            let notes = try await harness.notes()
+            #expect(notes.values.reduce(0) { $0 + $1.count } == 2)
         }
-        #expect(order == Array(repeating: [JobKind.contacts, .writeback], count: 4).flatMap { $0 })
-        let notes = try await harness.notes()
-        #expect(notes.values.reduce(0) { $0 + $1.count } == 2)
+        try await stopping(harness, testBody)
     }
 
     @Test func aWeekForTwoOrgsKeepsEveryBudgetAndAccountsForEveryRun() async throws {
@@ -132,51 +141,58 @@ extension EngineHarness {
         second.inMemory = true
         Self.small(&second)
         let other = try await SimServer.start(org: try Org(configuration: second, clock: simClock))
-        defer { Task { await harness.stop(); await other.stop() } }
-        try await harness.addOrg("other", server: other)
-        for org in [harness.alias, "other"] {
-            try harness.schedule(.import, .hourly, org: org)
-            try harness.schedule(.export, .keepUpdated, org: org)
-            try harness.schedule(.contacts, .every12h, org: org)
-            try harness.schedule(.writeback, .withContacts, org: org)
-            try harness.store.setSetting("lytics.audiences", to: "vip", scope: org)
-            try harness.store.setSetting("lytics.import_max_daily_calls", to: "40", scope: org)
-            try harness.store.setSetting("lytics.export_max_daily_calls", to: "6", scope: org)
-            try harness.store.setSetting("levitate.max_daily_calls", to: "12", scope: org)
-        }
-        try harness.store.upsertProfiles(exportProfiles(300), at: Date())
-        let log = DaemonLog()
-        let daemon = harness.daemon(log)
-        var outcomes: [Daemon.Outcome] = []
-        for hour in 0..<(7 * 24) {
-            if hour % 10 == 3 {
+        // Stopped when the body ends, and waited for, however it ends.
+        func testBody() async throws {
+            // Stopped when the body ends, and waited for, however it ends.
+            func testBody() async throws {
+                try await harness.addOrg("other", server: other)
                 for org in [harness.alias, "other"] {
-                    let contact = try harness.store.levitateContacts(org: org, pattern: nil, limit: 1).first
-                    if let contact {
-                        _ = try harness.store.addActivity(org: org, contactID: contact.id, kind: "call", subject: nil, text: "hour \(hour)",
-                                                          at: harness.connector.clock.now())
+                    try harness.schedule(.import, .hourly, org: org)
+                    try harness.schedule(.export, .keepUpdated, org: org)
+                    try harness.schedule(.contacts, .every12h, org: org)
+                    try harness.schedule(.writeback, .withContacts, org: org)
+                    try harness.store.setSetting("lytics.audiences", to: "vip", scope: org)
+                    try harness.store.setSetting("lytics.import_max_daily_calls", to: "40", scope: org)
+                    try harness.store.setSetting("lytics.export_max_daily_calls", to: "6", scope: org)
+                    try harness.store.setSetting("levitate.max_daily_calls", to: "12", scope: org)
+                }
+                try harness.store.upsertProfiles(exportProfiles(300), at: Date())
+                let log = DaemonLog()
+                let daemon = harness.daemon(log)
+                var outcomes: [Daemon.Outcome] = []
+                for hour in 0..<(7 * 24) {
+                    if hour % 10 == 3 {
+                        for org in [harness.alias, "other"] {
+                            let contact = try harness.store.levitateContacts(org: org, pattern: nil, limit: 1).first
+                            if let contact {
+                                _ = try harness.store.addActivity(org: org, contactID: contact.id, kind: "call", subject: nil, text: "hour \(hour)",
+                                                                  at: harness.connector.clock.now())
+                            }
+                        }
+                    }
+                    outcomes += await daemon.runDue()
+                    simClock.advance(by: 3_600)
+                }
+                for org in [harness.alias, "other"] {
+                    try expectWithinBudget(harness, org: org, source: JobKind.import.ledgerSource, budget: 40)
+                    try expectWithinBudget(harness, org: org, source: JobKind.export.ledgerSource, budget: 6)
+                    try expectWithinBudget(harness, org: org, source: JobKind.contacts.ledgerSource, budget: 12)
+                }
+                // Every run started is accounted for: one outcome each, none left running, each with its ledger calls.
+                let runs = try harness.store.runs(limit: 100_000)
+                #expect(runs.count == outcomes.filter { $0.run != nil }.count)
+                #expect(!runs.contains { $0.status == .running })
+                #expect(Set(outcomes.compactMap(\.run)) == Set(runs.map(\.id)))
+                #expect(log.started.count == outcomes.filter { $0.refused == nil }.count)
+                for org in [harness.alias, "other"] {
+                    for job in JobKind.allCases {
+                        #expect(runs.contains { $0.org == org && $0.job == job.rawValue && $0.status == .succeeded }, "\(org) \(job)")
                     }
                 }
             }
-            outcomes += await daemon.runDue()
-            simClock.advance(by: 3_600)
+            try await stopping(other, testBody)
         }
-        for org in [harness.alias, "other"] {
-            try expectWithinBudget(harness, org: org, source: JobKind.import.ledgerSource, budget: 40)
-            try expectWithinBudget(harness, org: org, source: JobKind.export.ledgerSource, budget: 6)
-            try expectWithinBudget(harness, org: org, source: JobKind.contacts.ledgerSource, budget: 12)
-        }
-        // Every run started is accounted for: one outcome each, none left running, each with its ledger calls.
-        let runs = try harness.store.runs(limit: 100_000)
-        #expect(runs.count == outcomes.filter { $0.run != nil }.count)
-        #expect(!runs.contains { $0.status == .running })
-        #expect(Set(outcomes.compactMap(\.run)) == Set(runs.map(\.id)))
-        #expect(log.started.count == outcomes.filter { $0.refused == nil }.count)
-        for org in [harness.alias, "other"] {
-            for job in JobKind.allCases {
-                #expect(runs.contains { $0.org == org && $0.job == job.rawValue && $0.status == .succeeded }, "\(org) \(job)")
-            }
-        }
+        try await stopping(harness, testBody)
     }
 }
 

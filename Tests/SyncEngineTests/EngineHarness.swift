@@ -1,3 +1,4 @@
+import TestSupport
 import SalesforceModel
 import Foundation
 import JSON
@@ -10,7 +11,7 @@ import Testing
 /// A store and an engine connected to an in-process sfsim over loopback, logged
 /// in through the device flow (so with a refresh token). The engine's clock
 /// reads sfsim's, so moving sfsim's clock moves both.
-struct EngineHarness {
+struct EngineHarness: Stoppable {
     let server: SimServer
     let store: Store
     let connector: OrgConnector
