@@ -134,18 +134,3 @@ struct EngineHarness: Stoppable {
     func calls(run: Int64) throws -> Int { try store.callCount(run: run) }
 }
 
-/// A flag a test flips from another task (to stop a job after some pages).
-final class Countdown: @unchecked Sendable {
-    private let lock = NSLock()
-    private var left: Int
-
-    init(_ pages: Int) { left = pages }
-
-    /// True once `pages` pages have been stored (asked after each page).
-    func tick() -> Bool {
-        lock.withLock {
-            left -= 1
-            return left <= 0
-        }
-    }
-}

@@ -87,7 +87,7 @@ import Testing
             let created = try await h.createContacts(450, prefix: "tie")
 
             // Stop after the first stored page of 200: the cursor sits inside the run of ties.
-            let stop = Countdown(1)
+            let stop = Countdown(after: 1)
             let interrupted = try await h.job({ $0.objects = ["Contact"]; $0.batchSize = 200 }, shouldStop: { stop.tick() }).run()
             #expect(interrupted.status == .interrupted)
             #expect(interrupted.objects.first?.created == 200)
