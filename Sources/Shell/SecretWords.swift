@@ -1,4 +1,6 @@
 import Foundation
+import SyncEngine
+
 /// Which words of a command line carry a secret (SPEC §4.2), judged from the
 /// lexed words whatever the command is (a typo of it included), so a line that
 /// carries one is never saved to history and its secret never echoed in an error.
