@@ -89,8 +89,10 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        // What every test target shares: scopes that stop what they start, event logs, countdowns.
-        .target(name: "TestSupport", dependencies: ["Simulator"], path: "Tests/TestSupport"),
+        // What every test target shares: scopes that stop what they start, the engine on sfsim's clock,
+        // signals, event logs, countdowns, transcript assertions.
+        .target(name: "TestSupport", dependencies: ["Simulator", "SyncEngine"],
+                path: "Tests/TestSupport"),
         .testTarget(name: "ShellTests", dependencies: ["TestSupport", "Shell", "SfshDemo", "SyncEngine", "Store", "JSON", "Salesforce", "SalesforceModel", "Simulator"]),
         .testTarget(name: "StoreTests", dependencies: ["TestSupport", "Store", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "JSONTests", dependencies: ["TestSupport", "JSON"]),

@@ -101,7 +101,8 @@ extension Org {
                                    message: "unable to obtain exclusive access to this record or 1 records: (sfsim fault)",
                                    fields: []))
         case let .delay(seconds):
-            try? await Task.sleep(nanoseconds: UInt64(seconds * 1_000_000_000))
+            // On the org's clock: a standing clock holds the answer until the test moves it.
+            try? await clock.sleep(seconds: seconds)
             return nil
         case .drop:
             var response = SimResponse(status: 500)

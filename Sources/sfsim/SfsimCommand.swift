@@ -53,11 +53,18 @@ struct SfsimCommand: AsyncParsableCommand {
             help: "The value /_sfsim/ requests must carry in X-Sfsim-Control (default: random, printed as control_token).")
     var controlToken: String?
 
+    @Flag(name: .customLong("clock-stands-still"),
+          help: "The org's clock stands still until POST /_sfsim/clock/advance moves it (needs --control); fault delays wait on it.")
+    var clockStandsStill = false
+
     @Flag(help: "Do not log requests.")
     var quiet = false
 
     func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be 0…65535") }
+        if clockStandsStill && !control {
+            throw ValidationError("--clock-stands-still needs --control: only POST /_sfsim/clock/advance moves the clock")
+        }
         if let controlToken, controlToken.count < 16 || !controlToken.allSatisfy({ $0.isASCII && !$0.isWhitespace }) {
             throw ValidationError("--control-token must be at least 16 printable characters")
         }
@@ -80,7 +87,7 @@ struct SfsimCommand: AsyncParsableCommand {
         configuration.leadDuplicateRule = !noDuplicateRule
         configuration.controlEnabled = control
         configuration.controlToken = controlToken
-        let org = try Org(configuration: configuration)
+        let org = try Org(configuration: configuration, clock: clockStandsStill ? .standing(at: Date()) : SimulatedClock())
         var log: (@Sendable (String) -> Void)?
         if !quiet {
             log = { line in FileHandle.standardError.write(Data("sfsim: \(line)\n".utf8)) }

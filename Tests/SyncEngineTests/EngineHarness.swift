@@ -42,7 +42,7 @@ struct EngineHarness: Stoppable {
         configure(&configuration)
         let server = try await SimServer.start(org: try Org(configuration: configuration, clock: simClock))
         let store = try Store(home: SfshHome(path: NSTemporaryDirectory() + "sfsh-engine-" + UUID().uuidString))
-        let clock = DerivedClock { simClock.now() }
+        let clock = SimEngineClock(simClock)
         let connector = OrgConnector(store: store, transport: wrap(CurlTransport()), clock: clock,
                                      retry: RetryPolicy(attempts: 6, baseDelay: 0.001, maxDelay: 0.01))
         let oauth = OAuthClient(loginURL: server.baseURL, transport: connector.transport)

@@ -61,8 +61,8 @@ extension EngineHarness {
 }
 
 @Suite(.serialized) struct ExportTests {
-    static func harness(duplicateRule: Bool) async throws -> EngineHarness {
-        let harness = try await EngineHarness.start { configuration in
+    static func harness(duplicateRule: Bool, clock: SimulatedClock = SimulatedClock()) async throws -> EngineHarness {
+        let harness = try await EngineHarness.start(clock: clock) { configuration in
             configuration.leads = 30
             configuration.leadDuplicateRule = duplicateRule
         }
@@ -137,25 +137,29 @@ extension EngineHarness {
     }
 
     @Test func aDuplicateRuleMatchUpdatesTheLeadInstead() async throws {
-        let harness = try await Self.harness(duplicateRule: true)
+        // sfsim's clock stands still: the delayed write call is answered when the test moves it.
+        let harness = try await Self.harness(duplicateRule: true, clock: .standing())
         // Stopped when the body ends, and waited for, however it ends.
         func testBody() async throws {
             try harness.store.upsertProfiles(exportProfiles(1500), at: Date())
-            // The second write call waits 1.5 s in sfsim; meanwhile someone creates Leads with 10 of its emails.
+            // The second write call is held by sfsim; meanwhile someone creates Leads with 10 of its emails.
             harness.sim.injectFaults(script: [(.delay(seconds: 0), "/composite"), (.delay(seconds: 0), "/composite"),
                                               (.delay(seconds: 1.5), "/composite")])
-            let firstCall = Flag()
+            let firstCall = Signal()
             let job = try harness.exportJob(events: { event in
                 if case .progress = event { firstCall.raise() }
             })
             let running = Task { try await job.run() }
-            while !firstCall.isRaised { try await Task.sleep(nanoseconds: 5_000_000) }
+            await firstCall.wait()
             // One at a time (POST /sobjects/Lead): the scripted faults match /composite only.
             var racing: [String] = []
             for number in 1400..<1410 {
                 racing.append(try await harness.admin.create("Lead", fields: .object([("LastName", .string("Racer")), ("Company", .string("R")),
                                                                                       ("Email", .string("p\(number)@x.test"))])))
             }
+            // The second write call is waiting on sfsim's clock: 1.5 s pass, and it is carried out.
+            await harness.sim.clock.waitForSleeper()
+            harness.sim.clock.advance(by: 1.5)
             let report = try await running.value
             #expect(report.status == .succeeded, "\(report.message ?? "")")
             #expect(report.created == 1490 && report.updated == 10 && report.failed == 0, "\(report.json.serialized())")
@@ -349,15 +353,6 @@ extension EngineHarness {
         #expect(1 + lookupCalls + writeCalls <= 250, "lookups \(lookupCalls)")
         #expect(lookups.allSatisfy { $0.count <= 100_000 })
     }
-}
-
-/// Raised once by one task, read by another.
-final class Flag: @unchecked Sendable {
-    private let lock = NSLock()
-    private var raised = false
-
-    func raise() { lock.withLock { raised = true } }
-    var isRaised: Bool { lock.withLock { raised } }
 }
 
 /// The notes a job said.
