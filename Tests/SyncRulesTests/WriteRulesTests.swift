@@ -24,6 +24,19 @@ import Testing
         #expect(WriteCallFailure(error) == settled, "\(error)")
     }
 
+    /// Whether the org refuses `/composite` (then each collection is a call of its own).
+    @Test(arguments: [
+        (SalesforceError(kind: .request, status: 404, code: "NOT_FOUND", message: "The requested resource does not exist"), true),
+        (SalesforceError(kind: .request, status: 400, code: "INVALID_API_INPUT", message: "Composite API is not enabled"), true),
+        (SalesforceError(kind: .request, status: 400, code: "INVALID_API_INPUT", message: "bad field"), false),
+        (SalesforceError(kind: .request, status: 400, code: "JSON_PARSER_ERROR", message: "composite body"), false),
+        (SalesforceError(kind: .unavailable, status: 503, message: "composite down"), false),
+        (SalesforceError(kind: .authentication, status: 401, code: "INVALID_SESSION_ID", message: "x"), false),
+    ])
+    func compositeRefusals(error: SalesforceError, refused: Bool) {
+        #expect(CompositeRefusal.isRefusal(error) == refused, "\(error)")
+    }
+
     @Test(arguments: [
         ([], 2.0), ([0.1, 0.4], 2.0), ([3.0], 6.0), ([10, 40.5, 2], 81.0), ([100], 150.0), ([Double.infinity, 1.5], 3.0),
     ] as [([Double], Double)])

@@ -20,19 +20,14 @@ public struct ExportOptions: Sendable {
 
 /// The outcome of an export run, as `sync export` prints it.
 public struct ExportReport: Sendable {
-    public var runID: Int64
-    public var org: String
-    public var status: RunStatus
+    /// The run, how it ended and what it spent (`runID`, `status`, `calls` … read through it).
+    public var outcome: RunOutcome
     public var created = 0
     public var updated = 0
     public var unchanged = 0
     public var skipped: [String: Int] = [:]
     public var failed = 0
-    public var calls = 0
     public var plannedCalls = 0
-    public var pausedUntil: Date?
-    public var message: String?
-    public var failure: EngineError?
     /// The profiles that failed in this run, with Salesforce's code and message (the first few).
     public var failures: [ExportProfileState] = []
 
@@ -86,9 +81,6 @@ public final class ExportJob: SyncJob {
                                                        resumeHint: "the next 'sync export' settles what was sent and goes on")
     public let environment: JobEnvironment
     let options: ExportOptions
-
-    /// Consecutive calls that may fail with an unknown outcome before the run gives up.
-    static let failureLimit = 4
 
     public init(_ environment: JobEnvironment, options: ExportOptions) {
         self.environment = environment
@@ -203,7 +195,7 @@ public final class ExportJob: SyncJob {
                 let subrequests = group.enumerated().map { SalesforceClient.querySubrequest($1, referenceID: "lookup\($0)") }
                 let answers: [CompositeSubresponse]
                 do { answers = try await client.composite(subrequests, idempotent: true) } catch {
-                    guard Self.compositeRefused(error) else { throw error }
+                    guard CompositeRefusal.isRefusal(error) else { throw error }
                     composite = false
                     return try await lookUp(emails, client: client, composite: &composite)
                 }
@@ -227,10 +219,5 @@ public final class ExportJob: SyncJob {
             }
         }
         return found
-    }
-
-    /// Whether an org answered that it does not offer `/composite` (so plain collections are used).
-    static func compositeRefused(_ error: SalesforceError) -> Bool {
-        error.status == 404 || (error.status == 400 && error.code == "INVALID_API_INPUT" && error.message.contains("omposite"))
     }
 }

@@ -26,46 +26,29 @@ extension ExportJob {
         try await ExportRun(job: self, context: context).run()
     }
 
-    /// The report of a stored export run.
-    public static func report(run runID: Int64, store: Store) throws(EngineError) -> ExportReport {
-        do {
-            guard let run = try store.run(runID) else { throw EngineError(.usage, "no run \(runID)") }
-            let paused = run.status == .paused ? try store.jobState(org: run.org, job: run.job).pausedUntil : nil
-            let failures = try store.exportStates(org: run.org, outcomes: ["failed"], limit: 1_000_000).filter { $0.runID == runID }
-            return ExportReport(runID: runID, org: run.org, status: run.status, created: run.created, updated: run.updated,
-                                unchanged: run.unchanged, skipped: RunCounts.parseSkipped(run.skipped), failed: run.failed,
-                                calls: try store.callCount(run: runID), plannedCalls: run.plannedCalls ?? 0,
-                                pausedUntil: paused, message: run.message, failures: Array(failures.prefix(20)))
-        } catch let error as EngineError {
-            throw error
-        } catch {
-            throw RunControl.storeFailure(error)
-        }
+    public static func report(of stored: StoredRun) throws -> ExportReport {
+        let run = stored.record
+        let failures = try stored.store.exportStates(org: run.org, outcomes: ["failed"], limit: 1_000_000).filter { $0.runID == run.id }
+        return ExportReport(outcome: stored.outcome, created: run.created, updated: run.updated, unchanged: run.unchanged,
+                            skipped: RunCounts.parseSkipped(run.skipped), failed: run.failed, plannedCalls: run.plannedCalls ?? 0,
+                            failures: Array(failures.prefix(20)))
     }
 }
 
-/// One export run in progress: the write queue, and the rules that settle each answer.
-final class ExportRun: @unchecked Sendable {
+/// One export run in progress: the profiles a chunk at a time, their decisions, and the Leads
+/// written through the exactly-once writer (this run is its target: `ExportCall.swift`).
+final class ExportRun: JobRun, @unchecked Sendable {
     let job: ExportJob
     let context: RunContext
-    var composite: Bool
-    var consecutiveFailures = 0
-    var done = 0
-    var total = 0
     /// Profile id → its state as last committed.
     var states: [String: ExportProfileState] = [:]
+    private(set) lazy var writer = ExactlyOnceWriter(target: self, context: context, composite: job.options.composite)
 
     init(job: ExportJob, context: RunContext) {
         self.job = job
         self.context = context
-        self.composite = job.options.composite
     }
 
-    var runID: Int64 { context.runID }
-    var client: SalesforceClient { context.client }
-
-    var store: Store { job.store }
-    var clock: any EngineClock { job.clock }
     var orgAlias: String { job.org.alias }
 
     struct WriteItem {
@@ -75,8 +58,6 @@ final class ExportRun: @unchecked Sendable {
         var payload: JSONValue
         var hash: String
         var isCreate: Bool { leadID == nil }
-        /// A payload holding `@{` would be read as a reference inside a composite request.
-        var compositeSafe: Bool
     }
 
     func run() async throws {
@@ -94,8 +75,8 @@ final class ExportRun: @unchecked Sendable {
         }
         // The profiles go a chunk at a time (their lookups, payloads and writes), so memory stays flat in their number;
         // only the emails that already have a writer are kept across chunks.
-        do { total = try store.profileCount(inAny: job.settings.lytics.audiences) } catch { throw JobStop.engine(EngineError(error)) }
-        if total == 0 {
+        do { writer.total = try store.profileCount(inAny: job.settings.lytics.audiences) } catch { throw JobStop.engine(EngineError(error)) }
+        if writer.total == 0 {
             // Nothing to write: the plan is what was spent, and the user hears why nothing happened.
             job.events(.note("no local profile is in \(job.settings.lytics.audiences.joined(separator: ", ")) ('audiences' lists them; 'profiles import FILE' loads them)"))
             let spent = (try? store.callCount(run: runID)) ?? 0
@@ -115,14 +96,9 @@ final class ExportRun: @unchecked Sendable {
             do { candidates = try job.candidates(chunk) } catch { throw JobStop.engine(error) }
             after = candidates.last?.profile.id ?? after
             if candidates.isEmpty { break }
-            var pending = WriteQueue(try await prepare(&candidates, describe: describe, writerOf: &writerOf,
-                                                       last: chunk.count < ExportJob.chunkSize))
+            let writes = try await prepare(&candidates, describe: describe, writerOf: &writerOf, last: chunk.count < ExportJob.chunkSize)
             candidates = []
-            while !pending.isEmpty {
-                let call = nextCall(&pending)
-                try await send(call, queue: &pending)
-                try context.checkpoint(object: "Lead", done: done, total: total)
-            }
+            try await writer.write(writes)
             if chunk.count < ExportJob.chunkSize { break }
         }
     }
@@ -131,7 +107,7 @@ final class ExportRun: @unchecked Sendable {
     func prepare(_ candidates: inout [ExportJob.Candidate], describe: SObjectDescribe, writerOf: inout [String: String],
                  last: Bool) async throws -> [WriteItem] {
         let found: [String: String]
-        do { found = try await job.lookUp(ExportJob.emailsToLookUp(candidates), client: client, composite: &composite) } catch {
+        do { found = try await job.lookUp(ExportJob.emailsToLookUp(candidates), client: client, composite: &writer.composite) } catch {
             throw JobStop.salesforce(error, doing: "look up Leads by email")
         }
         do { try job.decide(&candidates, found: found, describe: describe, writerOf: &writerOf) } catch { throw JobStop.engine(error) }
@@ -164,18 +140,17 @@ final class ExportRun: @unchecked Sendable {
                 state.at = now
                 settled.append(state)
             case let .create(payload, hash):
-                queue.append(WriteItem(profileID: state.profileID, emailKey: candidate.emailKey, leadID: nil, payload: payload, hash: hash,
-                                       compositeSafe: !payload.serialized().contains("@{")))
+                queue.append(WriteItem(profileID: state.profileID, emailKey: candidate.emailKey, leadID: nil, payload: payload, hash: hash))
             case let .update(leadID, payload, hash):
-                updates.append(WriteItem(profileID: state.profileID, emailKey: candidate.emailKey, leadID: leadID, payload: payload, hash: hash,
-                                         compositeSafe: !payload.serialized().contains("@{")))
+                updates.append(WriteItem(profileID: state.profileID, emailKey: candidate.emailKey, leadID: leadID, payload: payload, hash: hash))
             }
         }
         queue += updates
-        done += settled.count
+        writer.done += settled.count
         // The plan: what was spent, this chunk's writes, and for each chunk still to come a lookup and its writes.
         let spent = (try? store.callCount(run: runID)) ?? 0
-        let remaining = last ? 0 : max(total - done - queue.count, 0)
+        let composite = writer.composite
+        let remaining = last ? 0 : max(writer.total - writer.done - queue.count, 0)
         let chunksLeft = (remaining + ExportJob.chunkSize - 1) / ExportJob.chunkSize
         let planned = spent + ExportCalls.writeCalls(creates: queue.count - updates.count, updates: updates.count, composite: composite)
             + chunksLeft + ExportCalls.writeCalls(creates: remaining, updates: 0, composite: composite)
@@ -191,21 +166,5 @@ final class ExportRun: @unchecked Sendable {
         }
         for state in batch { states[state.profileID] = state }
         return queue
-    }
-
-    /// The next call's collections: up to 5 of up to 200 records each (one without composite),
-    /// each all creates or all updates, in queue order.
-    func nextCall(_ queue: inout WriteQueue<WriteItem>) -> [[WriteItem]] {
-        var groups: [[WriteItem]] = []
-        let limit = SalesforceClient.collectionLimit
-        let maxGroups = composite ? SalesforceClient.compositeHeavyLimit : 1
-        while groups.count < maxGroups, let first = queue.first {
-            var group: [WriteItem] = []
-            while group.count < limit, let next = queue.first, next.isCreate == first.isCreate {
-                group.append(queue.removeFirst())
-            }
-            groups.append(group)
-        }
-        return groups
     }
 }

@@ -81,25 +81,15 @@ public final class ImportJob: SyncJob {
         }
     }
 
-    /// The report of a stored run.
-    public static func report(run runID: Int64, store: Store) throws(EngineError) -> ImportReport {
-        do {
-            guard let run = try store.run(runID) else { throw EngineError(.usage, "no run \(runID)") }
-            let objects = try store.runObjects(run: runID).map { row in
-                ImportObjectReport(object: row.object, read: row.read, created: row.created, updated: row.updated,
-                                   deleted: row.deleted, plannedCalls: row.plannedCalls, calls: row.calls, done: row.done,
-                                   schemaChanges: row.schemaChanges.flatMap { try? JSONValue.parse(Data($0.utf8)) },
-                                   method: row.method, fallback: row.fallback)
-            }
-            let paused = run.status == .paused ? try store.jobState(org: run.org, job: run.job).pausedUntil : nil
-            return ImportReport(runID: runID, org: run.org, status: run.status, objects: objects,
-                                calls: try store.callCount(run: runID), plannedCalls: run.plannedCalls ?? 0,
-                                pausedUntil: paused, message: run.message)
-        } catch let error as EngineError {
-            throw error
-        } catch {
-            throw RunControl.storeFailure(error)
+    public static func report(of stored: StoredRun) throws -> ImportReport {
+        let run = stored.record
+        let objects = try stored.store.runObjects(run: run.id).map { row in
+            ImportObjectReport(object: row.object, read: row.read, created: row.created, updated: row.updated,
+                               deleted: row.deleted, plannedCalls: row.plannedCalls, calls: row.calls, done: row.done,
+                               schemaChanges: row.schemaChanges.flatMap { try? JSONValue.parse(Data($0.utf8)) },
+                               method: row.method, fallback: row.fallback)
         }
+        return ImportReport(outcome: stored.outcome, objects: objects, plannedCalls: run.plannedCalls ?? 0)
     }
 
     public func validate() throws(EngineError) {

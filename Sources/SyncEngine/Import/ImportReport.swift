@@ -51,17 +51,10 @@ public struct ImportObjectReport: Sendable, Equatable {
 
 /// The outcome of an import run, as `sync import` prints it.
 public struct ImportReport: Sendable {
-    public var runID: Int64
-    public var org: String
-    public var status: RunStatus
+    /// The run, how it ended and what it spent (`runID`, `status`, `calls` … read through it).
+    public var outcome: RunOutcome
     public var objects: [ImportObjectReport]
-    public var calls: Int
     public var plannedCalls: Int
-    public var pausedUntil: Date?
-    /// Why it paused, failed or stopped.
-    public var message: String?
-    /// The failure behind a failed run (its kind decides the exit code).
-    public var failure: EngineError?
 
     /// `{"run", "job": "import", "org", "status", "objects": {"Lead": {"read", "created", "updated", "deleted",
     /// "method", "calls", "fallback"?}, …}, "calls", "planned_calls", "paused_until"}`.

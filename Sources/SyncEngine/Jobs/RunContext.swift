@@ -57,3 +57,15 @@ public struct RunContext: Sendable {
         return try await storeWorker.run { try body(store) }
     }
 }
+
+/// One job's run under way, as a class holding its `RunContext`: the context's facts by their short names.
+protocol JobRun: AnyObject {
+    var context: RunContext { get }
+}
+
+extension JobRun {
+    var runID: Int64 { context.runID }
+    var client: SalesforceClient { context.client }
+    var store: Store { context.store }
+    var clock: any EngineClock { context.clock }
+}

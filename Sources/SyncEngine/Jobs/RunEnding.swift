@@ -23,20 +23,55 @@ struct RunEnding: Sendable {
 /// A run's report: how the run ended is taken from its `RunEnding` (a stored run knows its status;
 /// the failure behind it, which decides the exit code, only the run that had it).
 public protocol JobReport: Sendable {
-    var runID: Int64 { get }
-    var org: String { get }
+    /// What every job's report says: the run, how it ended, what it spent.
+    var outcome: RunOutcome { get set }
     /// The report as `--json` prints it.
     var json: JSONValue { get }
-    var calls: Int { get }
     /// One line of counts, for the daemon's log.
     var summary: String { get }
-    var status: RunStatus { get set }
-    var pausedUntil: Date? { get set }
-    var message: String? { get set }
-    var failure: EngineError? { get set }
+}
+
+/// The part of a report every job has.
+public struct RunOutcome: Sendable {
+    public var runID: Int64
+    public var org: String
+    public var status: RunStatus
+    public var calls: Int
+    public var pausedUntil: Date?
+    /// Why it paused, failed or stopped.
+    public var message: String?
+    /// The failure behind a failed run (its kind decides the exit code).
+    public var failure: EngineError?
+}
+
+extension StoredRun {
+    /// The stored run's outcome (the failure behind it only the run that had it knows).
+    public var outcome: RunOutcome {
+        RunOutcome(runID: record.id, org: record.org, status: record.status, calls: calls, pausedUntil: pausedUntil, message: record.message)
+    }
 }
 
 extension JobReport {
+    public var runID: Int64 { outcome.runID }
+    public var org: String { outcome.org }
+    public var calls: Int { outcome.calls }
+    public var status: RunStatus {
+        get { outcome.status }
+        set { outcome.status = newValue }
+    }
+    public var pausedUntil: Date? {
+        get { outcome.pausedUntil }
+        set { outcome.pausedUntil = newValue }
+    }
+    public var message: String? {
+        get { outcome.message }
+        set { outcome.message = newValue }
+    }
+    public var failure: EngineError? {
+        get { outcome.failure }
+        set { outcome.failure = newValue }
+    }
+
     func ended(_ ending: RunEnding) -> Self {
         var report = self
         report.status = ending.status

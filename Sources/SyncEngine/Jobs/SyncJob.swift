@@ -74,12 +74,35 @@ public protocol SyncJob: Sendable {
     func run(_ context: RunContext) async throws
     /// After the run ended (succeeded, paused, interrupted or failed).
     func finish(_ context: RunContext) throws(EngineError)
-    /// The report of a stored run.
-    static func report(run: Int64, store: Store) throws(EngineError) -> Report
+    /// The report of a stored run (read through `report(run:store:)`).
+    static func report(of stored: StoredRun) throws -> Report
+}
+
+/// A stored run as a report reads it: its record, how long it is paused, the calls its ledger counts.
+public struct StoredRun: Sendable {
+    public let record: RunRecord
+    public let pausedUntil: Date?
+    public let calls: Int
+    public let store: Store
+
+    public var runID: Int64 { record.id }
 }
 
 extension SyncJob {
     public func validate() throws(EngineError) {}
+
+    /// The report of a stored run of this job; a store that cannot be read is the store's failure.
+    public static func report(run runID: Int64, store: Store) throws(EngineError) -> Report {
+        do {
+            guard let run = try store.run(runID) else { throw EngineError(.usage, "no run \(runID)") }
+            let paused = run.status == .paused ? try store.jobState(org: run.org, job: run.job).pausedUntil : nil
+            return try report(of: StoredRun(record: run, pausedUntil: paused, calls: try store.callCount(run: runID), store: store))
+        } catch let error as EngineError {
+            throw error
+        } catch {
+            throw RunControl.storeFailure(error)
+        }
+    }
     public func finish(_ context: RunContext) throws(EngineError) {}
 
     var store: Store { environment.store }

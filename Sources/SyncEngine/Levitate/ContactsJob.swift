@@ -16,9 +16,8 @@ public struct ContactsOptions: Sendable {
 
 /// The outcome of a contact pull, as `sync contacts` prints it.
 public struct ContactsReport: Sendable {
-    public var runID: Int64
-    public var org: String
-    public var status: RunStatus
+    /// The run, how it ended and what it spent (`runID`, `status`, `calls` … read through it).
+    public var outcome: RunOutcome
     public var read = 0
     public var created = 0
     public var updated = 0
@@ -28,10 +27,6 @@ public struct ContactsReport: Sendable {
     public var unmappedOwners: [String] = []
     /// Mapping warnings (formula fields, whose changes an incremental pull misses).
     public var warnings: [String] = []
-    public var calls = 0
-    public var pausedUntil: Date?
-    public var message: String?
-    public var failure: EngineError?
 
     /// `{"run", "job": "contacts", "org", "status", "read", "created", "updated", "archived", "removed",
     /// "unmapped_owners", "calls", "paused_until"}`. The warnings go to stderr as notes, and to `runs show`.
@@ -152,21 +147,13 @@ public final class ContactsJob: SyncJob {
         }
     }
 
-    public static func report(run runID: Int64, store: Store) throws(EngineError) -> ContactsReport {
-        do {
-            guard let run = try store.run(runID) else { throw EngineError(.usage, "no run \(runID)") }
-            let details = run.details.flatMap { try? JSONValue.parse(Data($0.utf8)) }
-            let paused = run.status == .paused ? try store.jobState(org: run.org, job: run.job).pausedUntil : nil
-            return ContactsReport(runID: runID, org: run.org, status: run.status, read: run.read, created: run.created,
-                                  updated: run.updated, archived: run.archived, removed: run.removed,
-                                  unmappedOwners: details?["unmapped_owners"]?.arrayValue?.compactMap(\.stringValue) ?? [],
-                                  warnings: details?["warnings"]?.arrayValue?.compactMap(\.stringValue) ?? [],
-                                  calls: try store.callCount(run: runID), pausedUntil: paused, message: run.message)
-        } catch let error as EngineError {
-            throw error
-        } catch {
-            throw RunControl.storeFailure(error)
-        }
+    public static func report(of stored: StoredRun) throws -> ContactsReport {
+        let run = stored.record
+        let details = run.details.flatMap { try? JSONValue.parse(Data($0.utf8)) }
+        return ContactsReport(outcome: stored.outcome, read: run.read, created: run.created,
+                              updated: run.updated, archived: run.archived, removed: run.removed,
+                              unmappedOwners: details?["unmapped_owners"]?.arrayValue?.compactMap(\.stringValue) ?? [],
+                              warnings: details?["warnings"]?.arrayValue?.compactMap(\.stringValue) ?? [])
     }
 
     /// What the pages showed besides counts.

@@ -15,16 +15,11 @@ public struct WritebackOptions: Sendable {
 
 /// The outcome of a write-back run.
 public struct WritebackReport: Sendable {
-    public var runID: Int64
-    public var org: String
-    public var status: RunStatus
+    /// The run, how it ended and what it spent (`runID`, `status`, `calls` … read through it).
+    public var outcome: RunOutcome
     public var created = 0
     public var skipped: [String: Int] = [:]
     public var failed = 0
-    public var calls = 0
-    public var pausedUntil: Date?
-    public var message: String?
-    public var failure: EngineError?
 
     /// `{"run", "job": "writeback", "org", "status", "created", "skipped": {reason: count}, "failed", "calls", "paused_until"}`.
     public var json: JSONValue {
@@ -111,171 +106,52 @@ public final class WritebackJob: SyncJob {
         try await WritebackRun(job: self, context: context).run()
     }
 
-    public static func report(run runID: Int64, store: Store) throws(EngineError) -> WritebackReport {
-        do {
-            guard let run = try store.run(runID) else { throw EngineError(.usage, "no run \(runID)") }
-            let paused = run.status == .paused ? try store.jobState(org: run.org, job: run.job).pausedUntil : nil
-            return WritebackReport(runID: runID, org: run.org, status: run.status, created: run.created,
-                                   skipped: RunCounts.parseSkipped(run.skipped), failed: run.failed,
-                                   calls: try store.callCount(run: runID), pausedUntil: paused, message: run.message)
-        } catch let error as EngineError {
-            throw error
-        } catch {
-            throw RunControl.storeFailure(error)
-        }
+    public static func report(of stored: StoredRun) throws -> WritebackReport {
+        let run = stored.record
+        return WritebackReport(outcome: stored.outcome, created: run.created, skipped: RunCounts.parseSkipped(run.skipped),
+                               failed: run.failed)
     }
 }
 
-/// One write-back run in progress.
-final class WritebackRun: @unchecked Sendable {
+/// One write-back run in progress: the chosen activities, written as Notes through the exactly-once
+/// writer, with this run as its target.
+final class WritebackRun: JobRun, @unchecked Sendable {
     let job: WritebackJob
     let context: RunContext
-    var composite: Bool
-    var consecutiveFailures = 0
+    /// Activity id → the activity with the intent last committed for it.
+    var marked: [Int64: ActivityRecord] = [:]
+    private(set) lazy var writer = ExactlyOnceWriter(target: self, context: context, composite: job.options.composite)
 
     init(job: WritebackJob, context: RunContext) {
         self.job = job
         self.context = context
-        composite = job.options.composite
     }
 
-    var runID: Int64 { context.runID }
-    var client: SalesforceClient { context.client }
-
-    var store: Store { job.store }
-    var clock: any EngineClock { job.clock }
 
     func run() async throws {
         let selection: (write: [ActivityRecord], skipped: [String: Int], unsettled: [ActivityRecord])
         do { selection = try job.selection() } catch { throw JobStop.engine(error) }
         if !selection.unsettled.isEmpty {
             job.events(.note("\(selection.unsettled.count) Note\(selection.unsettled.count == 1 ? "" : "s") of an earlier run had no recorded answer; looking for them before anything is written again"))
-            _ = try await reconcile(selection.unsettled)
+            _ = try await reconcileNotes(selection.unsettled)
         }
         var counts = RunCounts()
         counts.skipped = selection.skipped
         // Settling may have written some: choose again.
         let selected: [ActivityRecord]
         do { selected = try job.selection().write } catch { throw JobStop.engine(error) }
-        var queue = WriteQueue(selected)
-        let planned = ((try? store.callCount(run: runID)) ?? 0) + ExportCalls.writeCalls(creates: queue.count, updates: 0, composite: composite)
+        let planned = ((try? store.callCount(run: runID)) ?? 0)
+            + ExportCalls.writeCalls(creates: selected.count, updates: 0, composite: writer.composite)
         let firstCounts = counts
         let runID = self.runID
         try await commit([], firstCounts) { tx in try tx.setRunPlannedCalls(runID, planned) }
-        var done = 0
-        let total = queue.count
-        while !queue.isEmpty {
-            let groups = nextCall(&queue)
-            try await send(groups, queue: &queue)
-            done = total - queue.count
-            try context.checkpoint(object: "Note", done: done, total: total)
-        }
-    }
-
-    func nextCall(_ queue: inout WriteQueue<ActivityRecord>) -> [[ActivityRecord]] {
-        var groups: [[ActivityRecord]] = []
-        let maxGroups = composite ? SalesforceClient.compositeHeavyLimit : 1
-        while groups.count < maxGroups, !queue.isEmpty {
-            var group: [ActivityRecord] = []
-            while group.count < SalesforceClient.collectionLimit, !queue.isEmpty { group.append(queue.removeFirst()) }
-            groups.append(group)
-        }
-        return groups
+        writer.total = selected.count
+        try await writer.write(selected)
     }
 
     static func record(_ activity: ActivityRecord) -> JSONValue {
         let note = ActivityNote.note(kind: activity.kind, subject: activity.subject, text: activity.text)
         return .object([("ParentId", .string(activity.contactID)), ("Title", .string(note.title)), ("Body", .string(note.body))])
-    }
-
-    func send(_ groups: [[ActivityRecord]], queue: inout WriteQueue<ActivityRecord>, single: Bool = false) async throws {
-        let items = groups.flatMap { $0 }
-        let records = groups.map { $0.map(Self.record) }
-        if composite && !single && records.joined().contains(where: { $0.serialized().contains("@{") }) {
-            for group in groups { try await send([group], queue: &queue, single: true) }
-            return
-        }
-        let now = clock.now()
-        let marked = items.map { activity -> ActivityRecord in
-            var copy = activity
-            copy.intentRun = runID
-            copy.intentAt = now
-            return copy
-        }
-        try await commit(marked, RunCounts())
-        let subrequests = records.enumerated().map { SalesforceClient.collection("POST", object: "Note", records: $1, referenceID: "notes\($0)") }
-        var answers: [CompositeSubresponse] = []
-        do {
-            answers = composite && !single ? try await client.composite(subrequests, idempotent: false)
-                : [try await client.single(subrequests[0], idempotent: false)]
-        } catch {
-            if composite && ExportJob.compositeRefused(error) {
-                composite = false
-                try await commit(items, RunCounts())  // the intents back off: nothing was written
-                queue.putBack(items)
-                return
-            }
-            switch WriteCallFailure(error) {
-            case .notSent:
-                try await commit(items, RunCounts())  // the intents back off
-                throw JobStop.salesforce(error, doing: "write Notes")
-            case .unrecorded:
-                throw JobStop.salesforce(error, doing: "write Notes")
-            case .rejected:
-                var counts = RunCounts()
-                counts.failed = items.count
-                try await commit(items.map { failure($0, code: error.code ?? "HTTP_\(error.status)", message: error.message) }, counts)
-            case .unknown:
-                consecutiveFailures += 1
-                let written = try await reconcile(marked)
-                let again = items.filter { !written.contains($0.id) }
-                guard consecutiveFailures < ExportJob.failureLimit else {
-                    throw JobStop.salesforce(error, doing: "write Notes (\(consecutiveFailures) calls in a row failed)")
-                }
-                job.events(.note("a call failed (\(error.description)); \(written.count) of its Notes had landed, \(again.count) go again"))
-                queue.putBack(again)
-            }
-            return
-        }
-        consecutiveFailures = 0
-        var counts = RunCounts()
-        var settled: [ActivityRecord] = []
-        var unknown: [ActivityRecord] = []
-        for (group, answer) in zip(groups, answers) {
-            if let error = answer.error {
-                settled += group.map { failure($0, code: error.code ?? "HTTP_\(error.status)", message: error.message) }
-                counts.failed += group.count
-                continue
-            }
-            guard let results = try? SaveResult.parseAll(answer.body, expected: group.count) else {
-                unknown += group.map { activity in marked.first { $0.id == activity.id } ?? activity }
-                continue
-            }
-            for (activity, result) in zip(group, results) {
-                if result.success, let id = result.id {
-                    var written = activity
-                    written.state = .written
-                    written.noteID = id
-                    written.errorCode = nil
-                    written.reason = nil
-                    written.runID = runID
-                    written.writtenAt = clock.now()
-                    written.intentRun = nil
-                    written.intentAt = nil
-                    settled.append(written)
-                    counts.created += 1
-                } else {
-                    let error = result.errors.first
-                    settled.append(failure(activity, code: error?.code ?? "UNKNOWN", message: error?.message ?? "no error was given"))
-                    counts.failed += 1
-                }
-            }
-        }
-        try await commit(settled, counts)
-        if !unknown.isEmpty {
-            let written = try await reconcile(unknown)
-            queue.putBack(unknown.filter { !written.contains($0.id) })
-        }
     }
 
     func failure(_ activity: ActivityRecord, code: String, message: String) -> ActivityRecord {
@@ -291,14 +167,8 @@ final class WritebackRun: @unchecked Sendable {
 
     /// Finds the Notes of unsettled activities: on their contact, with their title and body,
     /// not already another activity's. Found: written. Not found: the intent is cleared.
-    func reconcile(_ pending: [ActivityRecord]) async throws -> Set<Int64> {
-        if let latest = pending.compactMap(\.intentAt).max() {
-            let deadline = latest.addingTimeInterval(settleWindow(store: store, clock: clock, org: job.org.alias,
-                                                                  source: JobKind.writeback.ledgerSource))
-            if deadline > clock.now() {
-                do { try await clock.sleep(until: deadline) } catch { throw JobStop.interrupted }
-            }
-        }
+    func reconcileNotes(_ pending: [ActivityRecord]) async throws -> Set<Int64> {
+        try await writer.waitToSettle(since: pending.compactMap(\.intentAt).max())
         let parents = Array(Set(pending.map(\.contactID))).sorted()
         let queries = SOQLText.chunkedIn(parents, limit: 20_000, encodedLimit: 12_000) { list in
             "SELECT Id, ParentId, Title, Body FROM Note WHERE ParentId IN (\(list)) ORDER BY CreatedDate, Id"
@@ -345,6 +215,7 @@ final class WritebackRun: @unchecked Sendable {
             changed.append(settled)
         }
         try await commit(changed, counts)
+        for activity in changed { marked[activity.id] = nil }
         return written
     }
 
@@ -361,8 +232,72 @@ final class WritebackRun: @unchecked Sendable {
     }
 }
 
-/// The settle window (SettleWindow) of a job, from the POSTs the ledger recorded for it in the last 24 h.
-func settleWindow(store: Store, clock: any EngineClock, org: String, source: String) -> TimeInterval {
-    let entries = (try? store.ledger(since: clock.now().addingTimeInterval(-BudgetGate.window), org: org, source: source)) ?? []
-    return SettleWindow.seconds(postSeconds: entries.filter { $0.method == "POST" }.map { $0.durationMS / 1000 })
+/// The write-back as the exactly-once writer's target: every activity is a Note to create.
+extension WritebackRun: WriteTarget {
+    var object: String { "Note" }
+
+    func record(_ activity: ActivityRecord) -> JSONValue { Self.record(activity) }
+
+    func isCreate(_ activity: ActivityRecord) -> Bool { true }
+
+    func markIntents(_ creates: [ActivityRecord], at now: Date) async throws {
+        let intents = creates.map { activity -> ActivityRecord in
+            var copy = activity
+            copy.intentRun = runID
+            copy.intentAt = now
+            return copy
+        }
+        try await commit(intents, RunCounts())
+        for activity in intents { marked[activity.id] = activity }
+    }
+
+    func clearIntents(_ creates: [ActivityRecord]) async throws {
+        let cleared = creates.map { activity -> ActivityRecord in
+            var copy = activity
+            copy.intentRun = nil
+            copy.intentAt = nil
+            return copy
+        }
+        try await commit(cleared, RunCounts())
+        for activity in creates { marked[activity.id] = nil }
+    }
+
+    func settle(_ answered: [(item: ActivityRecord, result: SaveResult)]) async throws -> [ActivityRecord] {
+        var counts = RunCounts()
+        var settled: [ActivityRecord] = []
+        for (activity, result) in answered {
+            if result.success, let id = result.id {
+                var written = activity
+                written.state = .written
+                written.noteID = id
+                written.errorCode = nil
+                written.reason = nil
+                written.runID = runID
+                written.writtenAt = clock.now()
+                written.intentRun = nil
+                written.intentAt = nil
+                settled.append(written)
+                counts.created += 1
+            } else {
+                let error = result.errors.first
+                settled.append(failure(activity, code: error?.code ?? "UNKNOWN", message: error?.message ?? "no error was given"))
+                counts.failed += 1
+            }
+        }
+        try await commit(settled, counts)
+        for activity in settled { marked[activity.id] = nil }
+        return []
+    }
+
+    func fail(_ activities: [ActivityRecord], code: String, message: String) async throws {
+        var counts = RunCounts()
+        counts.failed = activities.count
+        try await commit(activities.map { failure($0, code: code, message: message) }, counts)
+        for activity in activities { marked[activity.id] = nil }
+    }
+
+    func reconcile(_ activities: [ActivityRecord]) async throws -> [ActivityRecord] {
+        let written = try await reconcileNotes(activities.map { marked[$0.id] ?? $0 })
+        return activities.filter { !written.contains($0.id) }
+    }
 }
