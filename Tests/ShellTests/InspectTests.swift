@@ -17,7 +17,12 @@ import Testing
         func testBody() async throws {
             let (table, _, code) = await shell.run("objects cont")
             #expect(code == 0)
-            #expect(table.contains("Contact") && !table.contains("Lead"))
+            expectTranscript(table, """
+                name     label    custom  queryable  key_prefix
+                -------  -------  ------  ---------  ----------
+                Contact  Contact  false   true       003
+
+                """)
             let objects = try await shell.json("objects --json")
             #expect(objects.arrayValue?.count == 9)
             let csv = await shell.run("objects '*Rule' --csv").out
@@ -40,10 +45,21 @@ import Testing
             #expect(phones.arrayValue?.map { $0["name"]?.stringValue ?? "" }.sorted()
                     == ["AssistantPhone", "Fax", "HomePhone", "MobilePhone", "OtherPhone", "Phone", "Preferred_Phone__c"])
             let dates = await shell.run("fields Contact --type date '*Date*' --csv").out
-            #expect(dates.contains("Review_Date__c") && dates.contains("Deceased_Date__c") && dates.contains("Birthdate"))
-            #expect(!dates.contains("Anniversary__c") && !dates.contains("CreatedDate"))
+            // Date fields named like *Date*: not Anniversary__c (no match), not CreatedDate (a datetime).
+            expectTranscript(dates, """
+                name,label,type,required,custom,formula,picklist_values
+                Birthdate,Birthdate,date,false,false,false,
+                Deceased_Date__c,Deceased Date,date,false,true,false,
+                Review_Date__c,Review Date,date,false,true,false,
+
+                """)
             let unknown = await shell.run("describe Nope__c")
-            #expect(unknown.code == 1 && unknown.err.contains("NOT_FOUND"))
+            #expect(unknown.code == 1)
+            expectTranscript(unknown.err, """
+                sfsh: error: describe Nope__c failed: NOT_FOUND: The requested resource does not exist
+                  'objects' lists the sObjects you can use
+
+                """)
         }
         try await stopping(server, testBody)
     }

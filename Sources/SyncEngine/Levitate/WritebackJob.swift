@@ -155,13 +155,11 @@ final class WritebackRun: JobRun, @unchecked Sendable {
     }
 
     func failure(_ activity: ActivityRecord, code: String, message: String) -> ActivityRecord {
-        var failed = activity
+        var failed = activity.withIntent(run: nil, at: nil)
         failed.state = .failed
         failed.errorCode = code
         failed.reason = message
         failed.runID = runID
-        failed.intentRun = nil
-        failed.intentAt = nil
         return failed
     }
 
@@ -194,9 +192,7 @@ final class WritebackRun: JobRun, @unchecked Sendable {
         var counts = RunCounts()
         for activity in pending.sorted(by: { $0.id < $1.id }) {
             let note = ActivityNote.note(kind: activity.kind, subject: activity.subject, text: activity.text)
-            var settled = activity
-            settled.intentRun = nil
-            settled.intentAt = nil
+            var settled = activity.withIntent(run: nil, at: nil)
             if let match = notes.first(where: { record in
                 guard let id = record["Id"]?.stringValue, !claimed.contains(id) else { return false }
                 return record["ParentId"]?.stringValue == activity.contactID && record["Title"]?.stringValue == note.title
@@ -241,24 +237,13 @@ extension WritebackRun: WriteTarget {
     func isCreate(_ activity: ActivityRecord) -> Bool { true }
 
     func markIntents(_ creates: [ActivityRecord], at now: Date) async throws {
-        let intents = creates.map { activity -> ActivityRecord in
-            var copy = activity
-            copy.intentRun = runID
-            copy.intentAt = now
-            return copy
-        }
+        let intents = creates.map { $0.withIntent(run: runID, at: now) }
         try await commit(intents, RunCounts())
         for activity in intents { marked[activity.id] = activity }
     }
 
     func clearIntents(_ creates: [ActivityRecord]) async throws {
-        let cleared = creates.map { activity -> ActivityRecord in
-            var copy = activity
-            copy.intentRun = nil
-            copy.intentAt = nil
-            return copy
-        }
-        try await commit(cleared, RunCounts())
+        try await commit(creates.map { $0.withIntent(run: nil, at: nil) }, RunCounts())
         for activity in creates { marked[activity.id] = nil }
     }
 
@@ -267,15 +252,13 @@ extension WritebackRun: WriteTarget {
         var settled: [ActivityRecord] = []
         for (activity, result) in answered {
             if result.success, let id = result.id {
-                var written = activity
+                var written = activity.withIntent(run: nil, at: nil)
                 written.state = .written
                 written.noteID = id
                 written.errorCode = nil
                 written.reason = nil
                 written.runID = runID
                 written.writtenAt = clock.now()
-                written.intentRun = nil
-                written.intentAt = nil
                 settled.append(written)
                 counts.created += 1
             } else {
@@ -299,5 +282,15 @@ extension WritebackRun: WriteTarget {
     func reconcile(_ activities: [ActivityRecord]) async throws -> [ActivityRecord] {
         let written = try await reconcileNotes(activities.map { marked[$0.id] ?? $0 })
         return activities.filter { !written.contains($0.id) }
+    }
+}
+
+extension ActivityRecord {
+    /// The activity with its write-back intent set (before its Note is sent) or cleared (nil, nil).
+    func withIntent(run: Int64?, at date: Date?) -> ActivityRecord {
+        var copy = self
+        copy.intentRun = run
+        copy.intentAt = date
+        return copy
     }
 }
