@@ -98,7 +98,7 @@ public final class SalesforceClient: @unchecked Sendable {
         while true {
             attempt += 1
             let token = credentials.accessToken
-            var all = headers + [("Authorization", "Bearer \(token)")]
+            var all = headers + [("Authorization", "Bearer \(token)"), (ClientIdentity.callOptionsHeader, ClientIdentity.callOptions)]
             if !headers.contains(where: { $0.0.lowercased() == "accept" }) { all.append(("Accept", "application/json")) }
             if body != nil { all.append(("Content-Type", "application/json")) }
             // A request that must not run twice never rides a reused connection (see HTTPRequest.freshConnection).

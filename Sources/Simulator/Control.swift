@@ -13,7 +13,8 @@ extension Org {
             return .json(.object([("calls", .array(callLog().map { call in
                 .object([("time", .string(SimDates.format(call.time))), ("method", .string(call.method)),
                          ("path", .string(call.path)), ("status", .int(call.status)),
-                         ("user", call.user.map(JSONValue.string) ?? .null), ("counted", .bool(call.counted))])
+                         ("user", call.user.map(JSONValue.string) ?? .null), ("counted", .bool(call.counted)),
+                         ("client", call.client.map(JSONValue.string) ?? .null)])
             }))]))
         case ("DELETE", "/_sfsim/calls"):
             lock.withLock { calls.removeAll() }

@@ -52,6 +52,8 @@ public final class Org: @unchecked Sendable {
         public let status: Int
         public let user: String?
         public let counted: Bool
+        /// The `client` of the request's `Sforce-Call-Options` header, as Salesforce's event logs keep it.
+        public let client: String?
     }
 
     public init(configuration: OrgConfiguration = OrgConfiguration(), clock: SimulatedClock = SimulatedClock()) throws {
@@ -178,7 +180,8 @@ public final class Org: @unchecked Sendable {
         }
         let record = CallRecord(time: clock.now(), method: request.method,
                                 path: path + (request.query.isEmpty ? "" : "?" + FormCoding.encode(request.query.filter { $0.0 != "token" })),
-                                status: response.status, user: user, counted: counted)
+                                status: response.status, user: user, counted: counted,
+                                client: Self.callOptionsClient(request.headers["sforce-call-options"]))
         lock.withLock {
             calls.append(record)
             if calls.count > 200_000 { calls.removeFirst(100_000) }
@@ -250,3 +253,14 @@ extension APIError {
     }
 }
 
+extension Org {
+    /// The `client` value of a `Sforce-Call-Options` header (`client=NAME` among `;`- or `,`-separated options).
+    static func callOptionsClient(_ header: String?) -> String? {
+        guard let header else { return nil }
+        for option in header.split(whereSeparator: { $0 == ";" || $0 == "," }) {
+            let pair = option.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+            if pair.count == 2, pair[0].lowercased() == "client", !pair[1].isEmpty { return pair[1] }
+        }
+        return nil
+    }
+}

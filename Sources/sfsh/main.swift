@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import SalesforceModel
 import Shell
 import SfshDemo
 
@@ -21,6 +22,7 @@ struct SfshArguments: ParsableCommand {
             Exit codes: 0 ok, 1 a command failed, 2 usage error, 3 authentication,
             4 API limit or budget exhausted, 5 network or Salesforce unavailable.
             """,
+        version: "sfsh \(ClientIdentity.version)",
         subcommands: [DaemonArguments.self])
 
     @OptionGroup var globals: GlobalOptions

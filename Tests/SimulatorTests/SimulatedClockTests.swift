@@ -97,3 +97,15 @@ import Testing
         try await stopping(sim, testBody)
     }
 }
+
+/// sfsim reads the `client` of `Sforce-Call-Options` into its call log, as Salesforce's event logs do.
+@Suite struct CallOptionsTests {
+    @Test(arguments: [
+        ("client=sfsh/0.21.0", "sfsh/0.21.0"), ("client=caseSensitiveToken; defaultNamespace=battle", "caseSensitiveToken"),
+        ("defaultNamespace=battle, client=SampleCaseSensitiveToken/100", "SampleCaseSensitiveToken/100"),
+        ("Client = spaced ", "spaced"), ("defaultNamespace=battle", nil), ("client=", nil), ("", nil), ("client", nil),
+    ] as [(String, String?)])
+    func theClientOfAHeader(header: String, client: String?) {
+        #expect(Org.callOptionsClient(header) == client)
+    }
+}

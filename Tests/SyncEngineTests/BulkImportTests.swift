@@ -61,6 +61,9 @@ import Testing
             #expect(bulk.polls == 4)
             #expect(bulk.chunks == 7)  // Contact 4; Lead 250, Opportunity 120, Account 40: one chunk each
             #expect(report.calls == h.sim.callLog().count - log)
+            // Every REST and Bulk call names sfsh in Sforce-Call-Options (what the org's event logs show).
+            let clients = Set(h.sim.callLog().dropFirst(log).map(\.client))
+            #expect(clients == [ClientIdentity.callOptions.replacingOccurrences(of: "client=", with: "")], "\(clients)")
             try await h.expectInSync()
             let viaBulk = try h.store.localRecords(org: h.alias, object: "Contact")
 
