@@ -4,15 +4,28 @@ import JSON
 
 /// What the client needs to act for a user in an org.
 public struct Credentials: Sendable, Equatable {
+    /// Whether a session refused with 401 can be renewed without a person.
+    public var renews: Bool { refreshToken != nil || renewal != nil }
+
     public var instanceURL: String
     public var accessToken: String
     public var refreshToken: String?
     public var loginURL: String
     public var clientID: String?
     public var clientSecret: String?
+    /// How a refused session is renewed with no person there, besides a refresh token.
+    public var renewal: Renewal?
+
+    /// A grant that mints a new session without a refresh token.
+    public enum Renewal: Sendable, Equatable {
+        /// The client-credentials grant, on the org's own (My Domain) host.
+        case clientCredentials
+    }
 
     public init(instanceURL: String, accessToken: String, refreshToken: String? = nil,
-                loginURL: String = "https://login.salesforce.com", clientID: String? = nil, clientSecret: String? = nil) {
+                loginURL: String = "https://login.salesforce.com", clientID: String? = nil, clientSecret: String? = nil,
+                renewal: Renewal? = nil) {
+        self.renewal = renewal
         self.instanceURL = instanceURL
         self.accessToken = accessToken
         self.refreshToken = refreshToken

@@ -50,11 +50,11 @@ public struct OAuthClient: Sendable {
         self.meter = meter
     }
 
-    func post(_ path: String, form: [(String, String)]) async throws(SalesforceError) -> HTTPResponse {
+    func post(_ path: String, form: [(String, String)], headers: [(String, String)] = []) async throws(SalesforceError) -> HTTPResponse {
         try SalesforceClient.checkScheme(loginURL)
         let request = HTTPRequest(method: "POST", url: loginURL + path,
                                   headers: [("Content-Type", "application/x-www-form-urlencoded"),
-                                            ("Accept", "application/json")],
+                                            ("Accept", "application/json")] + headers,
                                   body: Data(SalesforceClient.formEncode(form).utf8), timeout: 60,
                                   maxResponseBytes: 1 << 20)
         try meter.admit(method: "POST", path: path)
@@ -73,11 +73,14 @@ public struct OAuthClient: Sendable {
         }
     }
 
-    func token(_ form: [(String, String)]) async throws(SalesforceError) -> TokenResponse {
-        let response = try await post("/services/oauth2/token", form: form)
+    func token(_ form: [(String, String)], headers: [(String, String)] = []) async throws(SalesforceError) -> TokenResponse {
+        let response = try await post("/services/oauth2/token", form: form, headers: headers)
         guard response.status == 200 else {
             var error = SalesforceError.from(status: response.status, body: response.body)
             if response.status == 400 { error.kind = .authentication }
+            if let code = error.code, let explanation = TokenFailure.explanation(error: code, description: error.message) {
+                error.message += " — " + explanation
+            }
             throw error
         }
         do { return try TokenResponse.parse(try JSONValue.parse(response.body)) } catch let error as SalesforceError {
@@ -93,6 +96,14 @@ public struct OAuthClient: Sendable {
     {
         try await token([("grant_type", "password"), ("client_id", clientID), ("client_secret", clientSecret),
                          ("username", username), ("password", password)])
+    }
+
+    /// The client-credentials flow: the app's id and secret (HTTP Basic, each form-encoded first as RFC 6749
+    /// §2.3.1 asks), posted to the org's own (My Domain) host; the token acts as the app's Run As user.
+    public func clientCredentials(clientID: String, clientSecret: String) async throws(SalesforceError) -> TokenResponse {
+        let pair = FormEncoding.component(clientID) + ":" + FormEncoding.component(clientSecret)
+        return try await token([("grant_type", "client_credentials")],
+                               headers: [("Authorization", "Basic " + Data(pair.utf8).base64EncodedString())])
     }
 
     public func refresh(refreshToken: String, clientID: String, clientSecret: String?) async throws(SalesforceError)

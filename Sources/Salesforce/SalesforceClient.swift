@@ -120,7 +120,7 @@ public final class SalesforceClient: @unchecked Sendable {
                                             duration: duration, usage: seen))
                 if (200..<300).contains(response.status) || accept.contains(response.status) { return response }
                 error = SalesforceError.from(status: response.status, body: response.body)
-                if response.status == 401 && !refreshed && credentials.refreshToken != nil {
+                if response.status == 401 && !refreshed && credentials.renews {
                     refreshed = true
                     try await refreshAccessToken(replacing: token)
                     attempt -= 1
@@ -128,7 +128,7 @@ public final class SalesforceClient: @unchecked Sendable {
                 }
                 if response.status == 401 {
                     throw SalesforceError(kind: .authentication, status: 401, code: error.code ?? "INVALID_SESSION_ID",
-                                          message: credentials.refreshToken == nil
+                                          message: !credentials.renews
                                               ? "\(error.message); this login has no refresh token, so log in again"
                                               : "\(error.message) even after refreshing the token; log in again",
                                           fields: error.fields, body: error.body)
@@ -177,13 +177,19 @@ public final class SalesforceClient: @unchecked Sendable {
         }
     }
 
-    /// Uses the refresh token for a new access token.
+    /// A new access token: from the refresh token, or a new client-credentials grant (on the org's own host).
     private func refreshAccessToken() async throws(SalesforceError) {
         let credentials = self.credentials
-        guard let refreshToken = credentials.refreshToken else { return }
         let oauth = OAuthClient(loginURL: credentials.instanceURL, transport: transport, meter: meter)
-        let token = try await oauth.refresh(refreshToken: refreshToken, clientID: credentials.clientID ?? "",
+        let token: TokenResponse
+        if let refreshToken = credentials.refreshToken {
+            token = try await oauth.refresh(refreshToken: refreshToken, clientID: credentials.clientID ?? "",
                                             clientSecret: credentials.clientSecret)
+        } else if credentials.renewal == .clientCredentials, let clientID = credentials.clientID, let secret = credentials.clientSecret {
+            token = try await oauth.clientCredentials(clientID: clientID, clientSecret: secret)
+        } else {
+            return
+        }
         // A refreshed instance URL obeys the same rule as a typed one.
         if let instance = token.instanceURL { try Self.checkScheme(instance) }
         let updated = lock.withLock { () -> Credentials in

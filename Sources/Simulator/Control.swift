@@ -19,6 +19,15 @@ extension Org {
         case ("DELETE", "/_sfsim/calls"):
             lock.withLock { calls.removeAll() }
             return SimResponse(status: 204)
+        case ("POST", "/_sfsim/apps"):
+            do {
+                let app = try ConnectedApp(json: body)
+                addApp(app)
+                return .json(.object([("client_id", .string(app.clientID)), ("flows", .array(app.flows.map(\.rawValue).sorted().map(JSONValue.string)))]),
+                             status: 201)
+            } catch {
+                return Self.controlError(error.message)
+            }
         case ("GET", "/_sfsim/clock"):
             return .json(.object([("now", .string(SimDates.format(clock.now())))]))
         case ("POST", "/_sfsim/clock/advance"):

@@ -33,7 +33,7 @@ extension Org {
         switch path {
         case "/services/oauth2/token":
             guard request.method == "POST" else { return .error(APIError.notFound) }
-            return token(request.formFields())
+            return token(request.formFields(), request: request)
         case "/services/oauth2/revoke":
             let token = request.method == "GET" ? request.queryValue("token") : request.formFields()["token"]
             return revoke(token)
@@ -56,11 +56,9 @@ extension Org {
         }
     }
 
-    func token(_ form: [String: String]) -> SimResponse {
+    func token(_ form: [String: String], request: SimRequest) -> SimResponse {
         if form["response_type"] == "device_code" {
-            guard form["client_id"] == configuration.clientID else {
-                return Self.tokenError("invalid_client_id", "client identifier invalid")
-            }
+            if case let .failure(error) = app(form["client_id"], allowing: .device) { return error.response }
             let deviceCode = Self.randomToken(40)
             let userCode = String((0..<8).map { _ in Array("BCDFGHJKLMNPQRSTVWXZ")[Int.random(in: 0..<20)] })
             lock.withLock {
@@ -74,10 +72,12 @@ extension Org {
         }
         switch form["grant_type"] {
         case "password":
-            guard form["client_id"] == configuration.clientID else {
-                return Self.tokenError("invalid_client_id", "client identifier invalid")
+            let app: ConnectedApp
+            switch self.app(form["client_id"], allowing: .password) {
+            case let .success(found): app = found
+            case let .failure(error): return error.response
             }
-            guard form["client_secret"] == configuration.clientSecret else {
+            guard form["client_secret"] == app.clientSecret else {
                 return Self.tokenError("invalid_client", "invalid client credentials")
             }
             let user = lock.withLock { users.first { $0.username.lowercased() == form["username"]?.lowercased() } }
@@ -88,10 +88,12 @@ extension Org {
             let access = issueAccessToken(userID: user.id, refreshToken: nil)
             return .json(tokenBody(user: user, accessToken: access, refreshToken: nil, scope: "api web"))
         case "refresh_token":
-            guard form["client_id"] == configuration.clientID else {
-                return Self.tokenError("invalid_client_id", "client identifier invalid")
+            let app: ConnectedApp
+            switch self.app(form["client_id"], allowing: .refresh) {
+            case let .success(found): app = found
+            case let .failure(error): return error.response
             }
-            if let secret = form["client_secret"], secret != configuration.clientSecret {
+            if let secret = form["client_secret"], secret != app.clientSecret {
                 return Self.tokenError("invalid_client", "invalid client credentials")
             }
             guard let refresh = form["refresh_token"], let userID = lock.withLock({ refreshTokens[refresh] }),
@@ -99,10 +101,10 @@ extension Org {
             else { return Self.tokenError("invalid_grant", "expired access/refresh token") }
             let access = issueAccessToken(userID: user.id, refreshToken: refresh)
             return .json(tokenBody(user: user, accessToken: access, refreshToken: nil, scope: "refresh_token api web"))
+        case "client_credentials":
+            return clientCredentialsToken(request, form: form)
         case "device":
-            guard form["client_id"] == configuration.clientID else {
-                return Self.tokenError("invalid_client_id", "client identifier invalid")
-            }
+            if case let .failure(error) = app(form["client_id"], allowing: .device) { return error.response }
             let code = form["code"] ?? form["device_code"] ?? ""
             let now = clock.now()
             let outcome: DevicePoll = lock.withLock {

@@ -22,6 +22,8 @@ public final class Org: @unchecked Sendable {
     var accessTokens: [String: AccessToken] = [:]
     var refreshTokens: [String: String] = [:]  // token → user id
     var deviceCodes: [String: DeviceCode] = [:]
+    /// Connected apps by client id.
+    var apps: [String: ConnectedApp] = [:]
     var usage: [Date] = []
     var dailyLimit: Int
     var duplicateRuleActive: Bool
@@ -63,6 +65,8 @@ public final class Org: @unchecked Sendable {
         self.duplicateRuleActive = configuration.leadDuplicateRule
         self.random = SeededRandom(seed: configuration.seed)
         self.created = clock.now()
+        apps[configuration.clientID] = ConnectedApp(clientID: configuration.clientID, clientSecret: configuration.clientSecret,
+                                                    callbackURLs: ["http://localhost:1717/OAuth2/Callback"], flows: ConnectedApp.defaultFlows)
         // Never from the seeded generator: the data is reproducible, the control token must not be.
         controlToken = configuration.controlToken
             ?? (0..<4).map { _ in String(UInt64.random(in: .min ... .max), radix: 16) }.joined()

@@ -248,5 +248,10 @@ extension Store {
                 t.add(column: "fallback", .text)
             }
         }
+        migrator.registerMigration("v8_login_flow") { db in
+            // How the org was logged into (device, password, web, jwt, client_credentials, token, sfdx_url, demo):
+            // it decides how the engine renews the session with no person there. NULL: a login from before it was kept.
+            try db.alter(table: "org") { t in t.add(column: "flow", .text) }
+        }
     }
 }

@@ -14,13 +14,18 @@ public struct OrgRecord: Sendable, Equatable {
     public var refreshToken: String?
     public var clientID: String?
     public var clientSecret: String?
+    /// How it was logged into (`device`, `password`, `web`, `jwt`, `client_credentials`, `token`, `sfdx_url`, `demo`);
+    /// nil for a login stored before the flow was kept.
+    public var flow: String?
     public var apiVersion: String
     public var createdAt: Date
     public var lastUsedAt: Date?
 
     public init(alias: String, instanceURL: String, loginURL: String, orgID: String? = nil, userID: String? = nil,
                 username: String? = nil, accessToken: String, refreshToken: String? = nil, clientID: String? = nil,
-                clientSecret: String? = nil, apiVersion: String = "59.0", createdAt: Date, lastUsedAt: Date? = nil) {
+                clientSecret: String? = nil, flow: String? = nil, apiVersion: String = "59.0", createdAt: Date,
+                lastUsedAt: Date? = nil) {
+        self.flow = flow
         self.alias = alias
         self.instanceURL = instanceURL
         self.loginURL = loginURL
@@ -47,6 +52,7 @@ public struct OrgRecord: Sendable, Equatable {
         refreshToken = row["refresh_token"]
         clientID = row["client_id"]
         clientSecret = row["client_secret"]
+        flow = row["flow"]
         apiVersion = row["api_version"]
         createdAt = Date(timeIntervalSince1970: row["created_at"])
         lastUsedAt = (row["last_used_at"] as Double?).map(Date.init(timeIntervalSince1970:))
@@ -70,15 +76,15 @@ extension Store {
         try write { db in
             try db.execute(sql: """
                 INSERT INTO org (alias, instance_url, login_url, org_id, user_id, username, access_token, refresh_token,
-                                 client_id, client_secret, api_version, created_at, last_used_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                 client_id, client_secret, flow, api_version, created_at, last_used_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT(alias) DO UPDATE SET instance_url = excluded.instance_url, login_url = excluded.login_url,
                     org_id = excluded.org_id, user_id = excluded.user_id, username = excluded.username,
                     access_token = excluded.access_token, refresh_token = excluded.refresh_token,
-                    client_id = excluded.client_id, client_secret = excluded.client_secret,
+                    client_id = excluded.client_id, client_secret = excluded.client_secret, flow = excluded.flow,
                     api_version = excluded.api_version, last_used_at = excluded.last_used_at
                 """, arguments: [org.alias, org.instanceURL, org.loginURL, org.orgID, org.userID, org.username,
-                                 org.accessToken, org.refreshToken, org.clientID, org.clientSecret, org.apiVersion,
+                                 org.accessToken, org.refreshToken, org.clientID, org.clientSecret, org.flow, org.apiVersion,
                                  org.createdAt.timeIntervalSince1970, org.lastUsedAt?.timeIntervalSince1970])
         }
     }

