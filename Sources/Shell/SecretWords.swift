@@ -27,8 +27,9 @@ enum SecretWords {
                 secrets.append(next)
             }
         }
-        // A word shaped like a Salesforce access token is a secret wherever it is typed (`login 00D…!…`).
-        secrets += words.filter(isTokenShaped)
+        // A word shaped like a Salesforce access token is a secret wherever it is typed (`login 00D…!…`), and so
+        // is an sfdx auth URL (`force://…`, it carries a refresh token).
+        secrets += words.filter { isTokenShaped($0) || $0.lowercased().contains("force://") }
         return secrets.filter { !$0.isEmpty }
     }
 

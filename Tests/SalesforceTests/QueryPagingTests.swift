@@ -69,3 +69,32 @@ import Testing
         }
     }
 }
+
+/// Issue 20: `login --sfdx-url` reads an sf CLI login as the CLI writes it.
+@Suite struct SfdxAuthURLTests {
+    @Test(arguments: [
+        ("force://PlatformCLI::5Aep861abc.def@acme.my.salesforce.com", "PlatformCLI", nil, "5Aep861abc.def", "https://acme.my.salesforce.com"),
+        ("force://3MVG9id:s3cret:5Aep861xyz@acme--uat.sandbox.my.salesforce.com/", "3MVG9id", "s3cret", "5Aep861xyz",
+         "https://acme--uat.sandbox.my.salesforce.com"),
+        ("  force://5Aep861only@acme.my.salesforce.com\n", "PlatformCLI", nil, "5Aep861only", "https://acme.my.salesforce.com"),
+        ("force://app:sec:tok@http://127.0.0.1:4242", "app", "sec", "tok", "http://127.0.0.1:4242"),
+        (#"{"status":0,"result":{"sfdxAuthUrl":"force://PlatformCLI::5Aep@x.my.salesforce.com","username":"u"}}"#,
+         "PlatformCLI", nil, "5Aep", "https://x.my.salesforce.com"),
+        (#"{"sfdxAuthUrl":"force://a:b:c@y.my.salesforce.com"}"#, "a", "b", "c", "https://y.my.salesforce.com"),
+    ] as [(String, String, String?, String, String)])
+    func validLogins(text: String, clientID: String, secret: String?, refresh: String, instance: String) throws {
+        let login = try SfdxAuthURL.parse(text)
+        #expect(login == SfdxAuthURL(clientID: clientID, clientSecret: secret, refreshToken: refresh, instanceURL: instance))
+    }
+
+    @Test(arguments: [
+        ("https://acme.my.salesforce.com", "starts with force://"), ("force://a:b:c", "no @INSTANCE"), ("force://a:b:c@", "instance after @ is empty"),
+        ("force://a:b@host", "CLIENT_ID:CLIENT_SECRET:REFRESH_TOKEN"), ("force://::tok@host", "client id is empty"),
+        ("force://a:b:@host", "refresh token is empty"), ("force://@host", "refresh token is empty"), (#"{"result":{}}"#, "no sfdxAuthUrl"),
+        ("", "starts with force://"),
+    ])
+    func invalidLogins(text: String, reason: String) {
+        #expect(throws: SfdxAuthURL.Invalid.self) { try SfdxAuthURL.parse(text) }
+        do { _ = try SfdxAuthURL.parse(text) } catch { #expect(error.reason.contains(reason), "\(error.reason)") }
+    }
+}

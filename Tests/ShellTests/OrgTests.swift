@@ -137,6 +137,31 @@ struct OrgHarness: Stoppable {
         try await stopping(server, testBody)
     }
 
+    /// Issue 20: `login --sfdx-url FILE|-` imports an sf CLI login and keeps its refresh token; the URL itself on the
+    /// command line is refused and never echoed.
+    @Test func anSfdxURLLoginImportsTheRefreshToken() async throws {
+        let shell = try await OrgHarness.demo()
+        let server = shell.session.demoServer!
+        // Stopped when the body ends, and waited for, however it ends.
+        func testBody() async throws {
+            let demo = try #require(try shell.session.store.org("demo"))
+            let refresh = try #require(demo.refreshToken)
+            let url = "force://\(server.org.configuration.clientID):\(server.org.configuration.clientSecret):\(refresh)@\(server.baseURL)"
+            let file = try shell.harness.write("auth.json", #"{"status":0,"result":{"sfdxAuthUrl":"\#(url)"}}"#)
+            let imported = await shell.run("login --sfdx-url \(file) --alias ci --json")
+            #expect(imported.code == 0, "\(imported.err)")
+            #expect(try JSONValue.parse(imported.out)["flow"] == .string("sfdx_url"))
+            let stored = try #require(try shell.session.store.org("ci"))
+            #expect(stored.refreshToken == refresh && stored.flow == "sfdx_url")
+            let typed = await shell.run("login --sfdx-url \(url)")
+            #expect(typed.code == 2 && typed.err.contains("not the URL itself") && !typed.err.contains(refresh), "\(typed.err)")
+            let bad = try shell.harness.write("bad.txt", "https://example.com\n")
+            let refused = await shell.run("login --sfdx-url \(bad)")
+            #expect(refused.code == 2 && refused.err.contains("starts with force://"))
+        }
+        try await stopping(server, testBody)
+    }
+
     /// Issue 18 §5: the token need not be on the command line; when it is, sfsh says why it should not be.
     @Test func aBareTokenOptionAsksWithEchoOffAndTheArgvFormWarns() async throws {
         let shell = try await OrgHarness.demo()

@@ -37,6 +37,40 @@ extension OrgCommands {
         return .done
     }
 
+    /// `login --sfdx-url FILE|-`: an sf CLI login, renewed with its refresh token from now on.
+    static func loginSfdxURL(_ source: String, _ invocation: Invocation, _ session: ShellSession) async throws(ShellError) -> CommandOutcome {
+        guard !source.lowercased().hasPrefix("force://") else {
+            throw ShellError.usage("--sfdx-url takes a FILE holding the URL (or - for stdin), not the URL itself: on the command line "
+                                   + "its refresh token is visible to other local users and kept in your shell's history", usage: invocation.usage)
+        }
+        let text: String
+        if source == "-" {
+            var lines: [String] = []
+            while let line = readLine(strippingNewline: true) { lines.append(line) }
+            text = lines.joined(separator: "\n")
+        } else {
+            do { text = try String(contentsOfFile: source, encoding: .utf8) } catch {
+                throw ShellError(.failure, "cannot read \(Invocation.excerpt(source)): \(error.localizedDescription)")
+            }
+        }
+        let login: SfdxAuthURL
+        do throws(SfdxAuthURL.Invalid) { login = try SfdxAuthURL.parse(text) } catch {
+            throw ShellError.usage("--sfdx-url: \(error.reason)", usage: invocation.usage)
+        }
+        do throws(SalesforceError) { try SalesforceClient.checkScheme(login.instanceURL) } catch { throw ShellError(error, doing: "login") }
+        let oauth = OAuthClient(loginURL: login.instanceURL, transport: session.transport,
+                                meter: session.ledgerMeter(alias: invocation.value("alias") ?? "(login)"))
+        var token = try await session.salesforce("login") { () async throws(SalesforceError) in
+            try await oauth.refresh(refreshToken: login.refreshToken, clientID: login.clientID, clientSecret: login.clientSecret)
+        }
+        // The refresh grant does not send the refresh token back: the imported one is what renews this login.
+        token.refreshToken = token.refreshToken ?? login.refreshToken
+        if token.instanceURL == nil { token.instanceURL = login.instanceURL }
+        try await remember(token, flow: "sfdx_url", loginURL: login.instanceURL, clientID: login.clientID,
+                           clientSecret: login.clientSecret, alias: invocation.value("alias"), invocation: invocation, session)
+        return .done
+    }
+
     /// Looks up who the token belongs to, stores the org and makes it current.
     static func remember(_ token: TokenResponse, flow: String, loginURL: String, clientID: String?, clientSecret: String?,
                          alias requested: String?, invocation: Invocation, _ session: ShellSession) async throws(ShellError) {

@@ -12,7 +12,7 @@ enum OrgCommands {
 
     static let login = CommandSpec(
         "login", group: group,
-        usage: "login [--password [--username U]] [--client-credentials --instance URL] [--token [TOKEN|-] --instance URL] [--demo] [--alias A] [--login-url URL|--sandbox] [--client-id ID] [--client-secret S]",
+        usage: "login [--password [--username U]] [--client-credentials --instance URL] [--sfdx-url FILE|-] [--token [TOKEN|-] --instance URL] [--demo] [--alias A] [--login-url URL|--sandbox] [--client-id ID] [--client-secret S]",
         summary: "log into an org: device flow (default), username-password, client credentials, an access token, or the demo org",
         details: """
             Device flow: shows a code and a URL to approve it, then waits; it yields a refresh token (offline access).
@@ -24,6 +24,8 @@ enum OrgCommands {
             hosts refuse this grant) for a token acting as the connected app's Run As user; the secret comes from
             --client-secret, SF_CLIENT_SECRET or a prompt with echo off, and is kept in the store (0600) so the engine
             mints a new token when the session expires, with no person there.
+            --sfdx-url imports an sf CLI login (force://CLIENT_ID:CLIENT_SECRET:REFRESH_TOKEN@INSTANCE, or the JSON of
+            'sf org display --verbose --json') from FILE, or stdin with '-': its refresh token keeps it renewed.
             --demo starts a simulated org on 127.0.0.1 inside sfsh and logs into it as 'demo'.
             The connected app's client id and secret come from --client-id/--client-secret or the client_id and
             client_secret settings. Plain http:// is refused except on loopback.
@@ -34,6 +36,7 @@ enum OrgCommands {
         options: [
             .flag("password", "username-password flow (prompts with echo off)"),
             .flag("client-credentials", "client-credentials flow on the org's My Domain host (--instance), for headless use"),
+            .value("sfdx-url", "FILE", "import an sf CLI login (force://…) from FILE, or stdin with '-'", completion: .file),
             .value("username", "U", "the username for --password"),
             .optionalValue("token", "TOKEN", "an access token obtained elsewhere: '-' reads it from stdin, no value asks for it with echo off (a token typed on the command line is visible to other users and kept in shell history)"),
             .value("instance", "URL", "the instance URL (with --token, or to log in through My Domain)"),
@@ -48,6 +51,7 @@ enum OrgCommands {
             try invocation.expectArguments(0...0)
             if invocation.has("demo") { return try await loginDemo(invocation, session) }
             if invocation.has("client-credentials") { return try await loginClientCredentials(invocation, session) }
+            if let source = invocation.value("sfdx-url") { return try await loginSfdxURL(source, invocation, session) }
             let environment = session.io.environment
             if let token = try await tokenArgument(invocation, session) ?? (invocation.has("password") ? nil : environment["SF_ACCESS_TOKEN"]) {
                 guard let instance = invocation.value("instance") ?? environment["SF_INSTANCE_URL"] else {
