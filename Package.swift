@@ -20,6 +20,12 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/yaslab/CSV.swift", from: "2.5.2"),
+        // JWT bearer logins: RS256 assertions signed (sfsh) and verified against an app's certificate (sfsim).
+        .package(url: "https://github.com/vapor/jwt-kit", from: "5.7.1"),
+        // Declared because the tests make RSA keys and self-signed certificates themselves (they come with jwt-kit).
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.1.0"),
+        .package(url: "https://github.com/apple/swift-certificates", from: "1.15.0"),
+        .package(url: "https://github.com/apple/swift-asn1", from: "1.0.0"),
         // Declared because sfsim imports them itself (they come with Hummingbird).
         .package(url: "https://github.com/apple/swift-http-types", from: "1.0.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.0.0"),
@@ -58,7 +64,7 @@ let package = Package(
         // sync settings, jobs with runs and checkpoints. Runs without the shell (the daemon).
         .target(name: "SyncEngine", dependencies: ["Salesforce", "SalesforceModel", "Store", "SyncRules", "JSON"]),
         // The Salesforce REST client over an HTTPTransport; libcurl is the production transport.
-        .target(name: "Salesforce", dependencies: ["CCurl", "JSON", "SalesforceModel"]),
+        .target(name: "Salesforce", dependencies: ["CCurl", "JSON", "SalesforceModel", .product(name: "JWTKit", package: "jwt-kit")]),
         // sfsim: a simulated Salesforce org on the real wire protocol.
         .target(
             name: "Simulator",
@@ -66,6 +72,7 @@ let package = Package(
                 "JSON",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -91,7 +98,10 @@ let package = Package(
         ),
         // What every test target shares: scopes that stop what they start, the engine on sfsim's clock,
         // signals, event logs, countdowns, transcript assertions.
-        .target(name: "TestSupport", dependencies: ["Simulator", "SyncEngine"],
+        .target(name: "TestSupport", dependencies: ["Simulator", "SyncEngine", .product(name: "X509", package: "swift-certificates"),
+                                                    .product(name: "Crypto", package: "swift-crypto"),
+                                                    .product(name: "CryptoExtras", package: "swift-crypto"),
+                                                    .product(name: "SwiftASN1", package: "swift-asn1")],
                 path: "Tests/TestSupport"),
         .testTarget(name: "ShellTests", dependencies: ["TestSupport", "Shell", "SfshDemo", "SyncEngine", "Store", "JSON", "Salesforce", "SalesforceModel", "Simulator"]),
         .testTarget(name: "StoreTests", dependencies: ["TestSupport", "Store", .product(name: "GRDB", package: "GRDB.swift")]),

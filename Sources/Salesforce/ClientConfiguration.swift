@@ -20,6 +20,8 @@ public struct Credentials: Sendable, Equatable {
     public enum Renewal: Sendable, Equatable {
         /// The client-credentials grant, on the org's own (My Domain) host.
         case clientCredentials
+        /// A new JWT bearer assertion for `username`, signed with the key in `keyPath`, posted to the login URL.
+        case jwt(username: String, keyPath: String, audience: String)
     }
 
     public init(instanceURL: String, accessToken: String, refreshToken: String? = nil,

@@ -18,11 +18,14 @@ public final class SalesforceClient: @unchecked Sendable {
     private var refreshing: (token: String, task: Task<Void, any Error>)?
     public let meter: any CallMeter
     private let onRefresh: @Sendable (Credentials) -> Void
+    /// The time a renewal's JWT assertion is issued at: the engine's clock (which tests move with sfsim's).
+    private let now: @Sendable () -> Date
 
     public init(credentials: Credentials, transport: any HTTPTransport, apiVersion: String = "59.0",
                 retry: RetryPolicy = .standard, timeout: TimeInterval = 120,
-                meter: any CallMeter = ObservingMeter(),
+                meter: any CallMeter = ObservingMeter(), now: @escaping @Sendable () -> Date = { Date() },
                 onRefresh: @escaping @Sendable (Credentials) -> Void = { _ in }) throws(SalesforceError) {
+        self.now = now
         try Self.checkScheme(credentials.instanceURL)
         self.current = credentials
         self.transport = transport
@@ -187,6 +190,13 @@ public final class SalesforceClient: @unchecked Sendable {
                                             clientSecret: credentials.clientSecret)
         } else if credentials.renewal == .clientCredentials, let clientID = credentials.clientID, let secret = credentials.clientSecret {
             token = try await oauth.clientCredentials(clientID: clientID, clientSecret: secret)
+        } else if case let .jwt(username, keyPath, audience) = credentials.renewal, let clientID = credentials.clientID {
+            let key: String
+            do { key = try String(contentsOfFile: keyPath, encoding: .utf8) } catch {
+                throw SalesforceError(kind: .authentication, message: "the JWT key \(keyPath) cannot be read to renew the session: \(error.localizedDescription)")
+            }
+            token = try await OAuthClient(loginURL: credentials.loginURL, transport: transport, meter: meter)
+                .jwtBearer(clientID: clientID, username: username, audience: audience, privateKeyPEM: key, now: now())
         } else {
             return
         }

@@ -29,11 +29,11 @@ extension Org {
         return .object(pairs)
     }
 
-    func handleOAuth(_ request: SimRequest, path: String) -> SimResponse {
+    func handleOAuth(_ request: SimRequest, path: String) async -> SimResponse {
         switch path {
         case "/services/oauth2/token":
             guard request.method == "POST" else { return .error(APIError.notFound) }
-            return token(request.formFields(), request: request)
+            return await token(request.formFields(), request: request)
         case "/services/oauth2/revoke":
             let token = request.method == "GET" ? request.queryValue("token") : request.formFields()["token"]
             return revoke(token)
@@ -56,7 +56,7 @@ extension Org {
         }
     }
 
-    func token(_ form: [String: String], request: SimRequest) -> SimResponse {
+    func token(_ form: [String: String], request: SimRequest) async -> SimResponse {
         if form["response_type"] == "device_code" {
             if case let .failure(error) = app(form["client_id"], allowing: .device) { return error.response }
             let deviceCode = Self.randomToken(40)
@@ -103,6 +103,8 @@ extension Org {
             return .json(tokenBody(user: user, accessToken: access, refreshToken: nil, scope: "refresh_token api web"))
         case "client_credentials":
             return clientCredentialsToken(request, form: form)
+        case "urn:ietf:params:oauth:grant-type:jwt-bearer":
+            return await jwtBearerToken(form)
         case "device":
             if case let .failure(error) = app(form["client_id"], allowing: .device) { return error.response }
             let code = form["code"] ?? form["device_code"] ?? ""

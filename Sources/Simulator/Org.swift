@@ -171,7 +171,7 @@ public final class Org: @unchecked Sendable {
                 response = handleControl(request, path: path)
             }
         } else if path.hasPrefix("/services/oauth2/") || path.hasPrefix("/id/") || path.hasPrefix("/services/Soap/") {
-            response = handleOAuth(request, path: path)
+            response = await handleOAuth(request, path: path)
         } else if path == "/services/data" {
             response = .json(.array(Self.versions.map { version in
                 .object([("label", .string("sfsim")), ("url", .string("/services/data/v\(version)")),

@@ -251,7 +251,12 @@ extension Store {
         migrator.registerMigration("v8_login_flow") { db in
             // How the org was logged into (device, password, web, jwt, client_credentials, token, sfdx_url, demo):
             // it decides how the engine renews the session with no person there. NULL: a login from before it was kept.
-            try db.alter(table: "org") { t in t.add(column: "flow", .text) }
+            // A JWT bearer login renews itself by signing a new assertion: the key's path and the audience it used.
+            try db.alter(table: "org") { t in
+                t.add(column: "flow", .text)
+                t.add(column: "jwt_key_path", .text)
+                t.add(column: "jwt_audience", .text)
+            }
         }
     }
 }

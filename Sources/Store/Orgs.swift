@@ -17,15 +17,20 @@ public struct OrgRecord: Sendable, Equatable {
     /// How it was logged into (`device`, `password`, `web`, `jwt`, `client_credentials`, `token`, `sfdx_url`, `demo`);
     /// nil for a login stored before the flow was kept.
     public var flow: String?
+    /// A JWT bearer login's private key file (PEM), read again to sign each new assertion, and the audience it used.
+    public var jwtKeyPath: String?
+    public var jwtAudience: String?
     public var apiVersion: String
     public var createdAt: Date
     public var lastUsedAt: Date?
 
     public init(alias: String, instanceURL: String, loginURL: String, orgID: String? = nil, userID: String? = nil,
                 username: String? = nil, accessToken: String, refreshToken: String? = nil, clientID: String? = nil,
-                clientSecret: String? = nil, flow: String? = nil, apiVersion: String = "59.0", createdAt: Date,
-                lastUsedAt: Date? = nil) {
+                clientSecret: String? = nil, flow: String? = nil, jwtKeyPath: String? = nil, jwtAudience: String? = nil,
+                apiVersion: String = "59.0", createdAt: Date, lastUsedAt: Date? = nil) {
         self.flow = flow
+        self.jwtKeyPath = jwtKeyPath
+        self.jwtAudience = jwtAudience
         self.alias = alias
         self.instanceURL = instanceURL
         self.loginURL = loginURL
@@ -53,6 +58,8 @@ public struct OrgRecord: Sendable, Equatable {
         clientID = row["client_id"]
         clientSecret = row["client_secret"]
         flow = row["flow"]
+        jwtKeyPath = row["jwt_key_path"]
+        jwtAudience = row["jwt_audience"]
         apiVersion = row["api_version"]
         createdAt = Date(timeIntervalSince1970: row["created_at"])
         lastUsedAt = (row["last_used_at"] as Double?).map(Date.init(timeIntervalSince1970:))
@@ -76,15 +83,16 @@ extension Store {
         try write { db in
             try db.execute(sql: """
                 INSERT INTO org (alias, instance_url, login_url, org_id, user_id, username, access_token, refresh_token,
-                                 client_id, client_secret, flow, api_version, created_at, last_used_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                 client_id, client_secret, flow, jwt_key_path, jwt_audience, api_version, created_at, last_used_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT(alias) DO UPDATE SET instance_url = excluded.instance_url, login_url = excluded.login_url,
                     org_id = excluded.org_id, user_id = excluded.user_id, username = excluded.username,
                     access_token = excluded.access_token, refresh_token = excluded.refresh_token,
                     client_id = excluded.client_id, client_secret = excluded.client_secret, flow = excluded.flow,
+                    jwt_key_path = excluded.jwt_key_path, jwt_audience = excluded.jwt_audience,
                     api_version = excluded.api_version, last_used_at = excluded.last_used_at
                 """, arguments: [org.alias, org.instanceURL, org.loginURL, org.orgID, org.userID, org.username,
-                                 org.accessToken, org.refreshToken, org.clientID, org.clientSecret, org.flow, org.apiVersion,
+                                 org.accessToken, org.refreshToken, org.clientID, org.clientSecret, org.flow, org.jwtKeyPath, org.jwtAudience, org.apiVersion,
                                  org.createdAt.timeIntervalSince1970, org.lastUsedAt?.timeIntervalSince1970])
         }
     }

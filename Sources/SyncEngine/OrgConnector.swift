@@ -44,11 +44,12 @@ public final class OrgConnector: @unchecked Sendable {
         let credentials = Credentials(instanceURL: org.instanceURL, accessToken: org.accessToken,
                                       refreshToken: org.refreshToken, loginURL: org.loginURL,
                                       clientID: org.clientID, clientSecret: org.clientSecret,
-                                      renewal: org.flow == "client_credentials" ? .clientCredentials : nil)
+                                      renewal: Self.renewal(of: org))
         do {
             return try SalesforceClient(
                 credentials: credentials, transport: transport, apiVersion: org.apiVersion, retry: retry,
                 meter: meter ?? LedgerMeter(store: store, clock: clock, org: alias, source: source),
+                now: { [clock] in clock.now() },
                 onRefresh: { updated in
                     // A token that cannot be saved is refreshed again next time; the call itself succeeded.
                     try? store.updateTokens(alias: alias, accessToken: updated.accessToken, instanceURL: updated.instanceURL)
@@ -162,5 +163,18 @@ public final class BudgetGate: CallMeter, @unchecked Sendable {
     public func record(_ call: CallRecord) throws(SalesforceError) {
         defer { lock.withLock { inFlight -= 1 } }
         try ledger.record(call)
+    }
+}
+
+extension OrgConnector {
+    /// How a stored login renews its session without a refresh token (nil: it cannot; a refresh token may).
+    static func renewal(of org: OrgRecord) -> Credentials.Renewal? {
+        switch org.flow {
+        case "client_credentials": return .clientCredentials
+        case "jwt":
+            guard let username = org.username, let keyPath = org.jwtKeyPath, let audience = org.jwtAudience else { return nil }
+            return .jwt(username: username, keyPath: keyPath, audience: audience)
+        default: return nil
+        }
     }
 }

@@ -162,6 +162,36 @@ struct OrgHarness: Stoppable {
         try await stopping(server, testBody)
     }
 
+    /// Issue 20: `login --jwt` signs an assertion for a pre-authorized user with the login host as its audience;
+    /// the key's path is kept (not the key), the flow shown, and a My Domain audience refused with the fix.
+    @Test func aJWTLoginSignsForThePreAuthorizedUser() async throws {
+        let shell = try await OrgHarness.demo()
+        let server = shell.session.demoServer!
+        // Stopped when the body ends, and waited for, however it ends.
+        func testBody() async throws {
+            let keys = TestKeyPair.shared
+            server.org.addApp(ConnectedApp(clientID: "jwt-app", certificate: keys.certificatePEM, flows: [.jwt],
+                                           preAuthorized: ["admin@sfsim.example.com"]))
+            let key = try shell.harness.write("server.key", keys.privateKeyPEM)
+            let loginHost = server.baseURL.replacingOccurrences(of: "127.0.0.1", with: "localhost")
+            let signed = await shell.run("login --jwt --client-id jwt-app --username admin@sfsim.example.com --key \(key) --login-url \(loginHost) --alias headless --json")
+            #expect(signed.code == 0, "\(signed.err)")
+            #expect(try JSONValue.parse(signed.out)["flow"] == .string("jwt"))
+            #expect(signed.err.contains("renewed with new signed JWT assertions"))
+            let stored = try #require(try shell.session.store.org("headless"))
+            #expect(stored.jwtKeyPath == key && stored.jwtAudience == loginHost && stored.clientSecret == nil)
+            let check = await shell.run("check --json")
+            let renewal = try JSONValue.parse(check.out).arrayValue?.first { $0["check"] == .string("refresh token (offline access)") }
+            #expect(renewal?["status"] == .string("pass"), "\(check.out)")
+            // The instance (My Domain) host as the audience: refused, and sfsh names the audience to use.
+            let refused = await shell.run("login --jwt --client-id jwt-app --username admin@sfsim.example.com --key \(key) --login-url \(loginHost) --audience \(server.baseURL)")
+            #expect(refused.code == 3 && refused.err.contains("audience is invalid") && refused.err.contains("https://login.salesforce.com"), "\(refused.err)")
+            let noKey = await shell.run("login --jwt --client-id jwt-app --username admin@sfsim.example.com")
+            #expect(noKey.code == 2 && noKey.err.contains("--key FILE"))
+        }
+        try await stopping(server, testBody)
+    }
+
     /// Issue 18 §5: the token need not be on the command line; when it is, sfsh says why it should not be.
     @Test func aBareTokenOptionAsksWithEchoOffAndTheArgvFormWarns() async throws {
         let shell = try await OrgHarness.demo()

@@ -73,4 +73,70 @@ import Testing
         }
         try await stopping(h, testBody)
     }
+
+    static let keys = TestKeyPair.shared
+
+    static func jwtApp(preAuthorized: [String]? = ["admin@sfsim.example.com"]) -> ConnectedApp {
+        ConnectedApp(clientID: "jwt-app", certificate: keys.certificatePEM, flows: [.jwt], preAuthorized: preAuthorized)
+    }
+
+    enum Assertion: String, CaseIterable { case instanceAudience, notPreAuthorized, unknownApp, otherKey, expired, appWithoutJWT, unknownUser }
+
+    /// Each refusal of a JWT bearer grant, answered as Salesforce answers it and explained.
+    @Test(arguments: Assertion.allCases)
+    func jwtRefusals(_ assertion: Assertion) async throws {
+        let h = try await EngineHarness.start(clock: .standing()) { $0.contacts = 5; $0.leads = 5; $0.accounts = 2; $0.opportunities = 2 }
+        // Stopped when the body ends, and waited for, however it ends.
+        func testBody() async throws {
+            h.sim.addApp(Self.jwtApp(preAuthorized: assertion == .notPreAuthorized ? ["someone.else@sfsim.example.com"] : nil))
+            h.sim.addApp(ConnectedApp(clientID: "no-jwt", certificate: Self.keys.certificatePEM, flows: [.password]))
+            let login = Self.hosts(h).login
+            let oauth = OAuthClient(loginURL: login, transport: h.connector.transport)
+            var clientID = "jwt-app", username = "admin@sfsim.example.com", audience = login, key = Self.keys.privateKeyPEM
+            var now = h.sim.clock.now()
+            let expected: (code: String, phrase: String)
+            switch assertion {
+            case .instanceAudience: audience = Self.hosts(h).instance; expected = ("invalid_grant", "never the My Domain host")
+            case .notPreAuthorized: expected = ("invalid_grant", "pre-authorized")
+            case .unknownApp: clientID = "nobody"; expected = ("invalid_client_id", "no connected app has this client id")
+            case .otherKey: key = try TestKeyPair.make().privateKeyPEM; expected = ("invalid_grant", "invalid assertion")
+            case .expired: now = now.addingTimeInterval(-600); expected = ("invalid_grant", "invalid assertion")
+            case .appWithoutJWT: clientID = "no-jwt"; expected = ("invalid_app_access", "pre-authorize")
+            case .unknownUser: username = "ghost@sfsim.example.com"; expected = ("invalid_grant", "pre-authorized")
+            }
+            let error = await #expect(throws: SalesforceError.self) {
+                try await oauth.jwtBearer(clientID: clientID, username: username, audience: audience, privateKeyPEM: key, now: now)
+            }
+            #expect(error?.code == expected.code, "\(error?.message ?? "")")
+            #expect(error?.message.contains(expected.phrase) == true, "\(error?.message ?? "")")
+        }
+        try await stopping(h, testBody)
+    }
+
+    @Test func aJWTLoginIsRenewedUnattendedAcrossAnExpiry() async throws {
+        let h = try await EngineHarness.start(clock: .standing()) { $0.contacts = 20; $0.leads = 10; $0.accounts = 4; $0.opportunities = 6 }
+        // Stopped when the body ends, and waited for, however it ends.
+        func testBody() async throws {
+            h.sim.addApp(Self.jwtApp())
+            let login = Self.hosts(h).login
+            let keyPath = NSTemporaryDirectory() + "sfsh-jwt-" + UUID().uuidString + ".pem"
+            try Self.keys.privateKeyPEM.write(toFile: keyPath, atomically: true, encoding: .utf8)
+            let before = h.sim.callLog().count
+            let token = try await OAuthClient(loginURL: login, transport: h.connector.transport)
+                .jwtBearer(clientID: "jwt-app", username: "admin@sfsim.example.com", audience: login,
+                           privateKeyPEM: Self.keys.privateKeyPEM, now: h.sim.clock.now())
+            #expect(token.refreshToken == nil)
+            try h.store.saveOrg(OrgRecord(alias: "jwt", instanceURL: token.instanceURL ?? h.server.baseURL, loginURL: login,
+                                          username: "admin@sfsim.example.com", accessToken: token.accessToken, clientID: "jwt-app",
+                                          flow: "jwt", jwtKeyPath: keyPath, jwtAudience: login, createdAt: h.connector.clock.now()))
+            // The session expires; the import (as the daemon runs it) signs a new assertion by itself.
+            h.sim.clock.advance(by: h.sim.configuration.sessionLifetime + 60)
+            let report = try await ImportJob(try h.environment(alias: "jwt"), options: ImportOptions()).run()
+            #expect(report.status == .succeeded, "\(report.message ?? "")")
+            #expect(try h.store.org("jwt")?.accessToken != token.accessToken)
+            let grants = h.sim.callLog().dropFirst(before).filter { $0.path.hasPrefix("/services/oauth2/token") }
+            #expect(grants.count == 2 && grants.allSatisfy { $0.status == 200 })
+        }
+        try await stopping(h, testBody)
+    }
 }

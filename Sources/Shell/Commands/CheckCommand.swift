@@ -104,9 +104,9 @@ enum CheckCommand {
         if org.refreshToken != nil {
             items.append(Item(name: "refresh token (offline access)", status: .pass,
                               detail: "\(flow) login with a refresh token: it renews its session unattended", fix: ""))
-        } else if org.flow == "client_credentials" {
+        } else if org.flow == "client_credentials" || org.flow == "jwt" {
             items.append(Item(name: "refresh token (offline access)", status: .pass,
-                              detail: "client_credentials login: a new token is minted when the session expires, unattended", fix: ""))
+                              detail: "\(flow) login: a new token is minted when the session expires, unattended", fix: ""))
         } else {
             items.append(Item(name: "refresh token (offline access)", status: .fail,
                               detail: "\(flow) login without a refresh token: it cannot renew its session unattended",

@@ -37,6 +37,37 @@ extension OrgCommands {
         return .done
     }
 
+    /// `login --jwt`: a signed assertion for a pre-authorized user, no secret and no person; renewed the same way.
+    static func loginJWT(_ invocation: Invocation, _ session: ShellSession) async throws(ShellError) -> CommandOutcome {
+        guard let clientID = invocation.value("client-id") ?? session.setting("client_id") else {
+            throw ShellError(.usage, "--jwt needs the connected app's client id", hint: "pass --client-id ID or 'set client_id ID'")
+        }
+        guard let username = invocation.value("username") else {
+            throw ShellError.usage("--jwt needs --username USER (the pre-authorized user to act as)", usage: invocation.usage)
+        }
+        guard let keyFile = invocation.value("key") else {
+            throw ShellError.usage("--jwt needs --key FILE (the connected app certificate's private key, PEM)", usage: invocation.usage)
+        }
+        let keyPath = URL(fileURLWithPath: keyFile).standardizedFileURL.path
+        let key: String
+        do { key = try String(contentsOfFile: keyPath, encoding: .utf8) } catch {
+            throw ShellError(.failure, "cannot read the key \(Invocation.excerpt(keyFile)): \(error.localizedDescription)")
+        }
+        let loginURL = invocation.has("sandbox") ? "https://test.salesforce.com"
+            : invocation.value("login-url") ?? "https://login.salesforce.com"
+        do throws(SalesforceError) { try SalesforceClient.checkScheme(loginURL) } catch { throw ShellError(error, doing: "login") }
+        let audience = invocation.value("audience") ?? JWTBearer.audience(forLoginURL: loginURL)
+        let oauth = OAuthClient(loginURL: loginURL, transport: session.transport,
+                                meter: session.ledgerMeter(alias: invocation.value("alias") ?? "(login)"))
+        let now = session.clock.now()
+        let token = try await session.salesforce("login") { () async throws(SalesforceError) in
+            try await oauth.jwtBearer(clientID: clientID, username: username, audience: audience, privateKeyPEM: key, now: now)
+        }
+        try await remember(token, flow: "jwt", loginURL: loginURL, clientID: clientID, clientSecret: nil,
+                           jwt: (keyPath, audience), alias: invocation.value("alias"), invocation: invocation, session)
+        return .done
+    }
+
     /// `login --sfdx-url FILE|-`: an sf CLI login, renewed with its refresh token from now on.
     static func loginSfdxURL(_ source: String, _ invocation: Invocation, _ session: ShellSession) async throws(ShellError) -> CommandOutcome {
         guard !source.lowercased().hasPrefix("force://") else {
@@ -73,6 +104,7 @@ extension OrgCommands {
 
     /// Looks up who the token belongs to, stores the org and makes it current.
     static func remember(_ token: TokenResponse, flow: String, loginURL: String, clientID: String?, clientSecret: String?,
+                         jwt: (keyPath: String, audience: String)? = nil,
                          alias requested: String?, invocation: Invocation, _ session: ShellSession) async throws(ShellError) {
         guard let instance = token.instanceURL else {
             throw ShellError(.auth, "the token answer has no instance URL")
@@ -96,12 +128,14 @@ extension OrgCommands {
         let record = OrgRecord(alias: alias, instanceURL: instance, loginURL: loginURL,
                                orgID: identity["organization_id"]?.stringValue, userID: identity["user_id"]?.stringValue,
                                username: username, accessToken: token.accessToken, refreshToken: token.refreshToken,
-                               clientID: clientID, clientSecret: clientSecret, flow: flow, createdAt: session.clock.now(),
+                               clientID: clientID, clientSecret: clientSecret, flow: flow, jwtKeyPath: jwt?.keyPath,
+                               jwtAudience: jwt?.audience, createdAt: session.clock.now(),
                                lastUsedAt: session.clock.now())
         do throws(StoreError) { try session.store.saveOrg(record) } catch { throw ShellError(error) }
         try session.setCurrentOrg(alias)
         let refresh = token.refreshToken != nil ? "with a refresh token"
             : flow == "client_credentials" ? "renewed with new client-credentials tokens"
+            : flow == "jwt" ? "renewed with new signed JWT assertions"
             : "no refresh token: log in again when the session expires"
         // The confirmation is a status line (stderr); --json also puts the facts on stdout.
         let facts: JSONValue = .object([("alias", .string(alias)), ("username", username.map(JSONValue.string) ?? .null),

@@ -12,7 +12,7 @@ enum OrgCommands {
 
     static let login = CommandSpec(
         "login", group: group,
-        usage: "login [--password [--username U]] [--client-credentials --instance URL] [--sfdx-url FILE|-] [--token [TOKEN|-] --instance URL] [--demo] [--alias A] [--login-url URL|--sandbox] [--client-id ID] [--client-secret S]",
+        usage: "login [--password [--username U]] [--jwt --username U --key FILE [--audience URL]] [--client-credentials --instance URL] [--sfdx-url FILE|-] [--token [TOKEN|-] --instance URL] [--demo] [--alias A] [--login-url URL|--sandbox] [--client-id ID] [--client-secret S]",
         summary: "log into an org: device flow (default), username-password, client credentials, an access token, or the demo org",
         details: """
             Device flow: shows a code and a URL to approve it, then waits; it yields a refresh token (offline access).
@@ -20,6 +20,9 @@ enum OrgCommands {
             --token/--instance use a token obtained elsewhere: '--token -' reads it from stdin, a bare --token asks
             with echo off (a token typed on the command line is visible to other local users and stays in your shell's
             history, so sfsh warns), or SF_ACCESS_TOKEN and SF_INSTANCE_URL.
+            --jwt (headless) signs an RS256 assertion with --key FILE for --username, a user the connected app
+            pre-authorizes; its audience is the login host (https://login.salesforce.com, or https://test.salesforce.com
+            for a sandbox; --audience overrides), never the My Domain host. The key's path is kept to sign new ones.
             --client-credentials (headless: the daemon, CI) asks the org's own My Domain host (--instance; the login
             hosts refuse this grant) for a token acting as the connected app's Run As user; the secret comes from
             --client-secret, SF_CLIENT_SECRET or a prompt with echo off, and is kept in the store (0600) so the engine
@@ -31,10 +34,14 @@ enum OrgCommands {
             client_secret settings. Plain http:// is refused except on loopback.
             """,
         examples: ["login --demo", "login --alias prod", "login --password --username me@example.com --sandbox",
+                   "login --jwt --client-id ID --username ci@acme.com --key server.key --alias acme",
                    "login --client-credentials --client-id ID --instance https://acme.my.salesforce.com --alias acme",
                    "login --token --instance https://acme.my.salesforce.com --alias acme"],
         options: [
             .flag("password", "username-password flow (prompts with echo off)"),
+            .flag("jwt", "JWT bearer flow: --client-id, --username and --key FILE; for headless use"),
+            .value("key", "FILE", "the PEM private key that signs --jwt assertions", completion: .file),
+            .value("audience", "URL", "the --jwt audience (default: the login host, https://test.salesforce.com for sandboxes)"),
             .flag("client-credentials", "client-credentials flow on the org's My Domain host (--instance), for headless use"),
             .value("sfdx-url", "FILE", "import an sf CLI login (force://…) from FILE, or stdin with '-'", completion: .file),
             .value("username", "U", "the username for --password"),
@@ -51,6 +58,7 @@ enum OrgCommands {
             try invocation.expectArguments(0...0)
             if invocation.has("demo") { return try await loginDemo(invocation, session) }
             if invocation.has("client-credentials") { return try await loginClientCredentials(invocation, session) }
+            if invocation.has("jwt") { return try await loginJWT(invocation, session) }
             if let source = invocation.value("sfdx-url") { return try await loginSfdxURL(source, invocation, session) }
             let environment = session.io.environment
             if let token = try await tokenArgument(invocation, session) ?? (invocation.has("password") ? nil : environment["SF_ACCESS_TOKEN"]) {
