@@ -9,10 +9,32 @@ extension Org {
         var iss: IssuerClaim
         var sub: SubjectClaim
         var aud: AudienceClaim
-        var exp: ExpirationClaim?
+        var exp: Epoch?
 
         /// The expiry is checked on the org's clock, not here.
         func verify(using algorithm: some JWTAlgorithm) async throws {}
+    }
+
+    /// `exp` as seconds since 1970: a number, or a string of one (simple-salesforce sends `"1764…"`, which
+    /// Salesforce accepts).
+    struct Epoch: Codable, Sendable {
+        var value: Date
+
+        init(from decoder: any Decoder) throws {
+            let container = try decoder.singleValueContainer()
+            if let seconds = try? container.decode(Double.self) {
+                value = Date(timeIntervalSince1970: seconds)
+            } else if let text = try? container.decode(String.self), let seconds = Double(text) {
+                value = Date(timeIntervalSince1970: seconds)
+            } else {
+                throw DecodingError.dataCorruptedError(in: container, debugDescription: "exp is not a number of seconds")
+            }
+        }
+
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.singleValueContainer()
+            try container.encode(value.timeIntervalSince1970)
+        }
     }
 
     /// sfsim's login host, as `login.salesforce.com` is Salesforce's: `http://localhost:PORT`.

@@ -154,6 +154,47 @@ class SimpleSalesforceInterop(unittest.TestCase):
                         security_token=self.info["security_token"], session=self.session())
         self.assertEqual(sf.query("SELECT Id FROM Organization")["totalSize"], 1)
 
+    # Issue 20: simple-salesforce's own headless logins, unchanged.
+    def test_jwt_bearer_login(self):
+        import datetime
+        import tempfile
+        from cryptography import x509
+        from cryptography.hazmat.primitives import hashes, serialization
+        from cryptography.hazmat.primitives.asymmetric import rsa
+        from cryptography.x509.oid import NameOID
+        from simple_salesforce.exceptions import SalesforceAuthenticationFailed
+
+        key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "interop")])
+        now = datetime.datetime.now(datetime.timezone.utc)
+        certificate = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+                       .serial_number(x509.random_serial_number()).not_valid_before(now - datetime.timedelta(hours=1))
+                       .not_valid_after(now + datetime.timedelta(days=1)).sign(key, hashes.SHA256()))
+        username = self.info["username"]
+        self.control("POST", "apps", {"client_id": "interop-jwt", "flows": ["jwt"], "pre_authorized": [username],
+                                      "certificate": certificate.public_bytes(serialization.Encoding.PEM).decode()})
+        with tempfile.NamedTemporaryFile("wb", suffix=".pem") as file:
+            file.write(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                         serialization.NoEncryption()))
+            file.flush()
+            sf = Salesforce(username=username, consumer_key="interop-jwt", privatekey_file=file.name, session=self.session())
+            self.assertGreaterEqual(sf.query("SELECT COUNT() FROM Lead")["totalSize"], 50)
+            # A user the app does not pre-authorize is refused with Salesforce's words.
+            with self.assertRaises(SalesforceAuthenticationFailed) as refused:
+                Salesforce(username="nobody@example.com", consumer_key="interop-jwt", privatekey_file=file.name,
+                           session=self.session())
+            self.assertIn("user hasn't approved this consumer", str(refused.exception))
+
+    def test_client_credentials_login(self):
+        from simple_salesforce.exceptions import SalesforceAuthenticationFailed
+        self.control("POST", "apps", {"client_id": "interop-cc", "client_secret": "interop-secret",
+                                      "flows": ["client_credentials"], "run_as": self.info["username"]})
+        # simple-salesforce posts to https://DOMAIN.salesforce.com: a My Domain host, as the grant requires.
+        sf = Salesforce(consumer_key="interop-cc", consumer_secret="interop-secret", domain="acme.my", session=self.session())
+        self.assertGreaterEqual(sf.query("SELECT COUNT() FROM Lead")["totalSize"], 50)
+        with self.assertRaises(SalesforceAuthenticationFailed):
+            Salesforce(consumer_key="interop-cc", consumer_secret="wrong", domain="acme.my", session=self.session())
+
 
 if __name__ == "__main__":
     unittest.main(verbosity=2)
