@@ -6,8 +6,9 @@ public import Foundation
 /// alive) on one thread of its own (blocking curl calls never run on Swift's
 /// cooperative pool). Requests on one transport run one after another.
 ///
-/// TLS is always verified; proxies come from the standard environment
-/// variables (libcurl reads `https_proxy`, `no_proxy`, …); gzip is accepted.
+/// TLS is always verified — against the system's CAs, or a private CA's bundle (`caBundle`: `--ca-bundle`,
+/// `SFSH_CA_BUNDLE`); proxies come from the standard environment variables (libcurl reads `https_proxy`,
+/// `no_proxy`, …, see `NetworkRoute`); gzip is accepted.
 public final class CurlTransport: HTTPTransport, @unchecked Sendable {
     private let worker: CurlWorker
     private let limits: TransferLimits
@@ -16,10 +17,11 @@ public final class CurlTransport: HTTPTransport, @unchecked Sendable {
     ///   - stallSeconds: a request whose answer moves slower than 32 bytes/s for this long is given up
     ///     (a server that drips a byte a second holds no one for minutes).
     ///   - isInterrupted: asked while a request is in flight (Ctrl-C); true aborts it.
-    public init(connectTimeout: TimeInterval = 15, stallSeconds: Int = 30,
+    ///   - caBundle: a PEM file of the CAs to trust instead of the system's (a corporate TLS-inspecting proxy's CA).
+    public init(connectTimeout: TimeInterval = 15, stallSeconds: Int = 30, caBundle: String? = nil,
                 isInterrupted: @escaping @Sendable () -> Bool = { false }) {
         worker = CurlWorker(connectTimeout: connectTimeout)
-        limits = TransferLimits(stallSeconds: max(1, stallSeconds), isInterrupted: isInterrupted)
+        limits = TransferLimits(stallSeconds: max(1, stallSeconds), caBundle: caBundle, isInterrupted: isInterrupted)
     }
 
     public func send(_ request: HTTPRequest) async throws(TransportError) -> HTTPResponse {
@@ -42,6 +44,7 @@ public final class CurlTransport: HTTPTransport, @unchecked Sendable {
 /// What every transfer of a transport is held to.
 struct TransferLimits: Sendable {
     var stallSeconds: Int
+    var caBundle: String?
     var isInterrupted: @Sendable () -> Bool
 }
 
@@ -141,6 +144,7 @@ private final class EasyHandle {
         sfsh_curl_set_long(handle, CURLOPT_FRESH_CONNECT, request.freshConnection ? 1 : 0)
         sfsh_curl_set_long(handle, CURLOPT_SSL_VERIFYPEER, 1)
         sfsh_curl_set_long(handle, CURLOPT_SSL_VERIFYHOST, 2)
+        if let caBundle = limits.caBundle { sfsh_curl_set_string(handle, CURLOPT_CAINFO, caBundle) }
         sfsh_curl_set_long(handle, CURLOPT_FOLLOWLOCATION, 0)
         sfsh_curl_set_string(handle, CURLOPT_ACCEPT_ENCODING, "")
         sfsh_curl_set_long(handle, CURLOPT_TIMEOUT_MS, Int(request.timeout * 1000))

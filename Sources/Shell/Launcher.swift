@@ -10,6 +10,8 @@ public struct LaunchOptions: Sendable {
     public var commands: [String] = []
     public var keepGoing = false
     public var home: String?
+    /// `--ca-bundle` (else `SFSH_CA_BUNDLE`).
+    public var caBundle: String?
     public var org: String?
     /// Start the simulated demo org and log into it first.
     public var demo = false
@@ -34,15 +36,34 @@ public enum Launcher {
         environment["SFSH_STALL_SECONDS"].flatMap { Int($0) }.map { min(600, max(1, $0)) } ?? 30
     }
 
+    /// The CA bundle of `--ca-bundle`, else `SFSH_CA_BUNDLE`: a readable file, or a message saying why not.
+    public static func caBundle(option: String?, environment: [String: String]) -> Result<String?, ShellError> {
+        guard let path = option ?? environment["SFSH_CA_BUNDLE"].flatMap({ $0.isEmpty ? nil : $0 }) else { return .success(nil) }
+        let absolute = URL(fileURLWithPath: path).standardizedFileURL.path
+        guard FileManager.default.isReadableFile(atPath: absolute),
+              let text = try? String(contentsOfFile: absolute, encoding: .utf8), text.contains("-----BEGIN CERTIFICATE-----") else {
+            return .failure(ShellError(.usage, "the CA bundle \(Invocation.excerpt(path)) is not a readable PEM file of certificates",
+                                       hint: "--ca-bundle FILE / SFSH_CA_BUNDLE name the CAs to trust (-----BEGIN CERTIFICATE----- …)"))
+        }
+        return .success(absolute)
+    }
+
     static func start(_ options: LaunchOptions, environment: [String: String]) async -> (Int32, ShellSession?) {
         let io = ShellIO.process(environment: environment)
+        let caBundle: String?
+        switch Self.caBundle(option: options.caBundle, environment: environment) {
+        case let .success(path): caBundle = path
+        case let .failure(error):
+            io.stderr.write("sfsh: error: \(error.message)\n" + (error.hint.map { "  \($0)\n" } ?? ""))
+            return (ExitStatus.usage.rawValue, nil)
+        }
         let home = SfshHome.resolve(option: options.home, environment: environment)
         let session: ShellSession
         do {
             let store = try Store(home: home)
             let interruption = Interruption.sigint
             session = try ShellSession(table: Commands.table, store: store, io: io,
-                                       transport: CurlTransport(stallSeconds: Self.stallSeconds(environment),
+                                       transport: CurlTransport(stallSeconds: Self.stallSeconds(environment), caBundle: caBundle,
                                                                 isInterrupted: interruption.isPending),
                                        interruption: interruption)
         } catch {
@@ -52,6 +73,7 @@ public enum Launcher {
         let stderr = io.stderr
         session.store.onBusy { message in stderr.write("sfsh: \(message)\n") }
         session.demoStarter = options.demoStarter
+        session.caBundle = caBundle
         session.keepGoing = options.keepGoing
         session.orgOverride = options.org
         if let alias = options.org, (try? session.store.org(alias)) ?? nil == nil {

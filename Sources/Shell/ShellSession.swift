@@ -105,6 +105,8 @@ public final class ShellSession {
     public let interruption: Interruption
     /// How `--demo` and `login --demo` start the demo org (the executable provides sfsim's).
     public var demoStarter: DemoOrgStarter?
+    /// The CA bundle the transport trusts instead of the system's (`--ca-bundle`, `SFSH_CA_BUNDLE`), for `check`.
+    public var caBundle: String?
 
     public init(table: CommandTable, store: Store, io: ShellIO, clock: any EngineClock = SystemClock(),
                 transport: any HTTPTransport = CurlTransport(), interruption: Interruption = .never) throws(StoreError) {

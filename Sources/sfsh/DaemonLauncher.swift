@@ -12,6 +12,8 @@ import Shell
 /// What `sfsh daemon` was asked for.
 public struct DaemonOptions: Sendable {
     public var home: String?
+    /// `--ca-bundle` (else `SFSH_CA_BUNDLE`).
+    public var caBundle: String?
     /// Run what is due now, then exit (for cron or a systemd timer).
     public var once = false
     /// One JSON object per event line instead of text.
@@ -28,6 +30,13 @@ public struct DaemonOptions: Sendable {
 public enum DaemonLauncher {
     public static func run(_ options: DaemonOptions, environment: [String: String]) async -> Int32 {
         let io = ShellIO.process(environment: environment)
+        let caBundle: String?
+        switch Launcher.caBundle(option: options.caBundle, environment: environment) {
+        case let .success(path): caBundle = path
+        case let .failure(error):
+            io.stderr.write("sfsh daemon: error: \(error.message)\n")
+            return ExitStatus.usage.rawValue
+        }
         let home = SfshHome.resolve(option: options.home, environment: environment)
         let store: Store
         do { store = try Store(home: home) } catch {
@@ -36,7 +45,7 @@ public enum DaemonLauncher {
         }
         store.onBusy { message in io.stderr.write("sfsh daemon: \(message)\n") }
         let clock = SystemClock()
-        let connector = OrgConnector(store: store, transport: CurlTransport(stallSeconds: Launcher.stallSeconds(environment)),
+        let connector = OrgConnector(store: store, transport: CurlTransport(stallSeconds: Launcher.stallSeconds(environment), caBundle: caBundle),
                                      clock: clock)
         let lock = NSLock()
         let log: @Sendable (DaemonEvent) -> Void = { event in

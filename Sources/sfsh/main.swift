@@ -9,6 +9,11 @@ import SfshDemo
 struct GlobalOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Where the database and history live (default: $SFSH_HOME, else ~/.sfsh).", valueName: "DIR"))
     var home: String?
+
+    @Option(name: .customLong("ca-bundle"),
+            help: ArgumentHelp("Trust the CAs in FILE (PEM) instead of the system's, e.g. a corporate proxy's (default: $SFSH_CA_BUNDLE).",
+                               valueName: "FILE"))
+    var caBundle: String?
 }
 
 /// The `sfsh` command line: the shell itself, and `daemon`. All the work happens in the Shell library.
@@ -81,6 +86,7 @@ switch parsed {
 case let daemon as DaemonArguments:
     var options = DaemonOptions()
     options.home = daemon.globals.home
+    options.caBundle = daemon.globals.caBundle
     options.once = daemon.once
     options.json = daemon.json
     exit(await DaemonLauncher.run(options, environment: environment))
@@ -90,6 +96,7 @@ case let shell as SfshArguments:
     options.commands = shell.commands
     options.keepGoing = shell.keepGoing
     options.home = shell.globals.home
+    options.caBundle = shell.globals.caBundle
     options.org = shell.org
     options.demo = shell.demo
     options.demoStarter = SimDemoOrg.starter

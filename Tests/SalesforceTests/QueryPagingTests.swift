@@ -98,3 +98,27 @@ import Testing
         do { _ = try SfdxAuthURL.parse(text) } catch { #expect(error.reason.contains(reason), "\(error.reason)") }
     }
 }
+
+/// Issue 20 §3: the route libcurl takes, as `check` shows it, from the environment.
+@Suite struct NetworkRouteTests {
+    @Test(arguments: [
+        ("https://acme.my.salesforce.com", [:], NetworkRoute.direct),
+        ("https://acme.my.salesforce.com", ["HTTPS_PROXY": "http://proxy:3128"], .proxy(url: "http://proxy:3128", variable: "HTTPS_PROXY")),
+        ("https://acme.my.salesforce.com", ["https_proxy": "http://a:3128", "HTTPS_PROXY": "http://b:3128"], .proxy(url: "http://a:3128", variable: "https_proxy")),
+        ("https://acme.my.salesforce.com", ["ALL_PROXY": "socks5://s:1080"], .proxy(url: "socks5://s:1080", variable: "ALL_PROXY")),
+        ("https://acme.my.salesforce.com", ["HTTPS_PROXY": "http://user:pa55@proxy:3128"], .proxy(url: "http://(credentials hidden)@proxy:3128", variable: "HTTPS_PROXY")),
+        ("https://acme.my.salesforce.com", ["HTTPS_PROXY": "http://p:1", "NO_PROXY": "salesforce.com"], .bypassed(variable: "HTTPS_PROXY")),
+        ("https://acme.my.salesforce.com", ["HTTPS_PROXY": "http://p:1", "no_proxy": ".my.salesforce.com"], .bypassed(variable: "HTTPS_PROXY")),
+        ("https://acme.my.salesforce.com", ["HTTPS_PROXY": "http://p:1", "NO_PROXY": "*"], .bypassed(variable: "HTTPS_PROXY")),
+        ("https://acme.my.salesforce.com", ["HTTPS_PROXY": "http://p:1", "NO_PROXY": "force.com, example.org"], .proxy(url: "http://p:1", variable: "HTTPS_PROXY")),
+        ("https://notsalesforce.com", ["HTTPS_PROXY": "http://p:1", "NO_PROXY": "salesforce.com"], .proxy(url: "http://p:1", variable: "HTTPS_PROXY")),
+        // libcurl reads only the lower-case http_proxy for http (httpoxy).
+        ("http://127.0.0.1:4242", ["HTTP_PROXY": "http://p:1"], .direct),
+        ("http://127.0.0.1:4242", ["http_proxy": "http://p:1"], .proxy(url: "http://p:1", variable: "http_proxy")),
+        ("http://127.0.0.1:4242", ["http_proxy": "http://p:1", "no_proxy": "localhost,127.0.0.1"], .bypassed(variable: "http_proxy")),
+        ("https://acme.my.salesforce.com", ["http_proxy": "http://p:1"], .direct),
+    ] as [(String, [String: String], NetworkRoute)])
+    func routes(url: String, environment: [String: String], route: NetworkRoute) {
+        #expect(NetworkRoute.route(for: url, environment: environment) == route)
+    }
+}

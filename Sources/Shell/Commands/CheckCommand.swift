@@ -100,6 +100,11 @@ enum CheckCommand {
                                   fix: "check the user's profile for API Enabled"))
             }
         }
+        // The way out: a proxy (from the environment, as libcurl reads it) and the CAs trusted.
+        let route = NetworkRoute.route(for: org.instanceURL, environment: session.io.environment)
+        items.append(Item(name: "network route", status: .pass,
+                          detail: route.description + "; TLS trusts " + (session.caBundle.map { "the CA bundle \($0)" } ?? "the system's CAs"),
+                          fix: ""))
         let flow = org.flow ?? "an earlier"
         if org.refreshToken != nil {
             items.append(Item(name: "refresh token (offline access)", status: .pass,
