@@ -34,6 +34,9 @@ extension Org {
         case "/services/oauth2/token":
             guard request.method == "POST" else { return .error(APIError.notFound) }
             return await token(request.formFields(), request: request)
+        case "/services/oauth2/authorize":
+            guard request.method == "GET" || request.method == "POST" else { return .error(APIError.notFound) }
+            return authorize(request)
         case "/services/oauth2/revoke":
             let token = request.method == "GET" ? request.queryValue("token") : request.formFields()["token"]
             return revoke(token)
@@ -103,6 +106,8 @@ extension Org {
             return .json(tokenBody(user: user, accessToken: access, refreshToken: nil, scope: "refresh_token api web"))
         case "client_credentials":
             return clientCredentialsToken(request, form: form)
+        case "authorization_code":
+            return authorizationCodeToken(form)
         case "urn:ietf:params:oauth:grant-type:jwt-bearer":
             return await jwtBearerToken(form)
         case "device":

@@ -24,6 +24,8 @@ public final class Org: @unchecked Sendable {
     var deviceCodes: [String: DeviceCode] = [:]
     /// Connected apps by client id.
     var apps: [String: ConnectedApp] = [:]
+    /// Web-flow authorization codes, each good once.
+    var authorizationCodes: [String: AuthorizationCode] = [:]
     var usage: [Date] = []
     var dailyLimit: Int
     var duplicateRuleActive: Bool

@@ -60,10 +60,11 @@ import Testing
             try h.store.saveOrg(OrgRecord(alias: "cc", instanceURL: token.instanceURL ?? instance, loginURL: instance,
                                           accessToken: token.accessToken, clientID: Self.app.clientID,
                                           clientSecret: Self.app.clientSecret, flow: "client_credentials", createdAt: h.connector.clock.now()))
-            // The session expires; the import (as the daemon runs it) mints a new token by itself.
+            // The session expires; the daemon's scheduled import mints a new token by itself, no person there.
+            try h.schedule(.import, .hourly, org: "cc")
             h.sim.clock.advance(by: h.sim.configuration.sessionLifetime + 60)
-            let report = try await ImportJob(try h.environment(alias: "cc"), options: ImportOptions()).run()
-            #expect(report.status == .succeeded, "\(report.message ?? "")")
+            let outcomes = await h.daemon(DaemonLog()).runDue()
+            #expect(outcomes.map(\.org) == ["cc"] && outcomes.first?.status == .succeeded, "\(outcomes)")
             let stored = try #require(try h.store.org("cc"))
             #expect(stored.accessToken != token.accessToken)
             #expect(stored.flow == "client_credentials")
@@ -129,10 +130,11 @@ import Testing
             try h.store.saveOrg(OrgRecord(alias: "jwt", instanceURL: token.instanceURL ?? h.server.baseURL, loginURL: login,
                                           username: "admin@sfsim.example.com", accessToken: token.accessToken, clientID: "jwt-app",
                                           flow: "jwt", jwtKeyPath: keyPath, jwtAudience: login, createdAt: h.connector.clock.now()))
-            // The session expires; the import (as the daemon runs it) signs a new assertion by itself.
+            // The session expires; the daemon's scheduled import signs a new assertion by itself, no person there.
+            try h.schedule(.import, .hourly, org: "jwt")
             h.sim.clock.advance(by: h.sim.configuration.sessionLifetime + 60)
-            let report = try await ImportJob(try h.environment(alias: "jwt"), options: ImportOptions()).run()
-            #expect(report.status == .succeeded, "\(report.message ?? "")")
+            let outcomes = await h.daemon(DaemonLog()).runDue()
+            #expect(outcomes.map(\.org) == ["jwt"] && outcomes.first?.status == .succeeded, "\(outcomes)")
             #expect(try h.store.org("jwt")?.accessToken != token.accessToken)
             let grants = h.sim.callLog().dropFirst(before).filter { $0.path.hasPrefix("/services/oauth2/token") }
             #expect(grants.count == 2 && grants.allSatisfy { $0.status == 200 })

@@ -1,5 +1,6 @@
 import SalesforceModel
 import Foundation
+import OAuthCallback
 import JSON
 import Salesforce
 import Store
@@ -35,6 +36,90 @@ extension OrgCommands {
         try await remember(token, flow: "client_credentials", loginURL: instance, clientID: clientID, clientSecret: secret,
                            alias: invocation.value("alias"), invocation: invocation, session)
         return .done
+    }
+
+    /// Whether `login` with no flow named can send a person to a browser: a display, or macOS.
+    static func canOpenBrowser(_ environment: [String: String]) -> Bool {
+        #if os(macOS)
+        return true
+        #else
+        return !(environment["DISPLAY"] ?? "").isEmpty || !(environment["WAYLAND_DISPLAY"] ?? "").isEmpty
+        #endif
+    }
+
+    /// How long the web flow waits for the browser.
+    static let webLoginTimeout: TimeInterval = 300
+
+    /// `login --web`: authorization code with PKCE through the browser and a loopback callback.
+    static func webFlow(_ invocation: Invocation, _ session: ShellSession, oauth: OAuthClient, clientID: String,
+                        clientSecret: String?) async throws(ShellError) -> TokenResponse {
+        let port: Int
+        if let text = invocation.value("port") {
+            guard let value = Int(text), (0...65535).contains(value) else {
+                throw ShellError.usage("--port must be 0…65535 (0: any free port), not '\(Invocation.excerpt(text))'", usage: invocation.usage)
+            }
+            port = value
+        } else {
+            port = 1717
+        }
+        let listener: LoopbackCallback
+        do { listener = try await LoopbackCallback.start(port: port) } catch {
+            throw ShellError(.failure, "\(error)")
+        }
+        let pkce = PKCE()
+        let url = oauth.authorizeURL(clientID: clientID, redirectURI: listener.redirectURI, pkce: pkce)
+        session.note("log in and allow access in the browser (waiting up to 5 minutes for \(listener.redirectURI); Ctrl-C gives up):")
+        session.note("  \(url)")
+        if !invocation.has("no-browser") { openBrowser(url, session) }
+        let deadline = session.clock.now().addingTimeInterval(webLoginTimeout)
+        var outcome: LoopbackCallback.Outcome?
+        while outcome == nil {
+            outcome = listener.received
+            if outcome != nil { break }
+            if session.interruption.take() {
+                await listener.stop()
+                throw ShellError(.failure, "interrupted: no login (the callback port is free again)")
+            }
+            if session.clock.now() >= deadline {
+                await listener.stop()
+                throw ShellError(.auth, "no answer from the browser in 5 minutes", hint: "run login again, or use --device on a machine without a browser")
+            }
+            try? await Task.sleep(nanoseconds: 100_000_000)
+        }
+        await listener.stop()
+        switch outcome {
+        case let .code(code, state)?:
+            // A redirect that does not carry our state is not an answer to our request (RFC 6749 §10.12).
+            guard state == pkce.state else {
+                throw ShellError(.auth, "the callback's state does not match the request's: refused (a forged or stale redirect)",
+                                 hint: "run login again")
+            }
+            return try await session.salesforce("login") { () async throws(SalesforceError) in
+                try await oauth.exchange(code: code, clientID: clientID, clientSecret: clientSecret, redirectURI: listener.redirectURI, pkce: pkce)
+            }
+        case let .error(error, description, _)?:
+            throw ShellError(.auth, "the login was not allowed: \(error)\(description.map { " (\($0))" } ?? "")",
+                             hint: error == "access_denied" ? "run login again and choose Allow" : "check the connected app's callback URL (\(listener.redirectURI)) and OAuth settings")
+        case nil:
+            throw ShellError(.auth, "no answer from the browser")
+        }
+    }
+
+    /// Opens `url` in the person's browser (`open` on macOS, `xdg-open` elsewhere); a failure only means they open it themselves.
+    static func openBrowser(_ url: String, _ session: ShellSession) {
+        let process = Process()
+        #if os(macOS)
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/open")
+        process.arguments = [url]
+        #else
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["xdg-open", url]
+        #endif
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        do { try process.run() } catch {
+            session.note("(no browser could be opened: open the URL above yourself)")
+        }
     }
 
     /// `login --jwt`: a signed assertion for a pre-authorized user, no secret and no person; renewed the same way.

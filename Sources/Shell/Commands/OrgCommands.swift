@@ -12,10 +12,14 @@ enum OrgCommands {
 
     static let login = CommandSpec(
         "login", group: group,
-        usage: "login [--password [--username U]] [--jwt --username U --key FILE [--audience URL]] [--client-credentials --instance URL] [--sfdx-url FILE|-] [--token [TOKEN|-] --instance URL] [--demo] [--alias A] [--login-url URL|--sandbox] [--client-id ID] [--client-secret S]",
-        summary: "log into an org: device flow (default), username-password, client credentials, an access token, or the demo org",
+        usage: "login [--web [--port N] [--no-browser]] [--device] [--password [--username U]] [--jwt --username U --key FILE [--audience URL]] [--client-credentials --instance URL] [--sfdx-url FILE|-] [--token [TOKEN|-] --instance URL] [--demo] [--alias A] [--login-url URL|--sandbox] [--client-id ID] [--client-secret S]",
+        summary: "log into an org: the web flow or device flow (default), JWT, client credentials, an sf CLI login, username-password, a token, or the demo org",
         details: """
-            Device flow: shows a code and a URL to approve it, then waits; it yields a refresh token (offline access).
+            With no flow named: the web flow when a browser can be opened (a display, or macOS), else the device flow.
+            --web: the authorization-code flow with PKCE (S256, a random state) through the browser: sfsh listens on
+            127.0.0.1 (--port, default 1717; 0 = any free port) for http://localhost:PORT/OAuth2/Callback, opens the
+            browser unless --no-browser, always prints the URL, and gives up after 5 minutes or on Ctrl-C.
+            --device: shows a code and a URL to approve it, then waits; it yields a refresh token (offline access).
             --password asks for username, password and security token with echo off; the password is never stored.
             --token/--instance use a token obtained elsewhere: '--token -' reads it from stdin, a bare --token asks
             with echo off (a token typed on the command line is visible to other local users and stays in your shell's
@@ -38,6 +42,10 @@ enum OrgCommands {
                    "login --client-credentials --client-id ID --instance https://acme.my.salesforce.com --alias acme",
                    "login --token --instance https://acme.my.salesforce.com --alias acme"],
         options: [
+            .flag("web", "web-server flow with PKCE through the browser and a loopback callback"),
+            .value("port", "N", "the --web callback port on 127.0.0.1 (default 1717; 0 = any free port)"),
+            .flag("no-browser", "with --web: print the URL only, do not open a browser"),
+            .flag("device", "device flow: approve a code in any browser, on any machine"),
             .flag("password", "username-password flow (prompts with echo off)"),
             .flag("jwt", "JWT bearer flow: --client-id, --username and --key FILE; for headless use"),
             .value("key", "FILE", "the PEM private key that signs --jwt assertions", completion: .file),
@@ -78,12 +86,15 @@ enum OrgCommands {
             let oauth = OAuthClient(loginURL: loginURL, transport: session.transport,
                                     meter: session.ledgerMeter(alias: invocation.value("alias") ?? "(login)"))
             let token: TokenResponse
+            let flow: String
             if invocation.has("password") {
-                token = try await passwordFlow(invocation, session, oauth: oauth, clientID: clientID, clientSecret: clientSecret)
+                (token, flow) = (try await passwordFlow(invocation, session, oauth: oauth, clientID: clientID, clientSecret: clientSecret), "password")
+            } else if invocation.has("web") || (!invocation.has("device") && Self.canOpenBrowser(environment)) {
+                (token, flow) = (try await webFlow(invocation, session, oauth: oauth, clientID: clientID, clientSecret: clientSecret), "web")
             } else {
-                token = try await deviceFlow(session, oauth: oauth, clientID: clientID)
+                (token, flow) = (try await deviceFlow(session, oauth: oauth, clientID: clientID), "device")
             }
-            try await remember(token, flow: invocation.has("password") ? "password" : "device", loginURL: loginURL,
+            try await remember(token, flow: flow, loginURL: loginURL,
                                clientID: clientID, clientSecret: clientSecret,
                                alias: invocation.value("alias"), invocation: invocation, session)
             return .done
