@@ -38,7 +38,7 @@ extension Org {
     }
 
     /// sfsim's login host, as `login.salesforce.com` is Salesforce's: `http://localhost:PORT`.
-    var loginHostURL: String { baseURL.replacingOccurrences(of: "://127.0.0.1", with: "://localhost") }
+    public var loginHostURL: String { baseURL.replacingOccurrences(of: "://127.0.0.1", with: "://localhost") }
 
     /// The audiences Salesforce accepts (and sfsim's own login host); never the instance (My Domain) host.
     var acceptedAudiences: Set<String> {

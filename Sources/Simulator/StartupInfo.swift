@@ -6,7 +6,9 @@ extension SimServer {
         let admin = org.adminUser
         return .object([
             ("instance_url", .string(baseURL)),
-            ("login_url", .string(baseURL)),
+            // The login host (as login.salesforce.com) on the same port: the grants only a My Domain host takes
+            // (client credentials) are refused there, and a JWT audience of the instance host is refused.
+            ("login_url", .string(org.loginHostURL)),
             ("username", .string(admin.username)),
             ("password", .string(admin.password)),
             ("security_token", .string(org.configuration.securityToken)),

@@ -14,6 +14,8 @@ struct SfsimCommand: AsyncParsableCommand {
             leaves this machine. On start it prints one JSON line to stdout with instance_url,
             login_url, username, password, client_id, client_secret and access_token of the seeded
             admin user, then logs one line per request to stderr. Stop it with Ctrl-C.
+            login_url is http://localhost:PORT, the login host (as login.salesforce.com); instance_url is
+            http://127.0.0.1:PORT, the instance (My Domain) host: one server, told apart by the Host header.
             """)
 
     @Option(help: "Port on 127.0.0.1 (0 picks a free one).")

@@ -53,3 +53,26 @@ import Testing
         #expect(status == 200)
     }
 }
+
+/// Issue 20: connected apps as data through the control; a malformed app is refused, saying which key is wrong.
+@Suite struct ConnectedAppControlTests {
+    @Test(arguments: [
+        (#"{"client_id": "a", "flows": ["jwt"]}"#, 201, nil),
+        (#"{"client_id": "b", "client_secret": "s", "flows": ["client_credentials"], "run_as": "admin@sfsim.example.com"}"#, 201, nil),
+        (#"{"flows": ["web"]}"#, 400, "client_id"),
+        (#"{"client_id": "c", "flows": []}"#, 400, "at least one flow"),
+        (#"{"client_id": "c", "flows": ["implicit"]}"#, 400, "flows must name"),
+        (#"{"client_id": "c", "flows": ["web"], "callback_urls": "http://x"}"#, 400, "callback_urls"),
+        (#"{"client_id": "c", "flows": ["jwt"], "pre_authorized": [1]}"#, 400, "pre_authorized"),
+    ] as [(String, Int, String?)])
+    func appsAreAddedOrRefused(body: String, status: Int, complaint: String?) async throws {
+        let sim = try await SimHarness.start()
+        // Stopped when the body ends, and waited for, however it ends.
+        func testBody() async throws {
+            let answer = try await sim.call("POST", "/_sfsim/apps", json: try JSONValue.parse(Data(body.utf8)))
+            #expect(answer.status == status, "\(answer.json.serialized())")
+            if let complaint { #expect(answer.json.serialized().contains(complaint), "\(answer.json.serialized())") }
+        }
+        try await stopping(sim, testBody)
+    }
+}

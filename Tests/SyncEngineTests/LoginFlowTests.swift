@@ -36,6 +36,9 @@ import Testing
             h.sim.addApp(ConnectedApp(clientID: "no-run-as", clientSecret: "s", flows: [.clientCredentials]))
             h.sim.addApp(ConnectedApp(clientID: "not-offered", clientSecret: "s", flows: [.password], runAs: "admin@sfsim.example.com"))
             let hosts = Self.hosts(h)
+            // sfsim says which is which when it starts.
+            #expect(h.server.startupInfo["login_url"]?.stringValue == hosts.login)
+            #expect(h.server.startupInfo["instance_url"]?.stringValue == hosts.instance)
             let oauth = OAuthClient(loginURL: loginHost ? hosts.login : hosts.instance, transport: h.connector.transport)
             let error = await #expect(throws: SalesforceError.self) {
                 try await oauth.clientCredentials(clientID: clientID, clientSecret: secret)
