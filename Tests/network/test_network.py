@@ -75,6 +75,30 @@ class Forward(http.server.BaseHTTPRequestHandler):
 
     do_GET = do_POST = do_PATCH = do_DELETE = relay
 
+    def do_CONNECT(self):
+        """An HTTPS request through the proxy: a tunnel to the target, bytes piped both ways."""
+        import select
+        import socket
+        self.server.seen.append("CONNECT " + self.path)
+        host, port = self.path.rsplit(":", 1)
+        upstream = socket.create_connection((host, int(port)), timeout=30)
+        self.send_response(200, "Connection established")
+        self.end_headers()
+        client = self.connection
+        try:
+            while True:
+                ready, _, _ = select.select([client, upstream], [], [], 30)
+                if not ready:
+                    break
+                for source in ready:
+                    data = source.recv(65536)
+                    if not data:
+                        return
+                    (upstream if source is client else client).sendall(data)
+        finally:
+            upstream.close()
+            self.close_connection = True
+
 
 def certificates(directory):
     """A private CA and a server certificate it signs for 127.0.0.1; returns (ca.pem, server.pem, server.key)."""
@@ -177,6 +201,12 @@ class CorporateNetwork(unittest.TestCase):
         route = next(item for item in json.loads(check.stdout) if item["check"] == "network route")
         self.assertIn(f"the CA bundle {os.path.realpath(ca)}", route["detail"].replace(self.home, os.path.realpath(self.home)))
         # A bundle that is not one: a usage error before anything is sent.
+        # HTTPS through a proxy the environment names (HTTPS_PROXY): a CONNECT tunnel, TLS verified end to end.
+        proxy = Forwarder(self.sim_port)
+        self.addCleanup(lambda: (proxy.shutdown(), proxy.server_close()))
+        tunneled = self.sfsh("count Lead", env={"HTTPS_PROXY": f"http://127.0.0.1:{proxy.server_address[1]}", "SFSH_CA_BUNDLE": ca})
+        self.assertEqual(tunneled.returncode, 0, tunneled.stderr)
+        self.assertIn(f"CONNECT 127.0.0.1:{front.server_address[1]}", proxy.seen)
         bad = self.sfsh("count Lead", args=("--ca-bundle", os.path.join(self.home, "missing.pem")))
         self.assertEqual(bad.returncode, 2)
         self.assertIn("is not a readable PEM file of certificates", bad.stderr)
