@@ -56,7 +56,7 @@ let package = Package(
         // The shell core: tokenizer, command table, output, line readers, commands.
         .target(
             name: "Shell",
-            dependencies: ["CEditLine", "Store", "JSON", "Salesforce", "SalesforceModel", "SyncRules", "SyncEngine", "OAuthCallback"]
+            dependencies: ["CEditLine", "Store", "JSON", "Salesforce", "SalesforceModel", "SyncRules", "SyncEngine", "LoopbackHTTP"]
         ),
         // sfsim as the shell's demo org (`sfsh --demo`): the one place the shell's executable meets the simulator.
         .target(name: "SfshDemo", dependencies: ["Shell", "Simulator"]),
@@ -66,8 +66,8 @@ let package = Package(
         // The Salesforce REST client over an HTTPTransport; libcurl is the production transport.
         .target(name: "Salesforce", dependencies: ["CCurl", "JSON", "SalesforceModel", .product(name: "JWTKit", package: "jwt-kit"),
                                                    .product(name: "Crypto", package: "swift-crypto")]),
-        // The web-server flow's loopback callback listener (Hummingbird on 127.0.0.1).
-        .target(name: "OAuthCallback", dependencies: [
+        // Hummingbird on 127.0.0.1, started and known to listen: sfsim's server and the web login's callback listener.
+        .target(name: "LoopbackHTTP", dependencies: [
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HTTPTypes", package: "swift-http-types"),
             .product(name: "NIOCore", package: "swift-nio"),
@@ -78,13 +78,13 @@ let package = Package(
             name: "Simulator",
             dependencies: [
                 "JSON",
+                "LoopbackHTTP",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .executableTarget(
@@ -112,7 +112,7 @@ let package = Package(
                                                     .product(name: "CryptoExtras", package: "swift-crypto"),
                                                     .product(name: "SwiftASN1", package: "swift-asn1")],
                 path: "Tests/TestSupport"),
-        .testTarget(name: "ShellTests", dependencies: ["TestSupport", "Shell", "SfshDemo", "SyncEngine", "Store", "JSON", "Salesforce", "SalesforceModel", "Simulator", "OAuthCallback"]),
+        .testTarget(name: "ShellTests", dependencies: ["TestSupport", "Shell", "SfshDemo", "SyncEngine", "Store", "JSON", "Salesforce", "SalesforceModel", "Simulator", "LoopbackHTTP"]),
         .testTarget(name: "StoreTests", dependencies: ["TestSupport", "Store", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "JSONTests", dependencies: ["TestSupport", "JSON"]),
         // yaslab/CSV.swift: the oracle the import's own CSV reader is checked against.

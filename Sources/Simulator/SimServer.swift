@@ -2,7 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import JSON
-import Logging
+import LoopbackHTTP
 import NIOCore
 
 /// The request context: Hummingbird's, plus the channel (to drop connections
@@ -77,29 +77,9 @@ public final class SimServer: Sendable {
             return Response(status: HTTPResponse.Status(code: answer.status), headers: fields,
                             body: ResponseBody(byteBuffer: ByteBuffer(bytes: answer.body)))
         }
-        var logger = Logger(label: "sfsim")
-        logger.logLevel = .critical
-        let (portStream, portContinuation) = AsyncStream.makeStream(of: Int.self)
-        let app = Application(
-            responder: responder,
-            configuration: .init(address: .hostname("127.0.0.1", port: port), serverName: nil),
-            onServerRunning: { channel in
-                portContinuation.yield(channel.localAddress?.port ?? 0)
-                portContinuation.finish()
-            },
-            logger: logger)
-        let task = Task {
-            // If the server cannot start, end the wait for its port.
-            defer { portContinuation.finish() }
-            try await app.runService(gracefulShutdownSignals: [])
-        }
-        var bound = 0
-        for await value in portStream {
-            bound = value
-            break
-        }
-        guard bound > 0 else {
-            task.cancel()
+        let bound: Int
+        let task: Task<Void, any Error>
+        do { (bound, task) = try await LoopbackServer.start(port: port, responder: responder, label: "sfsim") } catch {
             throw SimServerError.couldNotListen(port: port)
         }
         org.baseURL = "http://127.0.0.1:\(bound)"

@@ -1,6 +1,6 @@
 import Foundation
 import JSON
-import OAuthCallback
+import LoopbackHTTP
 import Salesforce
 import SalesforceModel
 import Simulator

@@ -1,6 +1,6 @@
 import SalesforceModel
 import Foundation
-import OAuthCallback
+import LoopbackHTTP
 import JSON
 import Salesforce
 import Store

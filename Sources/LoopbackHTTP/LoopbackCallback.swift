@@ -1,7 +1,6 @@
 public import Foundation
 import HTTPTypes
 import Hummingbird
-import Logging
 import NIOCore
 
 /// The loopback listener of the web-server flow (RFC 8252 §7.3): Hummingbird on 127.0.0.1, answering
@@ -61,25 +60,11 @@ public final class LoopbackCallback: @unchecked Sendable {
             return Response(status: .ok, headers: [.contentType: "text/plain; charset=utf-8"],
                             body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
         }
-        var logger = Logger(label: "sfsh-login-callback")
-        logger.logLevel = .critical
-        let (portStream, portContinuation) = AsyncStream.makeStream(of: Int.self)
-        let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: port), serverName: nil),
-                              onServerRunning: { channel in
-                                  portContinuation.yield(channel.localAddress?.port ?? 0)
-                                  portContinuation.finish()
-                              }, logger: logger)
-        let task = Task {
-            defer { portContinuation.finish() }
-            try await app.runService(gracefulShutdownSignals: [])
-        }
-        var bound = 0
-        for await value in portStream {
-            bound = value
-            break
-        }
-        guard bound > 0 else {
-            task.cancel()
+        let bound: Int
+        let task: Task<Void, any Error>
+        do {
+            (bound, task) = try await LoopbackServer.start(port: port, responder: router.buildResponder(), label: "sfsh-login-callback")
+        } catch {
             throw StartError.couldNotListen(port: port)
         }
         let callback = LoopbackCallback(port: bound, task: task)
