@@ -31,13 +31,23 @@ public enum JWTBearer {
         return "https://login.salesforce.com"
     }
 
+    /// Why a key cannot sign assertions, or nil when it can.
+    public static func keyProblem(_ privateKeyPEM: String) -> String? {
+        do { _ = try privateKey(privateKeyPEM) } catch { return error.message }
+        return nil
+    }
+
+    static func privateKey(_ pem: String) throws(SalesforceError) -> Insecure.RSA.PrivateKey {
+        do { return try Insecure.RSA.PrivateKey(pem: pem) } catch {
+            throw SalesforceError(kind: .authentication,
+                                  message: "the JWT key is not an RSA private key in PEM (PKCS#1 or PKCS#8, at least 2048 bits, unencrypted)")
+        }
+    }
+
     /// Signs an assertion with the PEM private key (PKCS#1 or PKCS#8, RSA of at least 2048 bits).
     public static func assertion(clientID: String, username: String, audience: String, privateKeyPEM: String,
                                  now: Date = Date()) async throws(SalesforceError) -> String {
-        let key: Insecure.RSA.PrivateKey
-        do { key = try Insecure.RSA.PrivateKey(pem: privateKeyPEM) } catch {
-            throw SalesforceError(kind: .authentication, message: "the JWT key is not an RSA private key in PEM (of at least 2048 bits): \(error)")
-        }
+        let key = try privateKey(privateKeyPEM)
         let keys = JWTKeyCollection()
         await keys.add(rsa: key, digestAlgorithm: .sha256)
         let claims = Claims(iss: IssuerClaim(value: clientID), sub: SubjectClaim(value: username),

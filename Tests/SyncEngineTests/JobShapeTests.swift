@@ -20,7 +20,7 @@ extension EventLog where Event == SyncEvent {
 /// Issue 19: the four jobs in one shape, run by one runner; the defects their copies had.
 @Suite(.serialized) struct JobShapeTests {
     func environment(_ harness: EngineHarness, _ log: SyncEventLog) throws -> JobEnvironment {
-        JobEnvironment(connector: harness.connector, org: try harness.org(), settings: try harness.settings(), events: { log.add($0) })
+        try harness.environment(events: { log.add($0) })
     }
 
     /// Only the import and the export said the settings notes; every job says them now (once per org).
@@ -70,8 +70,7 @@ extension EventLog where Event == SyncEvent {
         let harness = try await EngineHarness.start { $0.contacts = 30; $0.leads = 5; $0.accounts = 5; $0.opportunities = 5 }
         // Stopped when the body ends, and waited for, however it ends.
         func testBody() async throws {
-            let environment = JobEnvironment(connector: harness.connector, org: try harness.org(), settings: try harness.settings(),
-                                             shouldStop: { true })
+            let environment = try harness.environment(shouldStop: { true })
             let report = try await JobRunner.run(ContactsJob(environment, options: ContactsOptions()))
             #expect(report.status == .interrupted && report.message?.contains("the next 'sync contacts' resumes") == true)
             #expect(try harness.store.lease(org: harness.alias, job: JobKind.contacts.rawValue) == nil)

@@ -138,6 +138,9 @@ extension OrgCommands {
         do { key = try String(contentsOfFile: keyPath, encoding: .utf8) } catch {
             throw ShellError(.failure, "cannot read the key \(Invocation.excerpt(keyFile)): \(error.localizedDescription)")
         }
+        if let problem = JWTBearer.keyProblem(key) {
+            throw ShellError.usage("--key \(Invocation.excerpt(keyFile)): \(problem)", usage: invocation.usage)
+        }
         let loginURL = invocation.has("sandbox") ? "https://test.salesforce.com"
             : invocation.value("login-url") ?? "https://login.salesforce.com"
         do throws(SalesforceError) { try SalesforceClient.checkScheme(loginURL) } catch { throw ShellError(error, doing: "login") }
