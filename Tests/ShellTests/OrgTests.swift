@@ -185,7 +185,8 @@ struct OrgHarness: Stoppable {
             #expect(renewal?["status"] == .string("pass"), "\(check.out)")
             // The instance (My Domain) host as the audience: refused, and sfsh names the audience to use.
             let refused = await shell.run("login --jwt --client-id jwt-app --username admin@sfsim.example.com --key \(key) --login-url \(loginHost) --audience \(server.baseURL)")
-            #expect(refused.code == 3 && refused.err.contains("audience is invalid") && refused.err.contains("https://login.salesforce.com"), "\(refused.err)")
+            #expect(refused.code == 3 && refused.err.contains("audience is invalid") && refused.err.contains("https://login.salesforce.com")
+                    && refused.err.contains("sfsh sent aud=\(server.baseURL)"), "\(refused.err)")
             let noKey = await shell.run("login --jwt --client-id jwt-app --username admin@sfsim.example.com")
             #expect(noKey.code == 2 && noKey.err.contains("--key FILE"))
         }

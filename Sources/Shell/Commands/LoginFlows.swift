@@ -149,7 +149,14 @@ extension OrgCommands {
                                 meter: session.ledgerMeter(alias: invocation.value("alias") ?? "(login)"))
         let now = session.clock.now()
         let token = try await session.salesforce("login") { () async throws(SalesforceError) in
-            try await oauth.jwtBearer(clientID: clientID, username: username, audience: audience, privateKeyPEM: key, now: now)
+            do throws(SalesforceError) {
+                return try await oauth.jwtBearer(clientID: clientID, username: username, audience: audience, privateKeyPEM: key, now: now)
+            } catch {
+                // Say which audience was sent, beside the one to use.
+                var explained = error
+                if error.message.contains("audience is invalid") { explained.message += " (sfsh sent aud=\(audience))" }
+                throw explained
+            }
         }
         try await remember(token, flow: "jwt", loginURL: loginURL, clientID: clientID, clientSecret: nil,
                            jwt: (keyPath, audience), alias: invocation.value("alias"), invocation: invocation, session)
