@@ -33,7 +33,15 @@ public final class Org: @unchecked Sendable {
     var calls: [CallRecord] = []
     var random: SeededRandom
 
-    public static let versions = ["52.0", "53.0", "54.0", "55.0", "56.0", "57.0", "58.0", "59.0", "60.0", "61.0", "62.0"]
+    /// Every API version Salesforce serves today, v31.0 (Summer '14) to v66.0 (Spring '26).
+    public static let versions = (31...66).map { "\($0).0" }
+
+    /// A version's release label: three releases a year, Summer '14 being v31.0.
+    static func releaseLabel(_ version: String) -> String {
+        let step = (Int(Double(version) ?? 31) - 31)
+        let season = ["Summer", "Winter", "Spring"][((step % 3) + 3) % 3]
+        return "\(season) '\(14 + (step + 2) / 3)"
+    }
 
     struct AccessToken {
         let userID: String
@@ -175,9 +183,10 @@ public final class Org: @unchecked Sendable {
         } else if path.hasPrefix("/services/oauth2/") || path.hasPrefix("/id/") || path.hasPrefix("/services/Soap/") {
             response = await handleOAuth(request, path: path)
         } else if path == "/services/data" {
+            // In Salesforce's key order: version, url, label.
             response = .json(.array(Self.versions.map { version in
-                .object([("label", .string("sfsim")), ("url", .string("/services/data/v\(version)")),
-                         ("version", .string(version))])
+                .object([("version", .string(version)), ("url", .string("/services/data/v\(version)")),
+                         ("label", .string(Self.releaseLabel(version)))])
             }))
         } else if path.hasPrefix("/services/data/") {
             (response, user, counted) = await handleREST(request, path: path)

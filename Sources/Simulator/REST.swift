@@ -8,7 +8,7 @@ extension Org {
         let method = request.method
         guard let head = parts.first else {
             let base = "/services/data/v\(version)"
-            return .json(.object(["sobjects", "query", "queryAll", "limits", "composite"].map {
+            return .json(.object(["jobs", "query", "queryAll", "limits", "composite", "sobjects"].map {
                 ($0, .string("\(base)/\($0)"))
             }))
         }
@@ -57,6 +57,12 @@ extension Org {
             let row = try existingRow(object, parts[2], user: user)
             try delete(object, id: row["Id"])
             return SimResponse(status: 204)
+        case ("sobjects", 4, "GET"):
+            return try recordByExternalID(try describedObject(parts[1]), field: parts[2], value: parts[3], request: request,
+                                          version: version, user: user)
+        case ("sobjects", 4, "PATCH"):
+            return try upsertRecord(try describedObject(parts[1]), field: parts[2], value: parts[3], request: request,
+                                    version: version, user: user)
         case ("query", 1, "GET"), ("queryAll", 1, "GET"):
             guard let soql = request.queryValue("q"), !soql.isEmpty else {
                 throw APIError.malformedQuery("A query string must be provided as the q parameter")
@@ -76,6 +82,10 @@ extension Org {
         case ("composite", 2, "POST") where parts[1] == "sobjects",
              ("composite", 2, "PATCH") where parts[1] == "sobjects":
             return .json(try collection(request, create: method == "POST", user: user))
+        case ("composite", 2, "DELETE") where parts[1] == "sobjects":
+            return .json(try collectionDelete(request, user: user))
+        case ("composite", 4, "PATCH") where parts[1] == "sobjects":
+            return .json(try collectionUpsert(request, type: parts[2], fieldName: parts[3], user: user))
         default:
             if ["sobjects", "query", "queryAll", "limits", "composite"].contains(head) && parts.count <= 3 {
                 throw APIError(status: 405, code: "METHOD_NOT_ALLOWED",

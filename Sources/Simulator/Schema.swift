@@ -210,6 +210,14 @@ extension FieldDef {
         return copy
     }
 
+    /// An External ID field (upsert and lookup by it); `unique` as Salesforce's "Unique" attribute (case-insensitive).
+    func externalID(unique: Bool) -> FieldDef {
+        var copy = self
+        copy.externalId = true
+        copy.unique = unique
+        return copy
+    }
+
     func notCreateableAfter() -> FieldDef {
         var copy = self
         copy.updateable = false

@@ -56,6 +56,8 @@ public enum StandardObjects {
             .phone("OtherPhone", "Other Phone"),
             .phone("AssistantPhone", "Asst. Phone"),
             .text("Email", "Email", 80, type: .email),
+            // An id from an older system: External ID but not unique, so a lookup by it can match several Contacts.
+            FieldDef.text("Legacy_Id__c", "Legacy Id", 64).externalID(unique: false),
             .text("Title", "Title", 128),
             .text("Department", "Department", 80),
             .picklist("LeadSource", "Lead Source", ["Web", "Phone Inquiry", "Partner Referral", "Purchased List",
@@ -113,6 +115,8 @@ public enum StandardObjects {
             .checkbox("HasOptedOutOfEmail", "Email Opt Out"),
             .checkbox("DoNotCall", "Do Not Call"),
             FieldDef.checkbox("IsConverted", "Converted").notCreateableAfter(),
+            // The profile id, as a customer's org keeps it for an export by external id: External ID, Unique.
+            FieldDef.text("Lytics_Id__c", "Lytics Id", 255).externalID(unique: true),
             .text("Lytics_Audiences__c", "Lytics Audiences", 32768, type: .textarea),
             .text("Lytics_Content_Affinity__c", "Lytics Content Affinity", 32768, type: .textarea),
             .text("Lytics_Scores__c", "Lytics Scores", 32768, type: .textarea),

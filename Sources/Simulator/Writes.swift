@@ -167,6 +167,7 @@ extension Org {
             // concurrent creates of one email cannot both pass the rule.
             try store.db.write { db in
                 let excluded = sameRequest.isEmpty ? "" : " AND Id NOT IN (\(Array(repeating: "?", count: sameRequest.count).joined(separator: ", ")))"
+                try Self.checkUnique(object, finished, id: id, in: db)
                 if let email = duplicateEmail,
                    let existing = try String.fetchOne(db, sql: "SELECT Id FROM Lead WHERE IsDeleted = 0 AND Email = ? COLLATE \(TextCollation.name)\(excluded) LIMIT 1",
                                                       arguments: StatementArguments([email] + sameRequest)) {
@@ -227,10 +228,13 @@ extension Org {
                 for column in current.columnNames { row[column] = current[column] as DatabaseValue }
                 for (field, value) in values { row[field.name] = value }
                 derived(object, &row, user: user, now: clock.now(), creating: false)
+                try Self.checkUnique(object, row, id: id, in: db)
                 let pairs = row.filter { $0.key != "Id" }.map { ($0.key, $0.value) }
                 try db.execute(sql: "UPDATE \"\(object.name)\" SET \(pairs.map { "\"\($0.0)\" = ?" }.joined(separator: ", ")) WHERE Id = ?",
                                arguments: sqlArguments(pairs.map(\.1) + [id]))
             }
+        } catch let error as APIError {
+            throw error
         } catch {
             throw APIError(status: 500, code: "UNKNOWN_EXCEPTION", message: "\(error)")
         }
@@ -280,7 +284,7 @@ extension Org {
                 // TaskLocal.withValue rethrows untyped: an APIError comes back as any Error.
                 try WriteJournal.$current.withValue(journal) { () throws in
                 if create {
-                    if pairs.contains(where: { $0.0 == "Id" }) {
+                    if pairs.contains(where: { $0.0.lowercased() == "id" }) {
                         throw APIError(status: 400, code: "INVALID_FIELD",
                                        message: "cannot specify Id in an insert call", fields: ["Id"])
                     }
@@ -288,12 +292,17 @@ extension Org {
                     created.append(id)
                     results.append(.object([("id", .string(id)), ("success", .bool(true)), ("errors", .array([]))]))
                 } else {
-                    guard let idText = record["Id"]?.stringValue else {
+                    // Field names are matched without case, `id` as `Id`.
+                    guard let idText = pairs.first(where: { $0.0.lowercased() == "id" })?.1.stringValue else {
                         throw APIError(status: 400, code: "MISSING_ARGUMENT", message: "Id not specified in an update call",
                                        fields: ["Id"])
                     }
-                    let row = try existingRow(object, idText, user: user)
-                    try update(object, id: row["Id"], fields: pairs.filter { $0.0 != "Id" }, user: user)
+                    let row: Row
+                    do { row = try existingRow(object, idText, user: user) } catch let failure as APIError where failure.code == "NOT_FOUND" {
+                        // A well-formed Id of no record: the collection fails that record as Salesforce does.
+                        throw APIError(status: 400, code: "INVALID_CROSS_REFERENCE_KEY", message: "invalid cross reference id", fields: [])
+                    }
+                    try update(object, id: row["Id"], fields: pairs.filter { $0.0.lowercased() != "id" }, user: user)
                     results.append(.object([("id", .string(row["Id"])), ("success", .bool(true)), ("errors", .array([]))]))
                 }
                 }

@@ -33,6 +33,8 @@ struct SimHarness: Stoppable {
         let json: JSONValue
 
         func header(_ name: String) -> String? { headers.header(name) }
+        /// The body as it came over the wire (keys in the order sfsim wrote them).
+        var raw: String { String(decoding: headers.body, as: UTF8.self) }
         var errorCode: String? { json.arrayValue?.first?["errorCode"]?.stringValue }
         var message: String? { json.arrayValue?.first?["message"]?.stringValue }
     }

@@ -154,6 +154,38 @@ class SimpleSalesforceInterop(unittest.TestCase):
                         security_token=self.info["security_token"], session=self.session())
         self.assertEqual(sf.query("SELECT Id FROM Organization")["totalSize"], 1)
 
+    # Issue 21 §3: simple-salesforce's writes by external id, by record and by collection, unchanged.
+    def test_upsert_get_by_external_id_and_delete(self):
+        sf = self.client()
+        created = sf.Lead.upsert("Lytics_Id__c/ss-0001", {"LastName": "Upserted", "Company": "SS Co"}, raw_response=True)
+        self.assertEqual(created.status_code, 201)
+        self.assertTrue(created.json()["created"])
+        lead_id = created.json()["id"]
+        self.assertEqual(sf.Lead.upsert("Lytics_Id__c/ss-0001", {"Company": "SS Co 2"}), 200)
+        record = sf.Lead.get_by_custom_id("Lytics_Id__c", "ss-0001")
+        self.assertEqual((record["Id"], record["Company"]), (lead_id, "SS Co 2"))
+        with self.assertRaises(SalesforceResourceNotFound):
+            sf.Lead.get_by_custom_id("Lytics_Id__c", "nobody-here")
+        with self.assertRaises(SalesforceResourceNotFound):
+            sf.Lead.upsert("Email/x@example.com", {"Company": "no"})
+        self.assertEqual(sf.Lead.delete(lead_id), 204)
+        with self.assertRaises(SalesforceResourceNotFound):
+            sf.Lead.get(lead_id)
+
+    def test_collections_upsert_and_delete(self):
+        sf = self.client()
+        records = [{"attributes": {"type": "Lead"}, "Lytics_Id__c": f"col-{n}", "LastName": f"C{n}", "Company": "Col"}
+                   for n in range(3)]
+        first = sf.restful("composite/sobjects/Lead/Lytics_Id__c", method="PATCH", json={"allOrNone": False, "records": records})
+        self.assertEqual([r["created"] for r in first], [True, True, True])
+        second = sf.restful("composite/sobjects/Lead/Lytics_Id__c", method="PATCH", json={"records": records})
+        self.assertEqual([r["created"] for r in second], [False, False, False])
+        self.assertEqual([r["id"] for r in first], [r["id"] for r in second])
+        ids = ",".join(r["id"] for r in first)
+        deleted = sf.restful("composite/sobjects", method="DELETE", params={"ids": ids, "allOrNone": "false"})
+        self.assertTrue(all(r["success"] for r in deleted))
+        self.assertEqual(sf.query("SELECT COUNT() FROM Lead WHERE Lytics_Id__c LIKE 'col-%'")["totalSize"], 0)
+
     # Issue 20: simple-salesforce's own headless logins, unchanged.
     def test_jwt_bearer_login(self):
         import datetime
