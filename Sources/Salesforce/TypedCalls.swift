@@ -8,8 +8,18 @@ extension SalesforceClient {
     // MARK: Typed calls
 
     public func describeGlobal() async throws(SalesforceError) -> GlobalDescribe {
-        let response = try await send("GET", "sobjects")
-        do { return try GlobalDescribe.parse(response.body) } catch {
+        guard let (global, _) = try await describeGlobal(ifModifiedSince: nil) else {
+            throw SalesforceError(kind: .protocolViolation, status: 304, message: "the global describe answered 304 to an unconditional GET")
+        }
+        return global
+    }
+
+    /// The global describe and its `Last-Modified`; nil when `ifModifiedSince` is given and nothing changed (304).
+    public func describeGlobal(ifModifiedSince: String?) async throws(SalesforceError) -> (GlobalDescribe, lastModified: String?)? {
+        let response = try await send("GET", "sobjects", headers: ifModifiedSince.map { [("If-Modified-Since", $0)] } ?? [],
+                                      accept: [304])
+        if response.status == 304 { return nil }
+        do { return (try GlobalDescribe.parse(response.body), response.header("Last-Modified")) } catch {
             throw SalesforceError(kind: .protocolViolation, message: "cannot read the global describe: \(error)")
         }
     }

@@ -112,7 +112,7 @@ extension Org {
                 answer = .error(error)
             }
             let parsed = answer.body.isEmpty ? JSONValue.null : ((try? JSONValue.parse(answer.body)) ?? .string(String(decoding: answer.body, as: UTF8.self)))
-            results.append((reference, answer.status, answer.headers.filter { $0.0 == "Location" }, parsed))
+            results.append((reference, answer.status, answer.headers.filter { ["Location", "ETag", "Last-Modified"].contains($0.0) }, parsed))
             if answer.status >= 400 {
                 failedReferences.insert(reference)
                 if allOrNone { halted = true }

@@ -14,7 +14,7 @@ extension Org {
         }
         switch (head, parts.count, method) {
         case ("sobjects", 1, "GET"):
-            return .json(globalDescribe(version: version))
+            return conditional(request, body: globalDescribe(version: version), lastModified: created)
         case ("sobjects", 2, "GET"):
             let object = try describedObject(parts[1])
             return .json(.object([("objectDescribe", describeSummary(object, version: version)),
@@ -26,11 +26,7 @@ extension Org {
                          status: 201, headers: [("Location", "/services/data/v\(version)/sobjects/\(object.name)/\(id)")])
         case ("sobjects", 3, "GET") where parts[2] == "describe":
             let object = try describedObject(parts[1])
-            if let since = request.headers["if-modified-since"], let date = Self.httpDate(since), date >= created.addingTimeInterval(-1) {
-                return SimResponse(status: 304)
-            }
-            return .json(describe(object, version: version),
-                         headers: [("Last-Modified", Self.httpDateFormatter.string(from: created))])
+            return conditional(request, body: describe(object, version: version), lastModified: created)
         case ("sobjects", 3, "GET"):
             let object = try describedObject(parts[1])
             let fields = try request.queryValue("fields").map { list throws(APIError) -> [FieldDef] in
@@ -46,7 +42,11 @@ extension Org {
                 return result
             }
             let row = try existingRow(object, parts[2], user: user)
-            return .json(store.recordJSON(object, row: row, fields: fields, version: version))
+            let record = store.recordJSON(object, row: row, fields: fields, version: version)
+            guard let changed = Self.lastModified(ofRecord: store.recordJSON(object, row: row, fields: nil, version: version)) else {
+                return .json(record)
+            }
+            return conditional(request, body: record, lastModified: changed)
         case ("sobjects", 3, "PATCH"):
             let object = try describedObject(parts[1])
             let row = try existingRow(object, parts[2], user: user)

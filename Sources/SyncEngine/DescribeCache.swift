@@ -60,15 +60,25 @@ public struct DescribeCache: Sendable {
         return try? GlobalDescribe.parse(cached.body)
     }
 
-    /// The global describe: cached, fetched when missing or when `refresh`.
+    /// The global describe: cached, fetched when missing, revalidated with If-Modified-Since when `refresh`
+    /// (a 304 keeps the cached list and costs no data).
     public func globalDescribe(org: String, client: SalesforceClient, refresh: Bool = false) async throws(EngineError) -> GlobalDescribe {
-        if !refresh, let cached = cachedGlobal(org: org) { return cached }
-        let global: GlobalDescribe
-        do { global = try await client.describeGlobal() } catch { throw EngineError(error, doing: "describe global") }
+        let stored = (try? store.cachedDescribe(org: org, object: Store.globalDescribeKey)) ?? nil
+        let cached = stored.flatMap { try? GlobalDescribe.parse($0.body) }
+        if !refresh, let cached { return cached }
+        let answer: (GlobalDescribe, lastModified: String?)?
+        do { answer = try await client.describeGlobal(ifModifiedSince: cached == nil ? nil : stored?.lastModified) } catch {
+            throw EngineError(error, doing: "describe global")
+        }
+        guard let (global, lastModified) = answer else {
+            guard let cached else { throw EngineError(.failure, "Salesforce answered 304 for the global describe but none is cached") }
+            do { try store.touchDescribe(org: org, object: Store.globalDescribeKey, at: clock.now()) } catch { throw EngineError(error) }
+            return cached
+        }
         do {
             let body = try JSONEncoder().encode(global)
             try store.cacheDescribe(org: org, object: Store.globalDescribeKey, body: body, fetchedAt: clock.now(),
-                                    lastModified: nil)
+                                    lastModified: lastModified)
         } catch let error as StoreError {
             throw EngineError(error)
         } catch {

@@ -171,3 +171,21 @@ extension OrgHarness: @unchecked Sendable {}
         #expect(fresh.state != PKCE().state)
     }
 }
+
+/// Issue 21 §1: the describe cache revalidates the global describe as it does an object's — a 304 costs no data.
+@Suite(.serialized) struct GlobalDescribeRevalidationTests {
+    @Test func objectsRefreshAsksIfModifiedSinceAndKeepsTheListOn304() async throws {
+        let shell = try await OrgHarness.demo()
+        let server = shell.session.demoServer!
+        // Stopped when the body ends, and waited for, however it ends.
+        func testBody() async throws {
+            let before = server.org.callLog().count
+            let listed = try await shell.json("objects --refresh --json")
+            let again = try await shell.json("objects --refresh --json")
+            #expect(listed == again && (listed.arrayValue?.count ?? 0) > 5)
+            let globals = server.org.callLog().dropFirst(before).filter { $0.path.hasSuffix("/sobjects") }
+            #expect(globals.map(\.status) == [304, 304], "\(globals.map(\.status))")
+        }
+        try await stopping(server, testBody)
+    }
+}
