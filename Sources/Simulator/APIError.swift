@@ -27,7 +27,9 @@ public struct APIError: Error, Sendable {
     public var message: String { body.arrayValue?.first?["message"]?.stringValue ?? "" }
     public var fields: [String]? { body.arrayValue?.first?["fields"]?.arrayValue?.compactMap(\.stringValue) }
 
-    static let notFound = APIError(status: 404, code: "NOT_FOUND", message: "The requested resource does not exist")
+    /// As recorded from real orgs, this one error names its code before its message.
+    static let notFound = APIError(status: 404, body: .array([.object([("errorCode", .string("NOT_FOUND")),
+                                                                        ("message", .string("The requested resource does not exist"))])]))
 
     static func malformedQuery(_ message: String) -> APIError {
         APIError(status: 400, code: "MALFORMED_QUERY", message: message)

@@ -53,7 +53,7 @@ extension Org {
     static let compositeLimit = 25
     static let compositeHeavyLimit = 5
 
-    func composite(_ request: SimRequest, version: String, user: SimUser) throws(APIError) -> JSONValue {
+    func composite(_ request: SimRequest, version: String, user: SimUser) throws(APIError) -> SimResponse {
         let body = try Self.jsonBody(request)
         let allOrNone = body.first(where: { $0.0 == "allOrNone" })?.1.boolValue ?? false
         guard let subrequests = body.first(where: { $0.0 == "compositeRequest" })?.1.arrayValue, !subrequests.isEmpty else {
@@ -90,14 +90,15 @@ extension Org {
         }
 
         let journal = WriteJournal(parent: WriteJournal.current)
-        var results: [(reference: String, status: Int, headers: [(String, String)], body: JSONValue)] = []
+        // Each subresponse's body is kept as its route wrote it (Salesforce's key order), parsed only to resolve references.
+        var results: [(reference: String, status: Int, headers: [(String, String)], raw: Data)] = []
         var bodies: [String: JSONValue] = [:]
         var failedReferences = Set<String>()
         var halted = false
         for sub in subrequests {
             let reference = sub["referenceId"]?.stringValue ?? ""
             if halted {
-                results.append((reference, 400, [], Self.halted("The transaction was rolled back since another operation in the same transaction failed.")))
+                results.append((reference, 400, [], Data(Self.halted("The transaction was rolled back since another operation in the same transaction failed.").serialized().utf8)))
                 continue
             }
             let answer: SimResponse
@@ -112,7 +113,9 @@ extension Org {
                 answer = .error(error)
             }
             let parsed = answer.body.isEmpty ? JSONValue.null : ((try? JSONValue.parse(answer.body)) ?? .string(String(decoding: answer.body, as: UTF8.self)))
-            results.append((reference, answer.status, answer.headers.filter { ["Location", "ETag", "Last-Modified"].contains($0.0) }, parsed))
+            let raw = answer.body.isEmpty ? Data("null".utf8)
+                : (try? JSONValue.parse(answer.body)) == nil ? Data(parsed.serialized().utf8) : answer.body
+            results.append((reference, answer.status, answer.headers.filter { ["Location", "ETag", "Last-Modified"].contains($0.0) }, raw))
             if answer.status >= 400 {
                 failedReferences.insert(reference)
                 if allOrNone { halted = true }
@@ -123,16 +126,21 @@ extension Org {
         if allOrNone && halted {
             journal.undo(in: store)
             results = results.map { result in
-                result.status < 400 ? (result.reference, 400, [], Self.halted("The transaction was rolled back since another operation in the same transaction failed."))
+                result.status < 400 ? (result.reference, 400, [], Data(Self.halted("The transaction was rolled back since another operation in the same transaction failed.").serialized().utf8))
                     : result
             }
         }
-        return .object([("compositeResponse", .array(results.map { result in
-            .object([("body", result.body),
-                     ("httpHeaders", .object(result.headers.map { ($0.0, .string($0.1)) })),
-                     ("httpStatusCode", .int(result.status)),
-                     ("referenceId", .string(result.reference))])
-        }))])
+        var out = Data(#"{"compositeResponse":["#.utf8)
+        for (index, result) in results.enumerated() {
+            if index > 0 { out.append(contentsOf: Array(",".utf8)) }
+            out.append(contentsOf: Array(#"{"body":"#.utf8))
+            out.append(result.raw)
+            let rest = #","httpHeaders":"# + JSONValue.object(result.headers.map { ($0.0, .string($0.1)) }).serialized()
+                + #","httpStatusCode":\#(result.status),"referenceId":"# + JSONValue.string(result.reference).serialized() + "}"
+            out.append(contentsOf: Array(rest.utf8))
+        }
+        out.append(contentsOf: Array("]}".utf8))
+        return SimResponse(status: 200, headers: [("Content-Type", "application/json;charset=UTF-8")], body: out)
     }
 
     /// Runs one subrequest through the same routes as a request of its own (already authenticated and counted).

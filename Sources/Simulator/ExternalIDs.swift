@@ -161,7 +161,7 @@ extension Org {
     func collectionDelete(_ request: SimRequest, user: SimUser) throws(APIError) -> JSONValue {
         let ids = (request.queryValue("ids") ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         guard !ids.isEmpty else {
-            throw APIError(status: 400, code: "MISSING_ARGUMENT", message: "ids parameter is required")
+            throw APIError(status: 400, code: "REQUIRED_FIELD_MISSING", message: "At least 1 Id is required.")
         }
         guard ids.count <= 200 else {
             throw APIError(status: 400, code: "EXCEEDED_ID_LIMIT", message: "record limit reached. cannot submit more than 200 records into this call")

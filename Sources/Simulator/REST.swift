@@ -78,7 +78,7 @@ extension Org {
         case ("jobs", 2...4, _) where parts[1] == "query":
             return try bulkQuery(request, parts: parts, version: version, user: user)
         case ("composite", 1, "POST"):
-            return .json(try composite(request, version: version, user: user))
+            return try composite(request, version: version, user: user)
         case ("composite", 2, "POST") where parts[1] == "sobjects",
              ("composite", 2, "PATCH") where parts[1] == "sobjects":
             return .json(try collection(request, create: method == "POST", user: user))

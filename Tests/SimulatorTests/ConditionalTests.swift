@@ -64,6 +64,9 @@ import Testing
             #expect(subresponses[1]["httpStatusCode"] == .int(200) && subresponses[1]["httpHeaders"]?["ETag"]?.stringValue != nil)
             // The subresponse bodies keep Salesforce's key order (never re-serialised sorted).
             #expect(answer.raw.contains(#"{"body":null,"httpHeaders":{"ETag":"#))
+            // Byte for byte the body a request of its own gets.
+            let direct = try await sim.call("GET", "sobjects/Lead/describe")
+            #expect(answer.raw.contains(#"{"body":"# + direct.raw + #","httpHeaders":"#))
         }
         try await stopping(sim, testBody)
     }

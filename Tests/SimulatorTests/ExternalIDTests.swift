@@ -126,7 +126,7 @@ import Testing
             #expect(results[2]["errors"]?.arrayValue?.first?["statusCode"] == .string("MALFORMED_ID"))
             #expect(try await sim.call("GET", "sobjects/Lead/\(ids[1])").errorCode == "ENTITY_IS_DELETED")
             let none = try await sim.call("DELETE", "composite/sobjects")
-            #expect(none.status == 400 && none.errorCode == "MISSING_ARGUMENT")
+            #expect(none.status == 400 && none.raw == #"[{"message":"At least 1 Id is required.","errorCode":"REQUIRED_FIELD_MISSING"}]"#)
         }
         try await stopping(sim, testBody)
     }
