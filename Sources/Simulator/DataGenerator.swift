@@ -176,6 +176,10 @@ final class DataGenerator {
                 row["AccountId"] = accountIDs.isEmpty ? nil : random.pick(accountIDs)
                 row["Name"] = "\(company()) - \(random.pick(["Renewal", "Expansion", "New Business", "Pilot"]))"
                 row["StageName"] = random.pick(Self.stages)
+                let stage = StandardObjects.stage(row["StageName"].flatMap { $0 as? String })
+                row["IsClosed"] = stage.closed ? 1 : 0
+                row["IsWon"] = stage.won ? 1 : 0
+                row["ForecastCategory"] = stage.forecast
                 row["CloseDate"] = date(yearsBack: -1...1)
                 row["Amount"] = random.chance(0.9) ? Double(random.int(1...2000)) * 500 : nil
                 row["Probability"] = Double(random.int(0...10) * 10)

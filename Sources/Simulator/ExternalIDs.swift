@@ -123,7 +123,23 @@ extension Org {
                 results.append(Self.itemError("INVALID_TYPE", "The sObject type \(given) is not \(object.name)", []))
                 continue
             }
-            guard let value = pairs.first(where: { $0.0.lowercased() == field.name.lowercased() })?.1.stringValue, !value.isEmpty else {
+            let value = pairs.first(where: { $0.0.lowercased() == field.name.lowercased() })?.1.stringValue ?? ""
+            if value.isEmpty && field.name == "Id" {
+                // Upsert by Id with no Id (null or absent): a create, as recorded from real orgs.
+                do {
+                    let id = try WriteJournal.$current.withValue(journal) { () throws in
+                        try self.create(object, fields: pairs.filter { $0.0.lowercased() != "id" }, user: user, sameRequest: created)
+                    }
+                    created.append(id)
+                    results.append(.object([("id", .string(id)), ("success", .bool(true)), ("errors", .array([])), ("created", .bool(true))]))
+                } catch {
+                    failed = true
+                    let failure = error as? APIError ?? APIError(status: 500, code: "UNKNOWN_EXCEPTION", message: "\(error)")
+                    results.append(Self.itemError(failure.code, failure.message, failure.fields ?? []))
+                }
+                continue
+            }
+            guard !value.isEmpty else {
                 failed = true
                 results.append(Self.itemError("MISSING_ARGUMENT", "\(field.name) not specified", []))
                 continue

@@ -37,7 +37,19 @@ public enum StandardObjects {
             .number("AnnualRevenue", "Annual Revenue", .currency, precision: 18, scale: 0),
             .number("NumberOfEmployees", "Employees", .int, precision: 8, scale: 0),
             .text("Description", "Account Description", 32000, type: .textarea),
-        ] + FieldDef.address("Billing", labelPrefix: "Billing", compound: "BillingAddress"))
+            // Standard fields a real Account describe has.
+            .reference("ParentId", "Parent Account ID", to: ["Account"], relationship: "Parent"),
+            .text("AccountNumber", "Account Number", 40),
+            .text("Site", "Account Site", 80),
+            .picklist("AccountSource", "Account Source", ["Web", "Phone Inquiry", "Partner Referral", "Purchased List", "Other"]
+                .map { PicklistEntry($0) }),
+            .picklist("Rating", "Account Rating", ["Hot", "Warm", "Cold"].map { PicklistEntry($0) }),
+            .picklist("Ownership", "Ownership", ["Public", "Private", "Subsidiary", "Other"].map { PicklistEntry($0) }),
+            .phone("Fax", "Account Fax"),
+            .text("TickerSymbol", "Ticker Symbol", 20),
+            .text("Sic", "SIC Code", 20),
+        ] + FieldDef.address("Billing", labelPrefix: "Billing", compound: "BillingAddress")
+          + FieldDef.address("Shipping", labelPrefix: "Shipping", compound: "ShippingAddress"))
 
     public static let contact = ObjectDef(
         name: "Contact", label: "Contact", labelPlural: "Contacts", keyPrefix: "003",
@@ -142,7 +154,29 @@ public enum StandardObjects {
             .number("Probability", "Probability (%)", .percent, precision: 3, scale: 0),
             FieldDef.date("CloseDate", "Close Date").required(),
             .text("Description", "Description", 32000, type: .textarea),
+            // Standard fields a real Opportunity describe has; IsClosed, IsWon and ForecastCategory follow the stage.
+            .picklist("Type", "Opportunity Type", ["Existing Customer - Upgrade", "Existing Customer - Replacement",
+                                                    "Existing Customer - Downgrade", "New Customer"].map { PicklistEntry($0) }),
+            .picklist("LeadSource", "Lead Source", ["Web", "Phone Inquiry", "Partner Referral", "Purchased List", "Other"]
+                .map { PicklistEntry($0) }),
+            .text("NextStep", "Next Step", 255),
+            FieldDef.checkbox("IsClosed", "Closed").readOnly(),
+            FieldDef.checkbox("IsWon", "Won").readOnly(),
+            FieldDef.picklist("ForecastCategory", "Forecast Category", ["Omitted", "Pipeline", "BestCase", "Forecast", "Closed"]
+                .map { PicklistEntry($0) }).readOnly(),
+            .picklist("ForecastCategoryName", "Forecast Category", ["Omitted", "Pipeline", "Best Case", "Commit", "Closed"]
+                .map { PicklistEntry($0) }),
         ])
+
+    /// What an Opportunity's stage says: closed, won, and its forecast category.
+    static func stage(_ name: String?) -> (closed: Bool, won: Bool, forecast: String) {
+        switch name {
+        case "Closed Won": (true, true, "Closed")
+        case "Closed Lost": (true, false, "Omitted")
+        case "Negotiation/Review", "Proposal/Price Quote": (false, false, "BestCase")
+        default: (false, false, "Pipeline")
+        }
+    }
 
     public static let user = ObjectDef(
         name: "User", label: "User", labelPlural: "Users", keyPrefix: "005",

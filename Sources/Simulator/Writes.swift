@@ -124,6 +124,12 @@ extension Org {
             let last = row["LastName"].flatMap { $0 as? String } ?? ""
             row["Name"] = [first, last].filter { !$0.isEmpty }.joined(separator: " ")
         }
+        if object.name == "Opportunity" {
+            let stage = StandardObjects.stage(row["StageName"].flatMap { $0 as? String })
+            row["IsClosed"] = stage.closed ? 1 : 0
+            row["IsWon"] = stage.won ? 1 : 0
+            row["ForecastCategory"] = stage.forecast
+        }
         if object.name == "Contact" {
             let nickname = row["Nickname__c"].flatMap { $0 as? String } ?? ""
             let first = row["FirstName"].flatMap { $0 as? String } ?? ""
