@@ -130,6 +130,10 @@ extension Org {
                                     context: QueryContext(userID: user.id, viewAllData: user.viewAllData,
                                                           includeDeleted: operation == "queryAll", now: clock.now()))
         let compiled = try compiler.compile(parsed)
+        if !compiled.children.isEmpty {
+            // As the Bulk API 2.0 documentation says: child-to-parent yes, parent-to-child no.
+            throw APIError(status: 400, code: "API_ERROR", message: "Parent-to-child relationship queries are not supported in Bulk Query")
+        }
         if compiled.outputs.contains(where: { $0.field.type == .address }) {
             throw APIError(status: 400, code: "API_ERROR", message: "Selecting compound data not supported in Bulk Query")
         }

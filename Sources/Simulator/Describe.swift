@@ -110,8 +110,7 @@ extension Org {
     }
 
     func childRelationships(of object: ObjectDef) -> [JSONValue] {
-        StandardObjects.all.flatMap { child in
-            child.fields.filter { $0.referenceTo.contains(object.name) && $0.name != "OwnerId" }.map { field in
+        StandardObjects.childRelationships(of: object).map { child, field, name in
                 JSONValue.object([
                     ("cascadeDelete", .bool(child.name == "Note")),
                     ("childSObject", .string(child.name)),
@@ -119,10 +118,9 @@ extension Org {
                     ("field", .string(field.name)),
                     ("junctionIdListNames", .array([])),
                     ("junctionReferenceTo", .array([])),
-                    ("relationshipName", child.name == "Note" ? .string("Notes") : .string(child.labelPlural)),
+                    ("relationshipName", .string(name)),
                     ("restrictedDelete", .bool(false)),
                 ])
-            }
         }
     }
 

@@ -168,6 +168,21 @@ public enum StandardObjects {
                 .map { PicklistEntry($0) }),
         ])
 
+    /// The child relationships of `parent`: each child object, its field pointing at the parent, and the
+    /// relationship name its describe lists (the child's plural label, `Notes` for Notes).
+    static func childRelationships(of parent: ObjectDef) -> [(child: ObjectDef, field: FieldDef, name: String)] {
+        all.flatMap { child in
+            child.fields.filter { $0.referenceTo.contains(parent.name) && $0.name != "OwnerId" }.map { field in
+                (child, field, child.name == "Note" ? "Notes" : child.name == parent.name ? "Child\(child.labelPlural)" : child.labelPlural)
+            }
+        }
+    }
+
+    /// The child relationship called `name` (without case).
+    static func childRelationship(of parent: ObjectDef, named name: String) -> (child: ObjectDef, field: FieldDef, name: String)? {
+        childRelationships(of: parent).first { $0.name.lowercased() == name.lowercased() }
+    }
+
     /// What an Opportunity's stage says: closed, won, and its forecast category.
     static func stage(_ name: String?) -> (closed: Bool, won: Bool, forecast: String) {
         switch name {

@@ -150,3 +150,41 @@ import Testing
         try await stopping(sim, testBody)
     }
 }
+
+/// Issue 21 §1: parent-to-child subqueries, a nested page per parent (null when it has none), as recorded.
+@Suite struct SubqueryTests {
+    @Test func eachParentCarriesItsChildrenWhereTheSubqueryStood() async throws {
+        let sim = try await SimHarness.start { $0.contacts = 40; $0.accounts = 6; $0.opportunities = 3 }
+        // Stopped when the body ends, and waited for, however it ends.
+        func testBody() async throws {
+            let lonely = try #require(try await sim.call("POST", "sobjects/Account", json: .object([("Name", .string("Lonely"))])).json["id"]?.stringValue)
+            let answer = try await sim.query("SELECT Account.Name, (SELECT Contact.FirstName, Contact.LastName FROM Account.Contacts ORDER BY LastName), Industry FROM Account ORDER BY Name")
+            #expect(answer.status == 200, "\(answer.raw)")
+            let records = answer.json.records
+            #expect(records.count == 7)
+            // Keys as written in the select list, the relationship where it stood.
+            #expect(answer.raw.contains(#""Name":"Lonely","Contacts":null,"Industry":"#))
+            let contacts = try await sim.query("SELECT Id, AccountId, LastName FROM Contact WHERE AccountId != null")
+            var expected: [String: [String]] = [:]
+            for contact in contacts.json.records {
+                expected[contact["AccountId"]?.stringValue ?? "", default: []].append(contact["LastName"]?.stringValue ?? "")
+            }
+            for record in records {
+                let id = String(record["attributes"]?["url"]?.stringValue?.split(separator: "/").last ?? "")
+                let nested = record["Contacts"]
+                if id == lonely { #expect(nested == .null) }
+                let names = nested?["records"]?.arrayValue?.compactMap { $0["LastName"]?.stringValue } ?? []
+                #expect(names == (expected[id] ?? []).sorted { $0.lowercased() < $1.lowercased() }, "\(id)")
+                if let nested, nested != .null {
+                    #expect(nested["totalSize"] == .int(names.count) && nested["done"] == .bool(true))
+                    #expect(nested["records"]?.arrayValue?.first?["attributes"]?["type"] == .string("Contact"))
+                }
+            }
+            let unknown = try await sim.query("SELECT Name, (SELECT LastName FROM Nope) FROM Account")
+            #expect(unknown.status == 400 && unknown.errorCode == "INVALID_TYPE")
+            let nested = try await sim.query("SELECT Name, (SELECT LastName, (SELECT Id FROM Notes) FROM Contacts) FROM Account")
+            #expect(nested.status == 400)
+        }
+        try await stopping(sim, testBody)
+    }
+}

@@ -118,7 +118,8 @@ final class QueryEngine: @unchecked Sendable {
         }
         if let last = rows.last { cursor.lastRowID = last["_rowid"] }
         cursor.touched = now
-        let records = rows.map { record($0, compiled, version: cursor.version) }
+        var records: [JSONValue] = []
+        for row in rows { records.append(try record(row, compiled, version: cursor.version, db: db)) }
         var pairs: [(String, JSONValue)] = [("totalSize", .int(cursor.total))]
         let done = cursor.delivered >= cursor.total || rows.isEmpty
         pairs.append(("done", .bool(done)))
@@ -166,7 +167,7 @@ final class QueryEngine: @unchecked Sendable {
     }
 
     /// One result row as a Salesforce record, parents nested with their own attributes.
-    func record(_ row: Row, _ compiled: CompiledQuery, version: String) -> JSONValue {
+    func record(_ row: Row, _ compiled: CompiledQuery, version: String, db: Database? = nil) throws -> JSONValue {
         func attributes(_ type: String, _ id: String) -> JSONValue {
             .object([("type", .string(type)), ("url", .string("/services/data/v\(version)/sobjects/\(type)/\(id)"))])
         }
@@ -179,7 +180,15 @@ final class QueryEngine: @unchecked Sendable {
         }
         let root = Node()
         root.attributes = attributes(compiled.object.name, row["t_Id"])
-        for output in compiled.outputs {
+        // Parent-to-child subqueries go where they stood in the select list.
+        func children(at position: Int) throws {
+            guard let db else { return }
+            for child in compiled.children where child.position == position {
+                root.pairs.append((child.key, try childPage(child, parentID: row["t_Id"], version: version, db: db)))
+            }
+        }
+        for (index, output) in compiled.outputs.enumerated() {
+            try children(at: index)
             var node = root
             for join in output.joins {
                 // A join's path is never empty (resolve() builds it from a relationship name).
@@ -201,6 +210,7 @@ final class QueryEngine: @unchecked Sendable {
                 : store.value(of: output.field, in: output.object, row: row, prefix: output.prefix)
             node.pairs.append((output.field.name, value))
         }
+        try children(at: compiled.outputs.count)
         func build(_ node: Node) -> JSONValue {
             if node.isNull { return .null }
             return .object([("attributes", node.attributes)] + node.pairs.map { key, value in
@@ -208,5 +218,22 @@ final class QueryEngine: @unchecked Sendable {
             })
         }
         return build(root)
+    }
+
+    /// One parent's child records: `{"totalSize", "done": true, "records"}`, or null when it has none.
+    func childPage(_ child: CompiledQuery.Child, parentID: String, version: String, db: Database) throws -> JSONValue {
+        let query = child.query
+        let condition = (query.whereSQL.isEmpty ? "WHERE " : query.whereSQL + " AND ") + "t.\"\(child.parentField)\" = ?"
+        var sql = "SELECT \(query.selectColumns.joined(separator: ", ")) \(query.fromSQL) \(condition) ORDER BY \(query.orderSQL.isEmpty ? "t.rowid" : query.orderSQL + ", t.rowid")"
+        var arguments = query.arguments + [parentID]
+        if let limit = query.limit {
+            sql += " LIMIT ?"
+            arguments.append(limit)
+        }
+        let rows = try Row.fetchAll(db, sql: sql, arguments: sqlArguments(arguments))
+        guard !rows.isEmpty else { return .null }
+        var records: [JSONValue] = []
+        for row in rows { records.append(try record(row, query, version: version)) }
+        return .object([("totalSize", .int(records.count)), ("done", .bool(true)), ("records", .array(records))])
     }
 }

@@ -33,6 +33,18 @@ struct CompiledQuery {
     var isCount = false
     /// `COUNT(field)`: answered as one AggregateResult row.
     var countField: FieldDef?
+    /// Parent-to-child subqueries, each answered per parent row under its relationship name.
+    var children: [Child] = []
+
+    struct Child {
+        /// The relationship name as the describe lists it (`Contacts`).
+        let key: String
+        /// How many of the parent's outputs come before it in the select list.
+        let position: Int
+        /// The child's query, and its field that points at the parent.
+        let query: CompiledQuery
+        let parentField: String
+    }
 }
 
 /// What the compiler needs to know about who asks and when.
@@ -83,6 +95,8 @@ struct SOQLCompiler {
                 let output = try resolve(path, from: object)
                 compiled.countField = output.field
                 compiled.outputs.append(output)
+            case let .subquery(child):
+                compiled.children.append(try subquery(child, of: object, position: compiled.outputs.count))
             case let .field(path):
                 let output = try resolve(path, from: object)
                 let key = (output.joins.map { $0.path.joined(separator: ".") }.last.map { $0 + "." } ?? "") + output.field.name
@@ -348,5 +362,28 @@ struct SOQLCompiler {
         let collate = field.type.isText && field.type != .id && field.type != .reference ? " COLLATE \(TextCollation.name)" : ""
         if op == .notEqual { return ("(\(column) IS NULL OR \(column)\(collate) != ?)", [value]) }
         return ("\(column)\(collate) \(op.rawValue) ?", [value])
+    }
+}
+
+extension SOQLCompiler {
+    /// A parent-to-child subquery: FROM names one of the parent's child relationships (as its describe lists
+    /// them); the child query is compiled on its own, to be run per parent.
+    func subquery(_ query: SOQLQuery, of parent: ObjectDef, position: Int) throws(APIError) -> CompiledQuery.Child {
+        // `FROM Account.Contacts` names the relationship through the parent's own name.
+        var relationship = query.object.value
+        if let dot = relationship.lastIndex(of: "."), relationship[..<dot].lowercased() == parent.name.lowercased() {
+            relationship = String(relationship[relationship.index(after: dot)...])
+        }
+        guard let (child, field, name) = StandardObjects.childRelationship(of: parent, named: relationship) else {
+            throw APIError(status: 400, code: "INVALID_TYPE", message: located(query.object.row, query.object.column,
+                "Didn't understand relationship '\(query.object.value)' in FROM part of query call. If you are attempting to use a custom relationship, be sure to append the '__r' after the custom relationship name. Please reference your WSDL or the describe call for the appropriate names."))
+        }
+        guard !query.select.contains(where: { if case .subquery = $0 { true } else { false } }) else {
+            throw APIError.malformedQuery("Nesting of semi join sub-selects is not supported")
+        }
+        var childQuery = query
+        childQuery.object.value = child.name
+        var compiler = SOQLCompiler(source: source, schema: schema, context: context)
+        return CompiledQuery.Child(key: name, position: position, query: try compiler.compile(childQuery), parentField: field.name)
     }
 }

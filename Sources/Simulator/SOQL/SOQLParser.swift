@@ -165,7 +165,8 @@ public struct SOQLParser {
 
     // MARK: Grammar
 
-    mutating func query() throws(SOQLError) -> SOQLQuery {
+    /// A query; `nested`: a parent-to-child subquery, which ends at its `)`.
+    mutating func query(nested: Bool = false) throws(SOQLError) -> SOQLQuery {
         try expectKeyword("SELECT")
         var items: [SelectItem] = []
         repeat {
@@ -180,8 +181,10 @@ public struct SOQLParser {
                     try expectSymbol(")")
                     items.append(.count(field))
                 }
-            } else if current.text == "(" {
-                throw SOQLError(code: "MALFORMED_QUERY", message: "sfsim does not support child subqueries")
+            } else if current.text == "(", !nested {
+                _ = advance()
+                items.append(.subquery(try query(nested: true)))
+                try expectSymbol(")")
             } else {
                 items.append(.field(try path()))
             }
@@ -192,7 +195,7 @@ public struct SOQLParser {
         try expectKeyword("FROM")
         let objectToken = current
         guard objectToken.kind == .word, !Self.reserved.contains(objectToken.upper),
-              !objectToken.text.contains(".") else { throw unexpected(objectToken) }
+              nested || !objectToken.text.contains(".") else { throw unexpected(objectToken) }
         _ = advance()
         var query = SOQLQuery(select: items, object: Located(value: objectToken.text, row: objectToken.row,
                                                              column: objectToken.column))
@@ -209,7 +212,6 @@ public struct SOQLParser {
             repeat {
                 var item = OrderItem(path: try path(), descending: false, nullsLast: false)
                 if isKeyword("ASC") { _ = advance() } else if isKeyword("DESC") { _ = advance(); item.descending = true }
-                item.nullsLast = item.descending ? false : false
                 if isKeyword("NULLS") {
                     _ = advance()
                     if isKeyword("FIRST") { _ = advance(); item.nullsLast = false } else {
@@ -233,7 +235,7 @@ public struct SOQLParser {
             _ = advance()
             query.offset = try wholeNumber()
         }
-        guard current.kind == .end else { throw unexpected(current) }
+        guard nested ? current.text == ")" : current.kind == .end else { throw unexpected(current) }
         return query
     }
 

@@ -23,6 +23,8 @@ public enum SelectItem: Sendable, Equatable {
     case field(Located<[String]>)
     /// `COUNT()` (nil) or `COUNT(field)`.
     case count(Located<[String]>?)
+    /// `(SELECT … FROM Contacts …)`: a parent-to-child subquery, FROM naming the child relationship.
+    case subquery(SOQLQuery)
 }
 
 public struct OrderItem: Sendable, Equatable {
