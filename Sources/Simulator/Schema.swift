@@ -90,8 +90,20 @@ public struct ObjectDef: Sendable {
     public var deletable = true
     public var queryable = true
     public var replicateable = true
+    /// Object-level describe flags as recorded from a real org's global describe.
+    public var retrieveable = true
+    public var deepCloneable = false
+    /// nil: as `deletable`.
+    public var undeletable: Bool?
 
     public var custom: Bool { name.hasSuffix("__c") }
+
+    /// The object with some describe facts changed.
+    func with(_ change: (inout ObjectDef) -> Void) -> ObjectDef {
+        var copy = self
+        change(&copy)
+        return copy
+    }
 
     /// The field named `name`, case-insensitively.
     public func field(_ name: String) -> FieldDef? {

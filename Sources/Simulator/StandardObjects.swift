@@ -166,7 +166,7 @@ public enum StandardObjects {
                 .map { PicklistEntry($0) }).readOnly(),
             .picklist("ForecastCategoryName", "Forecast Category", ["Omitted", "Pipeline", "Best Case", "Commit", "Closed"]
                 .map { PicklistEntry($0) }),
-        ])
+        ]).with { $0.deepCloneable = true }
 
     /// The child relationships of `parent`: each child object, its field pointing at the parent, and the
     /// relationship name its describe lists (the child's plural label, `Notes` for Notes).
@@ -209,7 +209,7 @@ public enum StandardObjects {
             .audit("CreatedDate", "Created Date", .datetime),
             .audit("LastModifiedDate", "Last Modified Date", .datetime),
             .audit("SystemModstamp", "System Modstamp", .datetime),
-        ])
+        ]).with { $0.deletable = false; $0.undeletable = false }
 
     public static let organization = ObjectDef(
         name: "Organization", label: "Organization", labelPlural: "Organizations", keyPrefix: "00D",
@@ -226,7 +226,8 @@ public enum StandardObjects {
             FieldDef.date("TrialExpirationDate", "Trial Expiration Date").readOnly(),
             FieldDef.text("NamespacePrefix", "Namespace Prefix", 15).readOnly(),
         ],
-        createable: false, updateable: false, deletable: false, replicateable: false)
+        // As a real org's global describe lists it: updateable and replicateable, though no field here is writable.
+        createable: false, updateable: true, deletable: false, replicateable: true)
 
     public static let userPermissionAccess = ObjectDef(
         name: "UserPermissionAccess", label: "User Permission Access", labelPlural: "User Permission Access",
@@ -238,7 +239,7 @@ public enum StandardObjects {
             FieldDef.checkbox("PermissionsModifyAllData", "Modify All Data").readOnly(),
             FieldDef.checkbox("PermissionsViewSetup", "View Setup and Configuration").readOnly(),
         ],
-        createable: false, updateable: false, deletable: false, replicateable: false)
+        createable: false, updateable: false, deletable: false, replicateable: false).with { $0.retrieveable = false }
 
     public static let duplicateRule = ObjectDef(
         name: "DuplicateRule", label: "Duplicate Rule", labelPlural: "Duplicate Rules", keyPrefix: "0Bm",

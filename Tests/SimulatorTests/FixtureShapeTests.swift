@@ -58,6 +58,29 @@ import Testing
         }
     }
 
+    /// Issue 21 §1: each object sfsim lists carries the object-level flags a real org's global describe records
+    /// for it (deletable, updateable, replicateable, retrieveable, …), not only their types.
+    @Test(.enabled(if: directory != nil, "../shared/fixtures/salesforce is absent"))
+    func objectFlagsAreTheRecordedOnes() async throws {
+        let sim = try await SimHarness.start()
+        // Stopped when the body ends, and waited for, however it ends.
+        func testBody() async throws {
+            let recorded = try Self.fixture("describe_global.json")["sobjects"]?.arrayValue ?? []
+            let ours = try await sim.call("GET", "sobjects").json["sobjects"]?.arrayValue ?? []
+            var compared = 0
+            for object in ours {
+                guard let name = object["name"]?.stringValue, let real = recorded.first(where: { $0["name"]?.stringValue == name }) else { continue }
+                for case let (key, value) in real.objectValue ?? [] where value.boolValue != nil {
+                    #expect(object[key] == value, "\(name).\(key): sfsim \(object[key]?.serialized() ?? "nil"), recorded \(value.serialized())")
+                }
+                compared += 1
+            }
+            // Account, Contact, Lead, Opportunity, User, Organization, UserPermissionAccess are in the recording.
+            #expect(compared >= 7)
+        }
+        try await stopping(sim, testBody)
+    }
+
     @Test(.enabled(if: directory != nil, "../shared/fixtures/salesforce is absent"))
     func describesHaveTheRecordedShape() async throws {
         let sim = try await SimHarness.start()
