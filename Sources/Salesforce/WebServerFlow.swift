@@ -1,5 +1,5 @@
 import Crypto
-public import Foundation
+import Foundation
 public import SalesforceModel
 
 /// PKCE (RFC 7636) for the web-server flow: a random verifier, its S256 challenge, and a random `state`.

@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 public import Simulator
 
 /// Something a test starts and must stop: a simulated org, a harness around one.

@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 
 /// Raised once by one task, awaited by others: a test waits for an event (a job's first
 /// progress, a call seen) without polling.

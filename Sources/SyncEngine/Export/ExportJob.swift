@@ -1,5 +1,5 @@
 import SalesforceModel
-public import Foundation
+import Foundation
 public import JSON
 import Salesforce
 public import Store

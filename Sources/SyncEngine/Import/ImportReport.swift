@@ -2,7 +2,7 @@ import SalesforceModel
 public import Foundation
 public import JSON
 import Salesforce
-public import Store
+import Store
 public import SyncRules
 
 /// What `sync import` is asked to do.
