@@ -28,6 +28,11 @@ public struct APIError: Error, Sendable {
     public var fields: [String]? { body.arrayValue?.first?["fields"]?.arrayValue?.compactMap(\.stringValue) }
 
     /// As recorded from real orgs, this one error names its code before its message.
+    /// An error a write threw: the APIError it is, or an UNKNOWN_EXCEPTION saying what it was.
+    static func wrapping(_ error: any Error) -> APIError {
+        error as? APIError ?? APIError(status: 500, code: "UNKNOWN_EXCEPTION", message: "\(error)")
+    }
+
     static let notFound = APIError(status: 404, body: .array([.object([("errorCode", .string("NOT_FOUND")),
                                                                         ("message", .string("The requested resource does not exist"))])]))
 

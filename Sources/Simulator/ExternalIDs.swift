@@ -134,7 +134,7 @@ extension Org {
                     results.append(.object([("id", .string(id)), ("success", .bool(true)), ("errors", .array([])), ("created", .bool(true))]))
                 } catch {
                     failed = true
-                    let failure = error as? APIError ?? APIError(status: 500, code: "UNKNOWN_EXCEPTION", message: "\(error)")
+                    let failure = APIError.wrapping(error)
                     results.append(Self.itemError(failure.code, failure.message, failure.fields ?? []))
                 }
                 continue
@@ -159,7 +159,7 @@ extension Org {
                                         ("created", .bool(result.created))]))
             } catch {
                 failed = true
-                let failure = error as? APIError ?? APIError(status: 500, code: "UNKNOWN_EXCEPTION", message: "\(error)")
+                let failure = APIError.wrapping(error)
                 results.append(Self.itemError(failure.code, failure.message, failure.fields ?? []))
             }
         }
@@ -196,7 +196,7 @@ extension Org {
                 results.append(.object([("id", .string(row["Id"])), ("success", .bool(true)), ("errors", .array([]))]))
             } catch {
                 failed = true
-                var failure = error as? APIError ?? APIError(status: 500, code: "UNKNOWN_EXCEPTION", message: "\(error)")
+                var failure = APIError.wrapping(error)
                 if failure.code == "NOT_FOUND" { failure = APIError(status: 400, code: "INVALID_CROSS_REFERENCE_KEY", message: "invalid cross reference id") }
                 results.append(.object([("id", .string(text)), ("success", .bool(false)),
                                         ("errors", .array([.object([("statusCode", .string(failure.code)), ("message", .string(failure.message)),

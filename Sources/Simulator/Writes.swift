@@ -314,7 +314,7 @@ extension Org {
                 }
             } catch {
                 failed = true
-                let failure = error as? APIError ?? APIError(status: 500, code: "UNKNOWN_EXCEPTION", message: "\(error)")
+                let failure = APIError.wrapping(error)
                 // Collections have no duplicateResult and call the code statusCode.
                 results.append(Self.itemError(failure.code, failure.message, failure.fields ?? []))
             }
@@ -324,14 +324,7 @@ extension Org {
             journal.undo(in: store)
             results = results.map { result in
                 guard result["success"] == .bool(true) else { return result }
-                return .object([
-                    ("id", result["id"] ?? .null), ("success", .bool(false)),
-                    ("errors", .array([.object([
-                        ("statusCode", .string("ALL_OR_NONE_OPERATION_ROLLED_BACK")),
-                        ("message", .string("Record rolled back because not all records were valid and the request was using AllOrNone header")),
-                        ("fields", .array([])),
-                    ])])),
-                ])
+                return Self.rolledBack(result["id"])
             }
         }
         return .array(results)

@@ -9,7 +9,7 @@ public protocol Stoppable {
 extension SimServer: Stoppable {}
 
 /// Runs `body`, then stops `resource` and waits for it — also when `body` throws — instead of a
-/// fire-and-forget `defer { Task { await resource.stop() } }` that outlives the test.
+/// fire-and-forget stop in a detached task, which outlives the test.
 public func stopping<Resource: Stoppable, T>(_ resource: Resource, _ body: () async throws -> T) async rethrows -> T {
     do {
         let value = try await body()

@@ -154,6 +154,18 @@ final class WritebackRun: JobRun, @unchecked Sendable {
         return .object([("ParentId", .string(activity.contactID)), ("Title", .string(note.title)), ("Body", .string(note.body))])
     }
 
+    /// The activity settled as written, its Note's id kept, its intent cleared.
+    func written(_ activity: ActivityRecord, noteID: String) -> ActivityRecord {
+        var written = activity.withIntent(run: nil, at: nil)
+        written.state = .written
+        written.noteID = noteID
+        written.errorCode = nil
+        written.reason = nil
+        written.runID = runID
+        written.writtenAt = clock.now()
+        return written
+    }
+
     func failure(_ activity: ActivityRecord, code: String, message: String) -> ActivityRecord {
         var failed = activity.withIntent(run: nil, at: nil)
         failed.state = .failed
@@ -199,12 +211,7 @@ final class WritebackRun: JobRun, @unchecked Sendable {
                     && (record["Body"]?.stringValue ?? "") == note.body
             }), let id = match["Id"]?.stringValue {
                 claimed.insert(id)
-                settled.state = .written
-                settled.noteID = id
-                settled.errorCode = nil
-                settled.reason = nil
-                settled.runID = runID
-                settled.writtenAt = clock.now()
+                settled = self.written(settled, noteID: id)
                 written.insert(activity.id)
                 counts.created += 1
             }
@@ -252,14 +259,7 @@ extension WritebackRun: WriteTarget {
         var settled: [ActivityRecord] = []
         for (activity, result) in answered {
             if result.success, let id = result.id {
-                var written = activity.withIntent(run: nil, at: nil)
-                written.state = .written
-                written.noteID = id
-                written.errorCode = nil
-                written.reason = nil
-                written.runID = runID
-                written.writtenAt = clock.now()
-                settled.append(written)
+                settled.append(written(activity, noteID: id))
                 counts.created += 1
             } else {
                 let error = result.errors.first
