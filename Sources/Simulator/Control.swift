@@ -147,7 +147,10 @@ extension Org {
                 "Id": id, "Username": username, "FirstName": firstName, "LastName": lastName,
                 "Name": "\(firstName) \(lastName)", "Email": username,
                 "Alias": String((firstName.prefix(1) + lastName).prefix(8)).lowercased(), "IsActive": 1,
-                "UserType": "Standard", "CreatedDate": stamp, "LastModifiedDate": stamp, "SystemModstamp": stamp,
+                "UserType": "Standard", "CommunityNickname": username.split(separator: "@").first.map(String.init),
+                "TimeZoneSidKey": "America/Los_Angeles", "LocaleSidKey": "en_US", "EmailEncodingKey": "UTF-8",
+                "LanguageLocaleKey": "en_US", "CreatedDate": stamp, "CreatedById": users.first?.id ?? id,
+                "LastModifiedDate": stamp, "LastModifiedById": users.first?.id ?? id, "SystemModstamp": stamp,
             ], in: db)
             try store.insert(StandardObjects.userPermissionAccess, [
                 "Id": RecordID.make(prefix: "0up", number: users.count + 10), "UserId": id,

@@ -140,6 +140,11 @@ final class DataGenerator {
                 }
                 row["HasOptedOutOfEmail"] = random.chance(0.1) ? 1 : 0
                 row["HasOptedOutOfFax"] = 0
+                // Every 37th with an email has bounced (no random draw: the rest of the data stays as seeded).
+                let bounced = ((row["Email"] ?? nil) as? String) != nil && index % 37 == 5
+                row["IsEmailBounced"] = bounced ? 1 : 0
+                row["EmailBouncedReason"] = bounced ? "550 5.1.1 The email account does not exist" : nil
+                row["EmailBouncedDate"] = bounced ? SimDates.format(now.addingTimeInterval(-Double(index % 180) * 86_400)) : nil
                 row["DoNotCall"] = random.chance(0.05) ? 1 : 0
                 row["LeadSource"] = random.chance(0.5) ? random.pick(["Web", "Phone Inquiry", "Partner Referral", "Other"]) : nil
                 row["Description"] = random.chance(0.01) ? String(repeating: "Long note with ünïcödé and \"quotes\". ", count: 120) : nil
@@ -170,6 +175,7 @@ final class DataGenerator {
                 row["HasOptedOutOfEmail"] = 0
                 row["DoNotCall"] = 0
                 row["IsConverted"] = 0
+                row["IsUnreadByOwner"] = index % 5 == 0 ? 1 : 0
                 row["Newsletter__c"] = random.chance(0.3) ? 1 : 0
             }
             _ = try insertMany(StandardObjects.opportunity, count: config.opportunities, db: db) { row, _ in

@@ -87,7 +87,10 @@ extension Org {
             ("defaultImplementation", .null),
             ("extendedBy", .null),
             ("extendsInterfaces", .null),
-            ("fields", .array(object.fields.map(fieldJSON))),
+            // A record's Id is labelled after its object ("Contact ID"), as real describes label it.
+            ("fields", .array(object.fields.map { field in
+                fieldJSON(field.name == "Id" ? field.with { $0.label = "\(object.label) ID" } : field)
+            })),
             ("implementedBy", .null),
             ("implementsInterfaces", .null),
             ("listviewable", .null),
@@ -118,7 +121,7 @@ extension Org {
                     ("field", .string(field.name)),
                     ("junctionIdListNames", .array([])),
                     ("junctionReferenceTo", .array([])),
-                    ("relationshipName", .string(name)),
+                    ("relationshipName", name.map(JSONValue.string) ?? .null),
                     ("restrictedDelete", .bool(false)),
                 ])
         }
@@ -128,9 +131,11 @@ extension Org {
         let isText = [FieldType.string, .textarea, .picklist, .multipicklist, .combobox, .phone, .email, .url]
             .contains(field.type)
         let byteLength = field.type == .id || field.type == .reference ? 18 : (isText ? field.length * 3 : 0)
-        let filterable = !(field.type == .textarea && field.length > 255) && field.type != .address
+        let filterable = !(field.type == .textarea && field.length > 255)
+        // A compound address filters (by distance) but neither sorts nor groups.
+        let orderable = filterable && field.type != .address
         return .object([
-            ("aggregatable", .bool(filterable && field.type != .boolean)),
+            ("aggregatable", .bool(orderable && field.type != .boolean)),
             ("aiPredictionField", .bool(false)),
             ("autoNumber", .bool(false)),
             ("byteLength", .int(byteLength)),
@@ -152,11 +157,12 @@ extension Org {
             ("encrypted", .bool(false)),
             ("externalId", .bool(field.externalId)),
             ("extraTypeInfo", field.extraTypeInfo.map(JSONValue.string)
-                ?? (field.compoundFieldName == "Name" ? .string("personname") : .null)),
+                ?? (field.compoundFieldName == "Name" || (field.nameField && field.name == "Name" && field.label == "Full Name")
+                    ? .string("personname") : .null)),
             ("filterable", .bool(filterable)),
             ("filteredLookupInfo", .null),
             ("formulaTreatNullNumberAsZero", .bool(false)),
-            ("groupable", .bool(filterable && ![.double, .currency, .percent, .datetime].contains(field.type))),
+            ("groupable", .bool(orderable && ![.double, .currency, .percent, .datetime].contains(field.type))),
             ("highScaleNumber", .bool(false)),
             ("htmlFormatted", .bool(false)),
             ("idLookup", .bool(field.type == .id || field.name == "Email" || field.name == "Username")),
@@ -169,24 +175,26 @@ extension Org {
             ("nameField", .bool(field.nameField)),
             ("namePointing", .bool(field.referenceTo.count > 1)),
             ("nillable", .bool(field.nillable)),
-            ("permissionable", .bool(field.custom || (field.nillable && field.createable))),
+            ("permissionable", .bool(field.permissionable
+                ?? (field.custom || (field.nillable && field.createable && field.compoundFieldName != "Name")))),
             ("picklistValues", .array(field.picklist.map { entry in
                 .object([("active", .bool(true)), ("defaultValue", .bool(entry.isDefault)),
                          ("label", .string(entry.label)), ("validFor", .null), ("value", .string(entry.value))])
             })),
             ("polymorphicForeignKey", .bool(field.referenceTo.count > 1)),
             ("precision", .int(field.precision)),
-            ("queryByDistance", .bool(false)),
+            ("queryByDistance", .bool(field.type == .address)),
             ("referenceTargetField", .null),
             ("referenceTo", .array(field.referenceTo.map(JSONValue.string))),
             ("relationshipName", field.relationshipName.map(JSONValue.string) ?? .null),
             ("relationshipOrder", .null),
             ("restrictedDelete", .bool(false)),
-            ("restrictedPicklist", .bool(false)),
+            ("restrictedPicklist", .bool(field.restrictedPicklist)),
             ("scale", .int(field.scale)),
-            ("searchPrefilterable", .bool(field.type == .reference)),
+            // Lookups a search can be narrowed by: not the owner, the audit users or the merge master.
+            ("searchPrefilterable", .bool(field.type == .reference && field.nillable && field.name != "MasterRecordId")),
             ("soapType", .string(field.type.soapType)),
-            ("sortable", .bool(filterable)),
+            ("sortable", .bool(orderable)),
             ("type", .string(field.type.rawValue)),
             ("unique", .bool(field.unique)),
             ("updateable", .bool(field.updateable)),

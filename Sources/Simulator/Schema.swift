@@ -65,6 +65,14 @@ public struct FieldDef: Sendable {
     public var nameField = false
     public var unique = false
     public var externalId = false
+    /// A picklist that refuses values it does not list (INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST).
+    public var restrictedPicklist = false
+    /// Described as `permissionable`: field-level security can be set on it.
+    public var permissionable: Bool?
+    /// How the referenced object's describe lists this field among its child relationships.
+    public var childListing = ChildListing.named
+
+    public enum ChildListing: Sendable { case named, unnamed, hidden }
 
     public var custom: Bool { name.hasSuffix("__c") }
     public var calculated: Bool { calculatedFormula != nil }
@@ -114,7 +122,7 @@ public struct ObjectDef: Sendable {
     /// The field whose relationship is called `name`, case-insensitively.
     public func relationship(_ name: String) -> FieldDef? {
         let lowered = name.lowercased()
-        return fields.first { $0.relationshipName?.lowercased() == lowered }
+        return fields.first { $0.type == .reference && $0.relationshipName?.lowercased() == lowered }
     }
 
     var storedFields: [FieldDef] { fields.filter(\.isStored) }
@@ -184,11 +192,29 @@ extension FieldDef {
     static func audit(_ name: String, _ label: String, _ type: FieldType, relationship: String? = nil) -> FieldDef {
         var field = type == .reference
             ? reference(name, label, to: ["User"], relationship: relationship) : FieldDef(name, label, type)
+        field.childListing = .unnamed
         field.nillable = false
         field.createable = false
         field.updateable = false
         field.defaultedOnCreate = true
         return field
+    }
+
+    /// The field with some describe facts changed.
+    func with(_ change: (inout FieldDef) -> Void) -> FieldDef {
+        var copy = self
+        change(&copy)
+        return copy
+    }
+
+    /// The record this one was merged into (read-only; no child relationship lists it).
+    static func masterRecord(of object: String) -> FieldDef {
+        reference("MasterRecordId", "Master Record ID", to: [object], relationship: "MasterRecord").readOnly()
+            .with { $0.childListing = .hidden }
+    }
+
+    static func photoURL() -> FieldDef {
+        text("PhotoUrl", "Photo URL", 255, type: .url).readOnly().with { $0.extraTypeInfo = "imageurl" }
     }
 
     func required() -> FieldDef {
@@ -242,6 +268,7 @@ extension FieldDef {
         var address = FieldDef(name, "\(labelPrefix) Address".trimmingCharacters(in: .whitespaces), .address)
         address.createable = false
         address.updateable = false
+        address.permissionable = true
         var latitude = number("\(prefix)Latitude", "\(labelPrefix) Latitude".trimmingCharacters(in: .whitespaces),
                               .double, precision: 18, scale: 15)
         latitude.compoundFieldName = name
@@ -258,7 +285,10 @@ extension FieldDef {
             latitude, longitude,
             picklist("\(prefix)GeocodeAccuracy", label("Geocode Accuracy"),
                      ["Address", "NearAddress", "Block", "Street", "ExtendedZip", "Zip", "Neighborhood", "City",
-                      "County", "State", "Unknown"].map { PicklistEntry($0) }).part(of: name),
+                      "County", "State", "Unknown"].map { PicklistEntry($0) }).part(of: name).with {
+                $0.length = 40
+                $0.restrictedPicklist = true
+            },
             address,
         ]
     }

@@ -4,26 +4,70 @@ public enum StandardObjects {
     public static let all: [ObjectDef] = [account, contact, lead, opportunity, user, organization,
                                           userPermissionAccess, duplicateRule, note]
 
-    static func auditFields(owner: Bool = true, ownerTargets: [String] = ["User"]) -> [FieldDef] {
-        var fields: [FieldDef] = [.id(), .checkbox("IsDeleted", "Deleted").readOnly()]
-        if owner {
-            var ownerField = FieldDef.reference("OwnerId", "Owner ID", to: ownerTargets, relationship: "Owner")
-            ownerField.nillable = false
-            ownerField.defaultedOnCreate = true
-            fields.append(ownerField)
+    static func auditFields(owner hasOwner: Bool = true, ownerTargets: [String] = ["User"]) -> [FieldDef] {
+        [.id(), FieldDef.checkbox("IsDeleted", "Deleted").readOnly()] + (hasOwner ? [owner(to: ownerTargets)] : []) + audit()
+    }
+
+    static func owner(to targets: [String] = ["User"]) -> FieldDef {
+        FieldDef.reference("OwnerId", "Owner ID", to: targets, relationship: "Owner").with {
+            $0.nillable = false
+            $0.defaultedOnCreate = true
+            $0.childListing = .hidden
         }
-        fields += [
+    }
+
+    static func audit() -> [FieldDef] {
+        [
             .audit("CreatedDate", "Created Date", .datetime),
             .audit("CreatedById", "Created By ID", .reference, relationship: "CreatedBy"),
             .audit("LastModifiedDate", "Last Modified Date", .datetime),
             .audit("LastModifiedById", "Last Modified By ID", .reference, relationship: "LastModifiedBy"),
             .audit("SystemModstamp", "System Modstamp", .datetime),
         ]
-        return fields
     }
 
-    static let industries = ["Agriculture", "Banking", "Education", "Energy", "Healthcare", "Manufacturing",
-                             "Media", "Retail", "Technology", "Telecommunications"].map { PicklistEntry($0) }
+    /// Salutation, first, last and full name, as Contact and Lead describe them.
+    static func personName() -> [FieldDef] {
+        [
+            FieldDef.text("LastName", "Last Name", 80).required().part(of: "Name"),
+            FieldDef.text("FirstName", "First Name", 40).part(of: "Name"),
+            FieldDef.picklist("Salutation", "Salutation", ["Mr.", "Ms.", "Mrs.", "Dr.", "Prof.", "Mx."]
+                .map { PicklistEntry($0) }).part(of: "Name").with { $0.length = 40 },
+            FieldDef.text("Name", "Full Name", 121).readOnly().required().named(),
+        ]
+    }
+
+    static func viewed() -> [FieldDef] {
+        [FieldDef.datetime("LastViewedDate", "Last Viewed Date").readOnly(),
+         FieldDef.datetime("LastReferencedDate", "Last Referenced Date").readOnly()]
+    }
+
+    /// The Data.com fields (Contact has its photo among them).
+    static func dataCom(photo: Bool) -> [FieldDef] {
+        (photo ? [.photoURL()] : []) + [
+            .text("Jigsaw", "Data.com Key", 20),
+            FieldDef.text("JigsawContactId", "Jigsaw Contact ID", 20).readOnly().with { $0.relationshipName = "JigsawContact" },
+            FieldDef.picklist("CleanStatus", "Clean Status", [
+                PicklistEntry("Matched", label: "In Sync"), PicklistEntry("Different"),
+                PicklistEntry("Acknowledged", label: "Reviewed"), PicklistEntry("NotFound", label: "Not Found"),
+                PicklistEntry("Inactive"), PicklistEntry("Pending", label: "Not Compared"),
+                PicklistEntry("SelectMatch", label: "Select Match"), PicklistEntry("Skipped"),
+            ]).with {
+                $0.length = 40
+                $0.restrictedPicklist = true
+            },
+        ]
+    }
+
+    static let leadSources = ["Web", "Phone Inquiry", "Partner Referral", "Purchased List", "Other"].map { PicklistEntry($0) }
+
+    /// The Industry picklist as real orgs ship it.
+    static let industries = ["Agriculture", "Apparel", "Banking", "Biotechnology", "Chemicals", "Communications",
+                             "Construction", "Consulting", "Education", "Electronics", "Energy", "Engineering",
+                             "Entertainment", "Environmental", "Finance", "Food & Beverage", "Government", "Healthcare",
+                             "Hospitality", "Insurance", "Machinery", "Manufacturing", "Media", "Not For Profit",
+                             "Recreation", "Retail", "Shipping", "Technology", "Telecommunications", "Transportation",
+                             "Utilities", "Other"].map { PicklistEntry($0) }
 
     public static let account = ObjectDef(
         name: "Account", label: "Account", labelPlural: "Accounts", keyPrefix: "001",
@@ -51,34 +95,46 @@ public enum StandardObjects {
         ] + FieldDef.address("Billing", labelPrefix: "Billing", compound: "BillingAddress")
           + FieldDef.address("Shipping", labelPrefix: "Shipping", compound: "ShippingAddress"))
 
+    /// Contact as a real org describes it (../shared/fixtures/salesforce/describe_Contact.json, in its order),
+    /// then the opt-outs a profile hides there and the custom fields the integrations use.
     public static let contact = ObjectDef(
         name: "Contact", label: "Contact", labelPlural: "Contacts", keyPrefix: "003",
-        fields: auditFields() + [
+        fields: [.id(), FieldDef.checkbox("IsDeleted", "Deleted").readOnly(), .masterRecord(of: "Contact"),
             .reference("AccountId", "Account ID", to: ["Account"], relationship: "Account"),
-            FieldDef.text("LastName", "Last Name", 80).required().part(of: "Name"),
-            FieldDef.text("FirstName", "First Name", 40).part(of: "Name"),
-            FieldDef.picklist("Salutation", "Salutation", ["Mr.", "Ms.", "Mrs.", "Dr.", "Prof.", "Mx."]
-                .map { PicklistEntry($0) }).part(of: "Name"),
-            FieldDef.text("Name", "Full Name", 121).readOnly().named(),
-        ] + FieldDef.address("Mailing", labelPrefix: "Mailing", compound: "MailingAddress") + [
+        ] + personName() + FieldDef.address("Other", labelPrefix: "Other", compound: "OtherAddress")
+          + FieldDef.address("Mailing", labelPrefix: "Mailing", compound: "MailingAddress") + [
             .phone("Phone", "Business Phone"),
             .phone("Fax", "Business Fax"),
             .phone("MobilePhone", "Mobile Phone"),
             .phone("HomePhone", "Home Phone"),
             .phone("OtherPhone", "Other Phone"),
             .phone("AssistantPhone", "Asst. Phone"),
+            FieldDef.reference("ReportsToId", "Reports To ID", to: ["Contact"], relationship: "ReportsTo")
+                .with { $0.childListing = .unnamed },
             .text("Email", "Email", 80, type: .email),
-            // An id from an older system: External ID but not unique, so a lookup by it can match several Contacts.
-            FieldDef.text("Legacy_Id__c", "Legacy Id", 64).externalID(unique: false),
             .text("Title", "Title", 128),
             .text("Department", "Department", 80),
-            .picklist("LeadSource", "Lead Source", ["Web", "Phone Inquiry", "Partner Referral", "Purchased List",
-                                                    "Other"].map { PicklistEntry($0) }),
+            .text("AssistantName", "Assistant's Name", 40),
+            .picklist("LeadSource", "Lead Source", leadSources),
             .date("Birthdate", "Birthdate"),
             .text("Description", "Contact Description", 32000, type: .textarea),
+            owner(),
+        ] + audit() + [
+            FieldDef.date("LastActivityDate", "Last Activity").readOnly(),
+            FieldDef.datetime("LastCURequestDate", "Last Stay-in-Touch Request Date").readOnly(),
+            FieldDef.datetime("LastCUUpdateDate", "Last Stay-in-Touch Save Date").readOnly(),
+        ] + viewed() + [
+            FieldDef.text("EmailBouncedReason", "Email Bounced Reason", 255).with { $0.permissionable = false },
+            FieldDef.datetime("EmailBouncedDate", "Email Bounced Date").with { $0.permissionable = false },
+            FieldDef.checkbox("IsEmailBounced", "Is Email Bounced").readOnly(),
+        ] + dataCom(photo: true) + [
+            FieldDef.reference("IndividualId", "Individual ID", to: ["Individual"], relationship: "Individual")
+                .with { $0.permissionable = false },
             .checkbox("HasOptedOutOfEmail", "Email Opt Out"),
             .checkbox("HasOptedOutOfFax", "Fax Opt Out"),
             .checkbox("DoNotCall", "Do Not Call"),
+            // An id from an older system: External ID but not unique, so a lookup by it can match several Contacts.
+            FieldDef.text("Legacy_Id__c", "Legacy Id", 64).externalID(unique: false),
             .text("Nickname__c", "Nickname", 40),
             .checkbox("Deceased__c", "Deceased"),
             .date("Deceased_Date__c", "Deceased Date"),
@@ -100,14 +156,12 @@ public enum StandardObjects {
         PicklistEntry("Closed - Converted"), PicklistEntry("Closed - Not Converted"),
     ]
 
+    /// Lead as a real org describes it (../shared/fixtures/salesforce/describe_Lead.json, in its order), then
+    /// the opt-outs a profile hides there and the custom fields of the export.
     public static let lead = ObjectDef(
         name: "Lead", label: "Lead", labelPlural: "Leads", keyPrefix: "00Q",
-        fields: auditFields(ownerTargets: ["Group", "User"]) + [
-            FieldDef.text("LastName", "Last Name", 80).required().part(of: "Name"),
-            FieldDef.text("FirstName", "First Name", 40).part(of: "Name"),
-            FieldDef.picklist("Salutation", "Salutation", ["Mr.", "Ms.", "Mrs.", "Dr.", "Prof.", "Mx."]
-                .map { PicklistEntry($0) }).part(of: "Name"),
-            FieldDef.text("Name", "Full Name", 121).readOnly().named(),
+        fields: [.id(), FieldDef.checkbox("IsDeleted", "Deleted").readOnly(), .masterRecord(of: "Lead")]
+          + personName() + [
             .text("Title", "Title", 128),
             FieldDef.text("Company", "Company", 255).required(),
         ] + FieldDef.address("", labelPrefix: "", compound: "Address") + [
@@ -116,17 +170,34 @@ public enum StandardObjects {
             .phone("Fax", "Fax"),
             .text("Email", "Email", 80, type: .email),
             .text("Website", "Website", 255, type: .url),
+            .photoURL(),
             .text("Description", "Description", 32000, type: .textarea),
-            .picklist("LeadSource", "Lead Source", ["Web", "Phone Inquiry", "Partner Referral", "Purchased List",
-                                                    "Other"].map { PicklistEntry($0) }),
+            .picklist("LeadSource", "Lead Source", leadSources),
             FieldDef.picklist("Status", "Status", leadStatuses).required(),
             .picklist("Industry", "Industry", industries),
             .picklist("Rating", "Rating", ["Hot", "Warm", "Cold"].map { PicklistEntry($0) }),
             .number("AnnualRevenue", "Annual Revenue", .currency, precision: 18, scale: 0),
             .number("NumberOfEmployees", "Employees", .int, precision: 8, scale: 0),
+            owner(to: ["Group", "User"]),
+            FieldDef.checkbox("IsConverted", "Converted").notCreateableAfter(),
+            FieldDef.date("ConvertedDate", "Converted Date").readOnly(),
+            FieldDef.reference("ConvertedAccountId", "Converted Account ID", to: ["Account"],
+                               relationship: "ConvertedAccount").readOnly().with { $0.childListing = .unnamed },
+            FieldDef.reference("ConvertedContactId", "Converted Contact ID", to: ["Contact"],
+                               relationship: "ConvertedContact").readOnly().with { $0.childListing = .unnamed },
+            FieldDef.reference("ConvertedOpportunityId", "Converted Opportunity ID", to: ["Opportunity"],
+                               relationship: "ConvertedOpportunity").readOnly().with { $0.childListing = .unnamed },
+            .checkbox("IsUnreadByOwner", "Unread By Owner"),
+        ] + audit() + [FieldDef.date("LastActivityDate", "Last Activity").readOnly()] + viewed()
+          + dataCom(photo: false) + [
+            .text("CompanyDunsNumber", "Company D-U-N-S Number", 9),
+            .reference("DandbCompanyId", "D&B Company ID", to: ["DandBCompany"], relationship: "DandbCompany"),
+            FieldDef.text("EmailBouncedReason", "Email Bounced Reason", 255).with { $0.createable = false },
+            FieldDef.datetime("EmailBouncedDate", "Email Bounced Date").with { $0.createable = false },
+            FieldDef.reference("IndividualId", "Individual ID", to: ["Individual"], relationship: "Individual")
+                .with { $0.permissionable = false },
             .checkbox("HasOptedOutOfEmail", "Email Opt Out"),
             .checkbox("DoNotCall", "Do Not Call"),
-            FieldDef.checkbox("IsConverted", "Converted").notCreateableAfter(),
             // The profile id, as a customer's org keeps it for an export by external id: External ID, Unique.
             FieldDef.text("Lytics_Id__c", "Lytics Id", 255).externalID(unique: true),
             .text("Lytics_Audiences__c", "Lytics Audiences", 32768, type: .textarea),
@@ -160,6 +231,7 @@ public enum StandardObjects {
             .picklist("LeadSource", "Lead Source", ["Web", "Phone Inquiry", "Partner Referral", "Purchased List", "Other"]
                 .map { PicklistEntry($0) }),
             .text("NextStep", "Next Step", 255),
+            .reference("ContactId", "Contact ID", to: ["Contact"], relationship: "Contact"),
             FieldDef.checkbox("IsClosed", "Closed").readOnly(),
             FieldDef.checkbox("IsWon", "Won").readOnly(),
             FieldDef.picklist("ForecastCategory", "Forecast Category", ["Omitted", "Pipeline", "BestCase", "Forecast", "Closed"]
@@ -169,18 +241,22 @@ public enum StandardObjects {
         ]).with { $0.deepCloneable = true }
 
     /// The child relationships of `parent`: each child object, its field pointing at the parent, and the
-    /// relationship name its describe lists (the child's plural label, `Notes` for Notes).
-    static func childRelationships(of parent: ObjectDef) -> [(child: ObjectDef, field: FieldDef, name: String)] {
+    /// relationship name its describe lists (the child's plural label, `Notes` for Notes; none for an unnamed one).
+    static func childRelationships(of parent: ObjectDef) -> [(child: ObjectDef, field: FieldDef, name: String?)] {
         all.flatMap { child in
-            child.fields.filter { $0.referenceTo.contains(parent.name) && $0.name != "OwnerId" }.map { field in
-                (child, field, child.name == "Note" ? "Notes" : child.name == parent.name ? "Child\(child.labelPlural)" : child.labelPlural)
+            child.fields.filter { $0.referenceTo.contains(parent.name) && $0.childListing != .hidden }.map { field in
+                guard field.childListing == .named else { return (child, field, nil) }
+                return (child, field, child.name == "Note" ? "Notes"
+                        : child.name == parent.name ? "Child\(child.labelPlural)" : child.labelPlural)
             }
         }
     }
 
     /// The child relationship called `name` (without case).
     static func childRelationship(of parent: ObjectDef, named name: String) -> (child: ObjectDef, field: FieldDef, name: String)? {
-        childRelationships(of: parent).first { $0.name.lowercased() == name.lowercased() }
+        childRelationships(of: parent).lazy.compactMap { child, field, listed in
+            listed.map { (child, field, $0) }
+        }.first { $0.name.lowercased() == name.lowercased() }
     }
 
     /// What an Opportunity's stage says: closed, won, and its forecast category.
@@ -203,13 +279,28 @@ public enum StandardObjects {
             FieldDef.text("Name", "Full Name", 121).readOnly().named(),
             FieldDef.text("Email", "Email", 128, type: .email).required(),
             FieldDef.text("Alias", "Alias", 8).required(),
+            .text("CommunityNickname", "Nickname", 40),
+            .text("Title", "Title", 80),
+            .text("Department", "Department", 80),
+            .text("CompanyName", "Company Name", 80),
+            .phone("Phone", "Phone"),
             .checkbox("IsActive", "Active"),
+            FieldDef.picklist("TimeZoneSidKey", "Time Zone", ["America/Los_Angeles", "America/New_York", "Europe/London",
+                                                               "Europe/Berlin", "Asia/Tokyo", "GMT"].map { PicklistEntry($0) })
+                .required().with { $0.length = 40; $0.restrictedPicklist = true },
+            FieldDef.picklist("LocaleSidKey", "Locale", ["en_US", "en_GB", "de_DE", "fr_FR", "ja_JP"].map { PicklistEntry($0) })
+                .required().with { $0.length = 40; $0.restrictedPicklist = true },
+            FieldDef.picklist("EmailEncodingKey", "Email Encoding", ["UTF-8", "ISO-8859-1", "Shift_JIS"].map { PicklistEntry($0) })
+                .required().with { $0.length = 40; $0.restrictedPicklist = true },
+            FieldDef.picklist("LanguageLocaleKey", "Language", ["en_US", "de", "fr", "ja"].map { PicklistEntry($0) })
+                .required().with { $0.length = 40; $0.restrictedPicklist = true },
+            FieldDef.reference("ManagerId", "Manager ID", to: ["User"], relationship: "Manager").with { $0.childListing = .unnamed },
+            FieldDef.datetime("LastLoginDate", "Last Login").readOnly(),
+            // A portal or community user's Contact.
+            .reference("ContactId", "Contact ID", to: ["Contact"], relationship: "Contact"),
             FieldDef.picklist("UserType", "User Type", ["Standard", "PowerPartner", "CsnOnly", "Guest"]
                 .map { PicklistEntry($0) }).readOnly(),
-            .audit("CreatedDate", "Created Date", .datetime),
-            .audit("LastModifiedDate", "Last Modified Date", .datetime),
-            .audit("SystemModstamp", "System Modstamp", .datetime),
-        ]).with { $0.deletable = false; $0.undeletable = false }
+        ] + audit()).with { $0.deletable = false; $0.undeletable = false }
 
     public static let organization = ObjectDef(
         name: "Organization", label: "Organization", labelPlural: "Organizations", keyPrefix: "00D",

@@ -89,6 +89,11 @@ extension Org {
                                message: "\(field.label): data value too large: \(text.prefix(200)) (max length=\(field.length))",
                                fields: [field.name])
             }
+            if field.restrictedPicklist, !field.picklist.contains(where: { $0.value == text }) {
+                throw APIError(status: 400, code: "INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST",
+                               message: "\(field.label): bad value for restricted picklist field: \(text.prefix(200))",
+                               fields: [field.name])
+            }
             return text
         }
     }

@@ -99,7 +99,9 @@ import Testing
             _ = await shell.run("describe Lead")
             let completer = Completer(table: Commands.table, source: source)
             #expect(completer.complete("SELECT Id, Emai").candidates.contains("Email"))
-            #expect(completer.complete("SELECT Id, Compan").insertion == "y ")
+            #expect(completer.complete("SELECT Id, Websi").insertion == "te ")
+            // Company and CompanyDunsNumber: the common prefix, no space.
+            #expect(completer.complete("SELECT Id, Compan").insertion == "y")
         }
         try await stopping(server, testBody)
     }

@@ -49,6 +49,7 @@ import Testing
             expectTranscript(dates, """
                 name,label,type,required,custom,formula,picklist_values
                 Birthdate,Birthdate,date,false,false,false,
+                LastActivityDate,Last Activity,date,false,false,false,
                 Deceased_Date__c,Deceased Date,date,false,true,false,
                 Review_Date__c,Review Date,date,false,true,false,
 

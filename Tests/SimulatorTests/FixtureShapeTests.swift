@@ -101,6 +101,48 @@ import Testing
         try await stopping(sim, testBody)
     }
 
+    /// Issue 21 §1: every field of the recorded Contact and Lead describes is in sfsim's, in the recorded
+    /// order, with every attribute the recording has equal (type, length, flags, references, relationship names,
+    /// compound names, restricted picklists …) and the recorded picklist values among sfsim's. The child
+    /// relationships between the objects sfsim has are the recorded ones, named or unnamed alike.
+    @Test(.enabled(if: directory != nil, "../shared/fixtures/salesforce is absent"))
+    func describesHaveTheRecordedFields() async throws {
+        let sim = try await SimHarness.start()
+        // Stopped when the body ends, and waited for, however it ends.
+        func testBody() async throws {
+            let ourObjects = Set(StandardObjects.all.map(\.name))
+            for (file, object) in [("describe_Contact.json", "Contact"), ("describe_Lead.json", "Lead")] {
+                let recorded = try Self.fixture(file)
+                let ours = try await sim.call("GET", "sobjects/\(object)/describe").json
+                let recordedFields = recorded["fields"]?.arrayValue ?? []
+                let ourFields = ours["fields"]?.arrayValue ?? []
+                let recordedNames = recordedFields.compactMap { $0["name"]?.stringValue }
+                #expect(recordedNames.count == recordedFields.count && !recordedNames.isEmpty)
+                #expect(ourFields.compactMap { $0["name"]?.stringValue }.filter(recordedNames.contains) == recordedNames,
+                        "\(object): the recorded fields, in the recorded order")
+                for field in recordedFields {
+                    let name = field["name"]?.stringValue ?? ""
+                    guard let ourField = ourFields.first(where: { $0["name"]?.stringValue == name }) else { continue }
+                    for (key, value) in field.objectValue ?? [] where key != "picklistValues" {
+                        #expect(ourField[key] == value, "\(object).\(name).\(key)")
+                    }
+                    let values = { (field: JSONValue) in
+                        (field["picklistValues"]?.arrayValue ?? []).map { "\($0["value"]?.stringValue ?? "")=\($0["label"]?.stringValue ?? "")" }
+                    }
+                    #expect(Set(values(field)).isSubset(of: values(ourField)), "\(object).\(name) picklist values")
+                }
+                func relationships(_ describe: JSONValue) -> [String] {
+                    (describe["childRelationships"]?.arrayValue ?? [])
+                        .filter { ourObjects.contains($0["childSObject"]?.stringValue ?? "") }
+                        .map { "\($0["childSObject"]?.stringValue ?? "").\($0["field"]?.stringValue ?? "") as \($0["relationshipName"] ?? .null)" }
+                        .sorted()
+                }
+                #expect(relationships(ours) == relationships(recorded), "\(object) child relationships")
+            }
+        }
+        try await stopping(sim, testBody)
+    }
+
     @Test(.enabled(if: directory != nil, "../shared/fixtures/salesforce is absent"))
     func queryPagesLimitsAndIdentityHaveTheRecordedShape() async throws {
         let sim = try await SimHarness.start { $0.contacts = 2100 }
