@@ -87,10 +87,11 @@ public enum JSONValue: Sendable, Equatable {
         }
     }
 
-    /// Compact JSON text (no insignificant whitespace).
-    public func serialized() -> String {
+    /// Compact JSON text (no insignificant whitespace). `javaDoubles` writes a whole double as Salesforce's
+    /// Java serialiser does (`53.0`, `500000.0`) instead of as an integer (`53`).
+    public func serialized(javaDoubles: Bool = false) -> String {
         var out = ""
-        write(to: &out, indent: nil, level: 0)
+        write(to: &out, indent: nil, level: 0, javaDoubles: javaDoubles)
         return out
     }
 
@@ -101,12 +102,13 @@ public enum JSONValue: Sendable, Equatable {
         return out
     }
 
-    private func write(to out: inout String, indent: String?, level: Int) {
+    private func write(to out: inout String, indent: String?, level: Int, javaDoubles: Bool = false) {
         switch self {
         case .null: out += "null"
         case let .bool(b): out += b ? "true" : "false"
         case let .int(i): out += String(i)
-        case let .double(d): out += d.isFinite ? JSONValue.format(d) : "null"
+        case let .double(d):
+            out += !d.isFinite ? "null" : javaDoubles ? JSONValue.javaFormat(d) : JSONValue.format(d)
         case let .string(s): JSONValue.writeString(s, to: &out)
         case let .array(items):
             if items.isEmpty { out += "[]"; return }
@@ -114,7 +116,7 @@ public enum JSONValue: Sendable, Equatable {
             for (index, item) in items.enumerated() {
                 if index > 0 { out += "," }
                 newline(&out, indent, level + 1)
-                item.write(to: &out, indent: indent, level: level + 1)
+                item.write(to: &out, indent: indent, level: level + 1, javaDoubles: javaDoubles)
             }
             newline(&out, indent, level)
             out += "]"
@@ -126,7 +128,7 @@ public enum JSONValue: Sendable, Equatable {
                 newline(&out, indent, level + 1)
                 JSONValue.writeString(key, to: &out)
                 out += indent == nil ? ":" : ": "
-                value.write(to: &out, indent: indent, level: level + 1)
+                value.write(to: &out, indent: indent, level: level + 1, javaDoubles: javaDoubles)
             }
             newline(&out, indent, level)
             out += "}"
@@ -141,6 +143,41 @@ public enum JSONValue: Sendable, Equatable {
     static func format(_ d: Double) -> String {
         if d == d.rounded(), abs(d) < 1e15 { return String(Int64(d)) }
         return "\(d)"
+    }
+
+    /// A double as Java's `Double.toString` writes it, and so Salesforce: the shortest digits that read back
+    /// the same, `53.0` and `0.001` plainly, from 10⁷ up and below 10⁻³ as `1.5E7` and `2.5E-4`.
+    static func javaFormat(_ d: Double) -> String {
+        if d == 0 { return d.sign == .minus ? "-0.0" : "0.0" }
+        let magnitude = abs(d)
+        let sign = d < 0 ? "-" : ""
+        // Swift's description holds the same shortest digits; only their layout differs.
+        var text = "\(magnitude)"
+        var exponent = 0
+        if let e = text.firstIndex(where: { $0 == "e" || $0 == "E" }) {
+            exponent = Int(text[text.index(after: e)...]) ?? 0
+            text = String(text[..<e])
+        }
+        let parts = text.split(separator: ".", omittingEmptySubsequences: false)
+        let whole = String(parts[0])
+        let fraction = parts.count > 1 ? String(parts[1]) : ""
+        var digits = whole + fraction
+        exponent += whole.count - 1
+        while digits.hasPrefix("0"), digits.count > 1 {
+            digits.removeFirst()
+            exponent -= 1
+        }
+        while digits.hasSuffix("0"), digits.count > 1 { digits.removeLast() }
+        if magnitude >= 1e-3, magnitude < 1e7 {
+            if exponent < 0 { return sign + "0." + String(repeating: "0", count: -exponent - 1) + digits }
+            let padded = digits.count > exponent + 1 ? digits : digits + String(repeating: "0", count: exponent + 1 - digits.count)
+            let point = padded.index(padded.startIndex, offsetBy: exponent + 1)
+            let after = padded[point...]
+            return sign + padded[..<point] + "." + (after.isEmpty ? "0" : after)
+        }
+        let first = digits.prefix(1)
+        let rest = digits.dropFirst()
+        return sign + first + "." + (rest.isEmpty ? "0" : rest) + "E\(exponent)"
     }
 
     /// Appends `s` as a JSON string literal.

@@ -73,12 +73,12 @@ extension Org {
     func bulkQuery(_ request: SimRequest, parts: [String], version: String, user: SimUser) throws(APIError) -> SimResponse {
         switch (parts.count, request.method) {
         case (2, "POST"):
-            return .json(bulkJSON(try createBulkJob(request, version: version, user: user)))
+            return .json(bulkJSON(try createBulkJob(request, version: version, user: user), as: .created))
         case (2, "GET"):
-            return .json(.object([("done", .bool(true)), ("records", .array(bulkJobs.all().map { bulkJSON($0) })),
+            return .json(.object([("done", .bool(true)), ("records", .array(bulkJobs.all().map { bulkJSON($0, as: .listed) })),
                                   ("nextRecordsUrl", .null)]))
         case (3, "GET"):
-            return .json(bulkJSON(try existingBulkJob(parts[2])))
+            return .json(bulkJSON(try existingBulkJob(parts[2]), as: .info))
         case (3, "PATCH"):
             let job = try existingBulkJob(parts[2])
             guard (try Self.jsonBody(request)).first(where: { $0.0 == "state" })?.1.stringValue == "Aborted" else {
@@ -87,7 +87,7 @@ extension Org {
             guard bulkState(job) != "JobComplete" else {
                 throw APIError(status: 400, code: "INVALIDJOBSTATE", message: "Job is already complete: \(job.id)")
             }
-            return .json(bulkJSON(bulkJobs.abort(job.id) ?? job))
+            return .json(bulkJSON(bulkJobs.abort(job.id) ?? job, as: .stateChange))
         case (3, "DELETE"):
             guard bulkJobs.remove(parts[2]) else { throw APIError(status: 404, code: "NOT_FOUND", message: "The requested resource does not exist") }
             return SimResponse(status: 204)
@@ -171,19 +171,14 @@ extension Org {
         configuration.bulkProcessingSeconds + Double(job.snapshot.count) / 500_000
     }
 
-    func bulkJSON(_ job: BulkQueryJobs.Job) -> JSONValue {
+    func bulkJSON(_ job: BulkQueryJobs.Job, as view: BulkJobView) -> JSONValue {
         let state = bulkState(job)
-        let stamp = SimDates.format(job.created)
         let done = state == "JobComplete"
-        return .object([
-            ("id", .string(job.id)), ("operation", .string(job.operation)), ("object", .string(job.object)),
-            ("createdById", .string(job.createdBy)), ("createdDate", .string(stamp)), ("systemModstamp", .string(stamp)),
-            ("state", .string(state)), ("concurrencyMode", .string("Parallel")), ("contentType", .string("CSV")),
-            ("apiVersion", .double(Double(job.version) ?? 59)), ("jobType", .string("V2Query")),
-            ("lineEnding", .string("LF")), ("columnDelimiter", .string("COMMA")),
-            ("numberRecordsProcessed", .int(done ? job.snapshot.count : 0)), ("retries", .int(0)),
-            ("totalProcessingTime", .int(done ? Int(bulkProcessingTime(job) * 1000) : 0)),
-        ])
+        let finished = done ? job.created.addingTimeInterval(configuration.bulkQueuedSeconds + bulkProcessingTime(job)) : job.created
+        return view.body(id: job.id, operation: job.operation, object: job.object, createdBy: job.createdBy,
+                         created: job.created, modified: finished, state: state, version: job.version, jobType: "V2Query",
+                         counts: [("numberRecordsProcessed", .int(done ? job.snapshot.count : 0)), ("retries", .int(0)),
+                                  ("totalProcessingTime", .int(done ? Int(bulkProcessingTime(job) * 1000) : 0))])
     }
 
     /// One chunk of the result: `maxRecords` rows from `locator`, as quoted CSV with a header row.

@@ -60,7 +60,7 @@ public struct SimResponse: Sendable {
 
     static func json(_ value: JSONValue, status: Int = 200, headers: [(String, String)] = []) -> SimResponse {
         SimResponse(status: status, headers: [("Content-Type", "application/json;charset=UTF-8")] + headers,
-                    body: Data(value.serialized().utf8))
+                    body: Data(value.serialized(javaDoubles: true).utf8))
     }
 
     static func error(_ error: APIError) -> SimResponse {

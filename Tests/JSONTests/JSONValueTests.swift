@@ -28,4 +28,19 @@ import Testing
         #expect(try JSONValue.parse(value.serialized()) == value)
         #expect(try JSONValue.parse(value.prettyPrinted()) == value)
     }
+
+    /// Doubles as Java's Double.toString (and so Salesforce) writes them; every row reads back to its value.
+    @Test(arguments: [
+        (53.0, "53.0"), (0.0, "0.0"), (-0.0, "-0.0"), (1.5, "1.5"), (500_000.0, "500000.0"), (9_999_999.0, "9999999.0"),
+        (10_000_000.0, "1.0E7"), (15_000_000.0, "1.5E7"), (-250_000_000.0, "-2.5E8"), (123_456_789.5, "1.234567895E8"),
+        (0.001, "0.001"), (0.0125, "0.0125"), (0.00025, "2.5E-4"), (1e-10, "1.0E-10"), (1.7976931348623157e308, "1.7976931348623157E308"),
+        (12.25, "12.25"), (100.5, "100.5"), (-3.0, "-3.0"), (1e16, "1.0E16"),
+    ])
+    func doublesAreWrittenAsJavaWritesThem(value: Double, java: String) throws {
+        #expect(JSONValue.javaFormat(value) == java)
+        #expect(JSONValue.double(value).serialized(javaDoubles: true) == java)
+        #expect(try JSONValue.parse(java).doubleValue == value)
+        // Without the option a whole double is written as a whole number, as before.
+        if value == value.rounded(), abs(value) < 1e15 { #expect(JSONValue.double(value).serialized() == String(Int64(value))) }
+    }
 }

@@ -9,6 +9,7 @@ Run: python Tests/conformance/test_conformance.py PATH_TO_SFSIM
 """
 
 import json
+import time
 import os
 import re
 import subprocess
@@ -103,8 +104,19 @@ class Conformance(unittest.TestCase):
             headers["Authorization"] = f"Bearer {token}"
         if "form" in step:
             return requests.request(step["method"], url, data={k: fill(v) for k, v in step["form"].items()}, headers=headers, timeout=30)
+        if "text" in step:  # a raw body (CSV for a Bulk upload)
+            headers.setdefault("Content-Type", "text/csv")
+            return requests.request(step["method"], url, data=fill(step["text"]).encode(), headers=headers, timeout=30)
         body = json.loads(fill(json.dumps(step["body"]))) if "body" in step else None
-        return requests.request(step["method"], url, json=body, headers=headers, timeout=30)
+        answer = requests.request(step["method"], url, json=body, headers=headers, timeout=30)
+        # A step that waits for a state (a Bulk job's): asked again, on sfsim's running clock, until it holds.
+        deadline = time.monotonic() + 60
+        while "until" in step and answer.status_code < 300 and at(answer.json(), step["until"]["path"]) != step["until"]["equals"]:
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{path}: {step['until']} never held: {answer.text[:300]}")
+            time.sleep(0.2)
+            answer = requests.request(step["method"], url, json=body, headers=headers, timeout=30)
+        return answer
 
     def test_every_recorded_answer(self):
         checked = 0
@@ -122,6 +134,17 @@ class Conformance(unittest.TestCase):
                 self.assertEqual(answer.status_code, case["status"], f"{where}: {answer.text[:300]}")
                 for header in case.get("headers", []):
                     self.assertIn(header, answer.headers, f"{where}: no {header} header")
+                for header, value in case.get("header_values", {}).items():
+                    self.assertEqual(answer.headers.get(header), value, f"{where}: {header}")
+                for literal in case.get("literals", []):  # number formats JSON parsing hides (53.0, not 53)
+                    self.assertIn(literal, answer.text, f"{where}: {answer.text[:300]}")
+                if "csv" in case or "csv_pattern" in case:  # CSV framing: quoting, nulls, line ends
+                    if "csv" in case:
+                        self.assertEqual(answer.text, case["csv"], where)
+                    else:
+                        self.assertRegex(answer.text, case["csv_pattern"], where)
+                    checked += 1
+                    continue
                 if case.get("empty"):
                     self.assertEqual(answer.content, b"", where)
                     checked += 1
