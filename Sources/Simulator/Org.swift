@@ -12,6 +12,7 @@ public final class Org: @unchecked Sendable {
     let store: OrgStore
     let queries: QueryEngine
     let bulkJobs = BulkQueryJobs()
+    let ingestJobs = BulkIngestJobs()
     /// Where the org is served (set by the server once it listens).
     public internal(set) var baseURL = "http://127.0.0.1"
     let lock = NSLock()

@@ -6,6 +6,8 @@ import JSON
 extension Org {
     func route(_ request: SimRequest, parts: [String], version: String, user: SimUser) throws(APIError) -> SimResponse {
         let method = request.method
+        // Rows of closed ingest jobs whose time has come are written before anything reads the org.
+        settleIngestJobs()
         guard let head = parts.first else {
             let base = "/services/data/v\(version)"
             return .json(.object(["jobs", "query", "queryAll", "limits", "composite", "sobjects"].map {
@@ -77,6 +79,8 @@ extension Org {
             return .json(try recordCount(request.queryValue("sObjects")))
         case ("jobs", 2...4, _) where parts[1] == "query":
             return try bulkQuery(request, parts: parts, version: version, user: user)
+        case ("jobs", 2...4, _) where parts[1] == "ingest":
+            return try bulkIngest(request, parts: parts, version: version, user: user)
         case ("composite", 1, "POST"):
             return try composite(request, version: version, user: user)
         case ("composite", 2, "POST") where parts[1] == "sobjects",
@@ -161,7 +165,8 @@ extension Org {
             ("ConcurrentSyncReportRuns", entry(20, 20)),
             ("DailyApiRequests", entry(max, Swift.max(0, max - used))),
             ("DailyAsyncApexExecutions", entry(250_000, 250_000)),
-            ("DailyBulkApiBatches", entry(15_000, 15_000)),
+            ("DailyBulkApiBatches", entry(Self.bulkDailyBatches,
+                                          Swift.max(0, Self.bulkDailyBatches - ingestJobs.batchesInLastDay(now: clock.now())))),
             ("DailyBulkV2QueryFileStorageMB", entry(976_562, 976_562)),
             ("DailyBulkV2QueryJobs", entry(Self.bulkDailyJobs, Swift.max(0, Self.bulkDailyJobs - bulkJobs.createdInLastDay(now: clock.now())))),
             ("DailyGenericStreamingApiEvents", entry(10_000, 10_000)),
