@@ -70,7 +70,12 @@ extension Org {
     }
 
     /// One row written as the REST API writes one record; its failure as the per-record error Salesforce gives.
+    /// A job runs the rule its `assignmentRuleId` names, and none without one.
     func applyIngestRow(_ row: [String], of job: BulkIngestJobs.Job) -> BulkIngestJobs.Outcome {
+        AutoAssign.$current.withValue(job.assignmentRuleID.map { .rule($0) } ?? .none) { writeIngestRow(row, of: job) }
+    }
+
+    private func writeIngestRow(_ row: [String], of job: BulkIngestJobs.Job) -> BulkIngestJobs.Outcome {
         guard let user = users.first(where: { $0.id == job.createdBy }) else {
             return .failed(id: "", error: APIError(status: 400, code: "INVALID_USER", message: "The job's user no longer exists"))
         }
@@ -86,7 +91,6 @@ extension Org {
             switch job.operation {
             case "insert":
                 let created = try create(job.object, fields: fields, user: user)
-                applyAssignmentRule(job.assignmentRuleID, to: job.object, id: created)
                 return .succeeded(id: created, created: true)
             case "update":
                 let record = try existingRow(job.object, id, user: user)
@@ -109,7 +113,6 @@ extension Org {
                     return .failed(id: "", error: APIError(status: 300, code: "DUPLICATE_EXTERNAL_ID",
                                                            message: "\(field.name): more than one record found for external id field: \(result.matches)"))
                 }
-                if result.created { applyAssignmentRule(job.assignmentRuleID, to: job.object, id: result.id) }
                 return .succeeded(id: result.id, created: result.created)
             }
         } catch {

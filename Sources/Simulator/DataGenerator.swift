@@ -72,6 +72,13 @@ final class DataGenerator {
                     "IsActive": active ? 1 : 0, "NamespacePrefix": nil,
                 ], in: db)
             }
+            for rule in Org.leadAssignmentRules {
+                try store.insert(StandardObjects.assignmentRule, [
+                    "Id": rule.id, "Name": rule.name, "SobjectType": "Lead", "Active": rule.active ? 1 : 0,
+                    "CreatedDate": SimDates.format(now), "CreatedById": org.users[0].id, "LastModifiedDate": SimDates.format(now),
+                    "LastModifiedById": org.users[0].id, "SystemModstamp": SimDates.format(now),
+                ], in: db)
+            }
             let accountIDs = try insertMany(StandardObjects.account, count: config.accounts, db: db) { row, _ in
                 let (city, state, zip, country) = random.pick(Self.cities)
                 let name = company()

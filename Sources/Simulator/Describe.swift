@@ -69,11 +69,12 @@ extension Org {
         ])
     }
 
+    /// Every object, listed by name as a real org lists them (describe_global.json).
     func globalDescribe(version: String) -> JSONValue {
         .object([
             ("encoding", .string("UTF-8")),
             ("maxBatchSize", .int(200)),
-            ("sobjects", .array(StandardObjects.all.map { describeSummary($0, version: version) })),
+            ("sobjects", .array(StandardObjects.all.sorted { $0.name < $1.name }.map { describeSummary($0, version: version) })),
         ])
     }
 

@@ -4,7 +4,18 @@ import JSON
 
 /// `/services/data/vXX.X/…`: describe, query, records, collections, limits.
 extension Org {
+    /// Every write of the request runs the assignment rule its `Sforce-Auto-Assign` header chooses.
     func route(_ request: SimRequest, parts: [String], version: String, user: SimUser) throws(APIError) -> SimResponse {
+        do {
+            return try AutoAssign.$current.withValue(AutoAssign(header: request.headers["sforce-auto-assign"])) { () throws in
+                try routeRequest(request, parts: parts, version: version, user: user)
+            }
+        } catch {
+            throw APIError.wrapping(error)
+        }
+    }
+
+    private func routeRequest(_ request: SimRequest, parts: [String], version: String, user: SimUser) throws(APIError) -> SimResponse {
         let method = request.method
         // Rows of closed ingest jobs whose time has come are written before anything reads the org.
         settleIngestJobs()

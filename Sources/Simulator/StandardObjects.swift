@@ -2,7 +2,7 @@
 /// describe (salesforce-wire.md §9) and the custom fields both integrations use.
 public enum StandardObjects {
     public static let all: [ObjectDef] = [account, contact, lead, opportunity, user, organization,
-                                          userPermissionAccess, duplicateRule, note]
+                                          userPermissionAccess, duplicateRule, assignmentRule, note]
 
     static func auditFields(owner hasOwner: Bool = true, ownerTargets: [String] = ["User"]) -> [FieldDef] {
         [.id(), FieldDef.checkbox("IsDeleted", "Deleted").readOnly()] + (hasOwner ? [owner(to: ownerTargets)] : []) + audit()
@@ -343,6 +343,18 @@ public enum StandardObjects {
             FieldDef.checkbox("IsActive", "Active").readOnly(),
             FieldDef.text("NamespacePrefix", "Namespace Prefix", 15).readOnly(),
         ],
+        createable: false, updateable: false, deletable: false, replicateable: false)
+
+    /// Read only, as Salesforce's: rules are made in Setup. `Active` is defaulted on create (false).
+    public static let assignmentRule = ObjectDef(
+        name: "AssignmentRule", label: "Assignment Rule", labelPlural: "Assignment Rules", keyPrefix: "01Q",
+        fields: [
+            .id(),
+            FieldDef.text("Name", "Name", 120).readOnly().named(),
+            FieldDef.picklist("SobjectType", "Object", ["Case", "Lead"].map { PicklistEntry($0) }).readOnly()
+                .with { $0.restrictedPicklist = true },
+            FieldDef.checkbox("Active", "Active").readOnly(),
+        ] + audit(),
         createable: false, updateable: false, deletable: false, replicateable: false)
 
     public static let note = ObjectDef(

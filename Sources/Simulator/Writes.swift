@@ -185,6 +185,7 @@ extension Org {
                     throw Self.duplicateDetected(existing, version: "59.0")
                 }
                 try store.insert(object, finished, in: db)
+                try applyAssignmentRule(assignmentRule(for: AutoAssign.current, object: object, creating: true), to: object, id: id, in: db)
             }
             WriteJournal.current?.record(.created(object, id))
         } catch let error as APIError {
@@ -243,6 +244,7 @@ extension Org {
                 let pairs = row.filter { $0.key != "Id" }.map { ($0.key, $0.value) }
                 try db.execute(sql: "UPDATE \"\(object.name)\" SET \(pairs.map { "\"\($0.0)\" = ?" }.joined(separator: ", ")) WHERE Id = ?",
                                arguments: sqlArguments(pairs.map(\.1) + [id]))
+                try applyAssignmentRule(assignmentRule(for: AutoAssign.current, object: object, creating: false), to: object, id: id, in: db)
             }
         } catch let error as APIError {
             throw error

@@ -24,9 +24,9 @@ import Testing
 
                 """)
             let objects = try await shell.json("objects --json")
-            #expect(objects.arrayValue?.count == 9)
+            #expect(objects.arrayValue?.count == 10)
             let csv = await shell.run("objects '*Rule' --csv").out
-            #expect(csv == "name,label,custom,queryable,key_prefix\nDuplicateRule,Duplicate Rule,false,true,0Bm\n")
+            #expect(csv == "name,label,custom,queryable,key_prefix\nAssignmentRule,Assignment Rule,false,true,01Q\nDuplicateRule,Duplicate Rule,false,true,0Bm\n")
 
             let describe = await shell.run("describe Contact")
             #expect(describe.code == 0)

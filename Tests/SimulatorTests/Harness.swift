@@ -41,7 +41,7 @@ struct SimHarness: Stoppable {
 
     /// Calls `path` (under `/services/data/v59.0/` unless it starts with `/`).
     func call(_ method: String = "GET", _ path: String, json body: JSONValue? = nil, form: [(String, String)]? = nil,
-              token: String? = nil, headers: [(String, String)] = []) async throws -> Answer {
+              csv: String? = nil, token: String? = nil, headers: [(String, String)] = []) async throws -> Answer {
         let url = path.hasPrefix("/") ? base + path : base + "/services/data/v59.0/" + path
         var all = headers
         if path.hasPrefix("/_sfsim"), !headers.contains(where: { $0.0 == "X-Sfsim-Control" }) {
@@ -54,6 +54,9 @@ struct SimHarness: Stoppable {
         if let body {
             data = Data(body.serialized().utf8)
             all.append(("Content-Type", "application/json"))
+        } else if let csv {
+            data = Data(csv.utf8)
+            all.append(("Content-Type", "text/csv"))
         } else if let form {
             data = Data(FormCoding.encode(form).utf8)
             all.append(("Content-Type", "application/x-www-form-urlencoded"))
