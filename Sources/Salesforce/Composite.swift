@@ -9,12 +9,15 @@ public struct CompositeSubrequest: Sendable {
     public var path: String
     public var body: JSONValue?
     public var referenceID: String
+    /// Headers of this subrequest alone (`httpHeaders` inside `/composite`; e.g. `Sforce-Auto-Assign`).
+    public var headers: [(String, String)]
 
-    public init(method: String, path: String, body: JSONValue? = nil, referenceID: String) {
+    public init(method: String, path: String, body: JSONValue? = nil, referenceID: String, headers: [(String, String)] = []) {
         self.method = method
         self.path = path
         self.body = body
         self.referenceID = referenceID
+        self.headers = headers
     }
 
     /// Whether the subrequest is one of the "heavy" kinds a composite request may hold at most 5 of.
@@ -104,6 +107,7 @@ extension SalesforceClient {
                                                      ("url", .string("/services/data/v\(apiVersion)/\(sub.path)")),
                                                      ("referenceId", .string(sub.referenceID))]
                 if let body = sub.body { fields.append(("body", body)) }
+                if !sub.headers.isEmpty { fields.append(("httpHeaders", .object(sub.headers.map { ($0.0, .string($0.1)) }))) }
                 return .object(fields)
             })),
         ])
@@ -133,20 +137,22 @@ extension SalesforceClient {
             return (kv[0], kv.count > 1 ? kv[1] : "")
         } : []
         let response = try await send(subrequest.method, parts[0], query: query,
-                                      body: subrequest.body.map { Data($0.serialized().utf8) }, idempotent: idempotent)
+                                      body: subrequest.body.map { Data($0.serialized().utf8) }, headers: subrequest.headers,
+                                      idempotent: idempotent)
         let body = response.body.isEmpty ? JSONValue.null : ((try? JSONValue.parse(response.body)) ?? .null)
         return CompositeSubresponse(referenceID: subrequest.referenceID, status: response.status, body: body)
     }
 
     /// `composite/sobjects` create (POST) or update (PATCH) of up to 200 records, `allOrNone` false.
-    public static func collection(_ method: String, object: String, records: [JSONValue], referenceID: String) -> CompositeSubrequest {
+    public static func collection(_ method: String, object: String, records: [JSONValue], referenceID: String,
+                                  headers: [(String, String)] = []) -> CompositeSubrequest {
         CompositeSubrequest(method: method, path: "composite/sobjects", body: .object([
             ("allOrNone", .bool(false)),
             ("records", .array(records.map { record in
                 guard case let .object(fields) = record else { return record }
                 return .object([("attributes", .object([("type", .string(object))]))] + fields.filter { $0.0 != "attributes" })
             })),
-        ]), referenceID: referenceID)
+        ]), referenceID: referenceID, headers: headers)
     }
 
     /// A query as a subrequest: its SOQL travels in the request body, so it is bound by

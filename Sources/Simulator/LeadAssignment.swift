@@ -5,7 +5,7 @@ import GRDB
 /// API's `Sforce-Auto-Assign` header (absent or `TRUE`: the active rule on created and updated Leads; `FALSE`: none;
 /// a rule's Id: that rule on created Leads) and by a Bulk API 2.0 job's `assignmentRuleId` (that rule, active or
 /// not; no rule without it).
-struct AssignmentRuleDef: Sendable {
+public struct AssignmentRuleDef: Sendable {
     enum Entry: Sendable {
         /// Leads from Germany, Austria or Switzerland to the DACH owner, every other Lead to the default one.
         case byCountry(dach: Int, other: Int)
@@ -13,9 +13,9 @@ struct AssignmentRuleDef: Sendable {
         case everyone(Int)
     }
 
-    let id: String
-    let name: String
-    let active: Bool
+    public let id: String
+    public let name: String
+    public let active: Bool
     let entry: Entry
 
     static let dach: Set<String> = ["germany", "austria", "switzerland", "deutschland", "österreich", "schweiz", "de", "at", "ch"]
@@ -51,7 +51,7 @@ enum AutoAssign: Sendable, Equatable {
 
 extension Org {
     /// Lukas Müller (users[5]) owns the DACH Leads, Priya Nair (users[2]) the rest; the old rule gave all to Sam O'Connor.
-    static let leadAssignmentRules = [
+    public static let leadAssignmentRules = [
         AssignmentRuleDef(id: RecordID.make(prefix: "01Q", number: 1), name: "Standard Lead Assignment", active: true,
                           entry: .byCountry(dach: 5, other: 2)),
         AssignmentRuleDef(id: RecordID.make(prefix: "01Q", number: 2), name: "Old Round Robin", active: false,

@@ -17,6 +17,8 @@ public enum SettingKind: Sendable, Equatable {
     case pairs(object: String, types: [String])
     /// `all`, `none`, or comma-separated items from `items`.
     case subset([String])
+    /// One of the choices, or a record Id (15 or 18 letters and digits) with the key prefix.
+    case choiceOrID([String], keyPrefix: String)
 }
 
 /// Where a setting lives: one for the home, or one per org (the default scope
@@ -103,6 +105,14 @@ public struct SettingSpec: Sendable {
                 pairs.append(parts[0] + "=" + (try checkField(parts[1], object: object, types: types, describe: describe)))
             }
             return pairs.joined(separator: ",")
+        case let .choiceOrID(choices, keyPrefix):
+            if let match = choices.first(where: { $0 == value.lowercased() }) { return match }
+            guard (value.count == 15 || value.count == 18), value.hasPrefix(keyPrefix),
+                  value.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber) }) else {
+                throw EngineError.usage("\(key) must be \(choices.joined(separator: ", ")) or an Id starting \(keyPrefix), not '\(EngineError.excerpt(value))'",
+                                        usage: "set \(key) \(choices.joined(separator: "|"))|ID")
+            }
+            return value
         case let .subset(items):
             let lowered = value.lowercased()
             if lowered == "all" || lowered == "none" { return lowered }
@@ -138,7 +148,7 @@ public struct SettingSpec: Sendable {
     /// What completion offers for the value.
     public var valueCandidates: [String] {
         switch kind {
-        case let .choice(choices): choices
+        case let .choice(choices), let .choiceOrID(choices, _): choices
         case .boolean: ["on", "off"]
         case let .subset(items): ["all", "none"] + items
         default: []

@@ -94,6 +94,8 @@ public struct SyncSettings: Sendable, Equatable {
             return parts.count == 2 ? (attribute: parts[0], field: parts[1]) : nil
         }
 
+        lytics.assignmentRule = value("lytics.assignment_rule").flatMap(LeadAssignment.Choice.init(setting:)) ?? .active
+
         let legacy = number(legacyBudgetKey)
         var settings = SyncSettings(
             levitate: levitate, lytics: lytics,
@@ -171,6 +173,8 @@ public struct SyncSettings: Sendable, Equatable {
                     help: "profile attribute that feeds Lead.Company"),
         SettingSpec("lytics.more_fields", .pairs(object: "Lead", types: LeadPayload.targetTypes), scope: .org,
                     help: "more attribute=LeadField pairs (see 'map lead')"),
+        SettingSpec("lytics.assignment_rule", .choiceOrID(["active", "none"], keyPrefix: "01Q"), default: "active", scope: .org,
+                    help: "the Lead assignment rule run on created Leads: active (the org's), none, or an AssignmentRule Id"),
         SettingSpec("lytics.import_max_daily_calls", .integer(1...100_000_000), scope: .org,
                     help: "the import's maximum API calls in any 24 h (default: lytics.max_daily_calls)"),
         SettingSpec("lytics.export_max_daily_calls", .integer(1...100_000_000), scope: .org,

@@ -19,6 +19,8 @@ public enum LeadPayload {
         public var companyAttribute = "company"
         /// Profile attribute → Lead field, in order.
         public var moreFields: [(attribute: String, field: String)] = []
+        /// Which assignment rule runs on created Leads (`lytics.assignment_rule`).
+        public var assignmentRule: LeadAssignment.Choice = .active
 
         public init() {}
 
@@ -27,7 +29,7 @@ public enum LeadPayload {
                 && a.scoresField == b.scoresField && a.unknownCompanyOK == b.unknownCompanyOK
                 && a.unknownLastNameOK == b.unknownLastNameOK && a.emailAttribute == b.emailAttribute
                 && a.firstNameAttribute == b.firstNameAttribute && a.lastNameAttribute == b.lastNameAttribute
-                && a.companyAttribute == b.companyAttribute
+                && a.companyAttribute == b.companyAttribute && a.assignmentRule == b.assignmentRule
                 && a.moreFields.map { "\($0.attribute)=\($0.field)" } == b.moreFields.map { "\($0.attribute)=\($0.field)" }
         }
     }

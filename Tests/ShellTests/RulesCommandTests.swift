@@ -178,6 +178,16 @@ func describeFile(_ object: String, in harness: Harness) throws -> String {
             #expect(offline["action"] == .string("skip") && offline["reason"] == .string("missing last name"))
             let create = try await shell.json("preview lead new --json")
             #expect(create["action"] == .string("create"))
+            // The assignment rule a create runs: the org's active one by default, read from the org.
+            #expect(create["assignment_rule"]?["name"] == .string("Standard Lead Assignment"))
+            #expect(create["assignment_rule"]?["setting"] == .string("active"))
+            #expect(await shell.run("preview lead new").out.contains("assignment rule: 'Standard Lead Assignment' (01Q"))
+            #expect(await shell.run("set lytics.assignment_rule 00Q5g000000000B").err.contains("lytics.assignment_rule must be active, none or an Id starting 01Q"))
+            _ = await shell.run("set lytics.assignment_rule NONE")
+            let none = try await shell.json("preview lead new --json")
+            #expect(none["assignment_rule"]?["id"] == .null && none["assignment_rule"]?["setting"] == .string("none"))
+            #expect(update["assignment_rule"] != nil)
+            #expect(await shell.run("preview lead --file \(existing)").out.contains("assignment rule: none on an update"))
         }
         try await stopping(server, testBody)
     }

@@ -263,3 +263,34 @@ func member(_ attributes: [String: ProfileValue], audiences: [String] = ["vip"])
         #expect(EmailKey.key("  \n") == nil)
     }
 }
+
+/// `lytics.assignment_rule`: the setting, the header of each write, and the rule it names in an org.
+@Suite struct LeadAssignmentRuleTests {
+    static let rules = [LeadAssignment.Rule(id: "01Q5g000000000BAAQ", name: "Old", active: false),
+                        LeadAssignment.Rule(id: "01Q5g000000000AAAQ", name: "Standard", active: true)]
+
+    @Test(arguments: [
+        ("active", LeadAssignment.Choice.active as LeadAssignment.Choice?, "TRUE"), ("NONE", .noRule, "FALSE"),
+        ("01Q5g000000000B", .rule("01Q5g000000000B"), "01Q5g000000000B"),
+        ("01Q5g000000000BAAQ", .rule("01Q5g000000000BAAQ"), "01Q5g000000000BAAQ"),
+        ("00Q5g000000000BAAQ", nil, ""), ("01Q5g0000", nil, ""), ("yes", nil, ""), ("01Q5g000000000B-AQ", nil, ""),
+    ])
+    func theSettingAndTheHeaderOfACreate(setting: String, choice: LeadAssignment.Choice?, header: String) {
+        #expect(LeadAssignment.Choice(setting: setting) == choice)
+        if let choice { #expect(LeadAssignment.createHeader(choice) == ("Sforce-Auto-Assign", header)) }
+        #expect(LeadAssignment.updateHeader == ("Sforce-Auto-Assign", "FALSE"))
+    }
+
+    @Test(arguments: [
+        (LeadAssignment.Choice.active, rules as [LeadAssignment.Rule]?, "01Q5g000000000AAAQ" as String?),
+        (.active, [rules[0]], nil), (.active, nil, nil), (.noRule, rules, nil),
+        (.rule("01Q5g000000000B"), rules, "01Q5g000000000BAAQ"), (.rule("01Q5g000000000C"), rules, nil),
+    ])
+    func theRuleAChoiceRunsInAnOrg(choice: LeadAssignment.Choice, rules: [LeadAssignment.Rule]?, id: String?) {
+        let resolution = LeadAssignment.resolve(choice, rules: rules)
+        #expect(resolution.rule?.id == id)
+        #expect(LeadAssignment.bulkRuleID(resolution) == id)
+        #expect(resolution.json["setting"] == .string(choice.setting))
+        #expect(!resolution.note.isEmpty)
+    }
+}

@@ -3,6 +3,7 @@ import Foundation
 import JSON
 import Store
 import SyncEngine
+import SyncRules
 
 /// `sync export` and `exports`: the lead export and what it did to each profile.
 enum ExportCommands {
@@ -17,10 +18,12 @@ enum ExportCommands {
             /composite gets one collection per call. DUPLICATES_DETECTED on a create updates the matched Lead
             instead. Profiles that share an email share one Lead (the first profile writes it). A payload equal to
             the one last written is not sent again (--full sends every payload).
+            lytics.assignment_rule (active, none or a rule's Id; default active) chooses the Lead assignment
+            rule Salesforce runs on created Leads; updates never run one. --dry-run names it.
             Exactly once: creates are recorded before they are sent; a create whose answer was lost (a kill, a
             dropped connection, a 5xx) is settled by email before it is sent again.
             Failures keep Salesforce's code and message and are retried by the next run; 'exports --failed' and
-            'exports --skipped' list them with the reason. --dry-run makes only the describe and the lookups.
+            'exports --skipped' list them with the reason. --dry-run makes only the describe, the rules and the lookups.
             The budget is lytics.export_max_daily_calls: at it, or at the org's limit, the run pauses (exit 4).
             Exit codes: 0 succeeded, 4 paused, 1 failed, 5 Salesforce unreachable after retries.
             """,
@@ -61,7 +64,8 @@ enum ExportCommands {
     static func human(_ plan: ExportPlan) -> String {
         var text = "a run would create \(plan.create), update \(plan.update), leave \(plan.unchanged) unchanged and skip "
             + "\(plan.skipped.values.reduce(0, +)), in about \(plan.plannedCalls) call\(plan.plannedCalls == 1 ? "" : "s"); "
-            + "this dry run made \(plan.calls) (describe and email lookups)\n"
+            + "this dry run made \(plan.calls) (describe, assignment rules and email lookups)\n"
+            + "assignment rule: \(plan.assignment.note)\n"
         if !plan.skipped.isEmpty { text += "skipped:\n" + skippedText(plan.skipped) }
         return text
     }

@@ -74,7 +74,7 @@ enum PreviewCommands {
     static let lead = CommandSpec(
         "lead", group: "preview", usage: "preview lead PROFILE|--file F [--describe FILE] [--offline]",
         summary: "one profile through the lytics rules: create, update or skip, the payload, skipped fields and why",
-        details: "With an org, looks up an existing Lead by email (1 call) unless --offline; a Lead remembered from an earlier export wins. --file reads a profile in the import shape; --describe a Lead describe.",
+        details: "With an org, looks up an existing Lead by email (1 call) unless --offline; a Lead remembered from an earlier export wins. --file reads a profile in the import shape; --describe a Lead describe. Names the assignment rule a create would run (lytics.assignment_rule; 1 call to read the org's rules).",
         examples: ["preview lead u123", "preview lead --file profile.json --describe lead-describe.json --json"],
         options: [.value("file", "F", "a profile (import shape, one JSON object)", completion: .file),
                   .value("describe", "FILE", "a Lead describe (JSON)", completion: .file),
@@ -104,6 +104,15 @@ enum PreviewCommands {
             let describe = try await session.describeForRules("Lead", file: invocation.value("describe"))
             let settings = try session.lyticsSettings()
             var existing: String?
+            // The assignment rule created Leads run: looked up in the org unless offline or none runs.
+            var rules: [LeadAssignment.Rule]?
+            if session.currentOrgAlias != nil, !invocation.has("offline"), settings.assignmentRule != .noRule {
+                let (_, client) = try session.currentClient()
+                rules = try await session.salesforce("read the Lead assignment rules") { () async throws(SalesforceError) in
+                    try await ExportJob.assignmentRules(client: client)
+                }
+            }
+            let assignment = LeadAssignment.resolve(settings.assignmentRule, rules: rules)
             if let alias = session.currentOrgAlias {
                 existing = (try? session.store.exportedLead(org: alias, profileID: profile.id)) ?? nil
                 if existing == nil, !invocation.has("offline"),
@@ -120,7 +129,11 @@ enum PreviewCommands {
             do throws(RuleError) { result = try LeadPayload.build(profile: profile, describe: describe, settings: settings, existingLeadID: existing) } catch {
                 throw ShellError(.failure, error.message, hint: "fix the setting (set \(error.setting) …) or the describe")
             }
-            session.emit(result.json, human: human(result), for: invocation)
+            guard case var .object(json) = result.json else { return .done }
+            json.append(("assignment_rule", assignment.json))
+            let ruleLine = result.action == .create ? "assignment rule: \(assignment.note)\n"
+                : result.action == .update ? "assignment rule: none on an update (Sforce-Auto-Assign: FALSE)\n" : ""
+            session.emit(.object(json), human: human(result) + ruleLine, for: invocation)
             return .done
         })
 

@@ -19,6 +19,11 @@ extension ExportRun: WriteTarget {
 
     func isCreate(_ item: WriteItem) -> Bool { item.isCreate }
 
+    /// Created Leads run the chosen assignment rule; updated ones none (`LeadAssignment`).
+    func headers(creates: Bool) -> [(String, String)] {
+        [creates ? LeadAssignment.createHeader(job.settings.lytics.assignmentRule) : LeadAssignment.updateHeader]
+    }
+
     func markIntents(_ creates: [WriteItem], at now: Date) async throws {
         let marked = creates.compactMap { item -> ExportProfileState? in
             guard var state = states[item.profileID] else { return nil }

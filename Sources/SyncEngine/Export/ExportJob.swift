@@ -1,9 +1,9 @@
-import SalesforceModel
+public import SalesforceModel
 import Foundation
 public import JSON
-import Salesforce
+public import Salesforce
 public import Store
-import SyncRules
+public import SyncRules
 
 /// What `sync export` is asked to do.
 public struct ExportOptions: Sendable {
@@ -52,8 +52,10 @@ public struct ExportPlan: Sendable {
     public var unchanged = 0
     public var skipped: [String: Int] = [:]
     public var plannedCalls = 0
-    /// Calls the dry run itself spent (describe and email lookups).
+    /// Calls the dry run itself spent (describe, assignment rules and email lookups).
     public var calls = 0
+    /// The assignment rule created Leads would run.
+    public var assignment = LeadAssignment.resolve(.active, rules: nil)
 
     public var json: JSONValue {
         .object([
@@ -61,6 +63,7 @@ public struct ExportPlan: Sendable {
             ("create", .int(create)), ("update", .int(update)), ("unchanged", .int(unchanged)),
             ("skipped", .object(skipped.keys.sorted().map { ($0, .int(skipped[$0] ?? 0)) })),
             ("planned_calls", .int(plannedCalls)), ("calls", .int(calls)),
+            ("assignment_rule", assignment.json),
         ])
     }
 }
@@ -174,6 +177,14 @@ public final class ExportJob: SyncJob {
     }
 
     // MARK: Lookups
+
+    /// The org's Lead assignment rules (one query).
+    public static func assignmentRules(client: SalesforceClient) async throws(SalesforceError) -> [LeadAssignment.Rule] {
+        try await client.query(LeadAssignment.rulesQuery).records.compactMap { record in
+            guard let id = record["Id"]?.stringValue else { return nil }
+            return LeadAssignment.Rule(id: id, name: record["Name"]?.stringValue ?? id, active: record["Active"]?.boolValue ?? false)
+        }
+    }
 
     /// The oldest Lead of each email (by CreatedDate, then Id), many emails per
     /// query and up to 5 queries per composite call.

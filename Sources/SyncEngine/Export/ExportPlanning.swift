@@ -19,6 +19,12 @@ extension ExportJob {
         let describe = try await DescribeCache(store: store, clock: clock).describe("Lead", org: org.alias, client: client)
         var composite = options.composite
         var plan = ExportPlan(org: org.alias)
+        do {
+            let rules = settings.lytics.assignmentRule == .noRule ? nil : try await Self.assignmentRules(client: client)
+            plan.assignment = LeadAssignment.resolve(settings.lytics.assignmentRule, rules: rules)
+        } catch {
+            throw EngineError(error, doing: "read the Lead assignment rules")
+        }
         var writerOf: [String: String] = [:]
         var last: String?
         var chunks: [ExportCalls.Chunk] = []

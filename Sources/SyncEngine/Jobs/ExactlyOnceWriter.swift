@@ -28,6 +28,12 @@ protocol WriteTarget: AnyObject {
     /// Records whose outcome is unknown: after `waitToSettle`, finds those that were written and commits
     /// them; returns the ones to send again.
     func reconcile(_ items: [Item]) async throws -> [Item]
+    /// Headers of a collection of creates or of updates (the export's `Sforce-Auto-Assign`).
+    func headers(creates: Bool) -> [(String, String)]
+}
+
+extension WriteTarget {
+    func headers(creates: Bool) -> [(String, String)] { [] }
 }
 
 /// The one exactly-once writer of the export and the write-back: a queue of records, calls of up to 5
@@ -91,8 +97,9 @@ final class ExactlyOnceWriter<Target: WriteTarget> {
         if !creates.isEmpty { try await target.markIntents(creates, at: context.clock.now()) }
         let reference = target.object.lowercased() + "s"
         let subrequests = zip(groups, records).enumerated().map { index, pair in
-            SalesforceClient.collection(target.isCreate(pair.0[0]) ? "POST" : "PATCH", object: target.object,
-                                        records: pair.1, referenceID: "\(reference)\(index)")
+            let creates = target.isCreate(pair.0[0])
+            return SalesforceClient.collection(creates ? "POST" : "PATCH", object: target.object, records: pair.1,
+                                               referenceID: "\(reference)\(index)", headers: target.headers(creates: creates))
         }
         let answers: [CompositeSubresponse]
         do {
