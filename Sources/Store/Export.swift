@@ -12,8 +12,11 @@ public struct ExportProfileState: Sendable, Equatable {
     /// The email the profile was last looked up or exported with (lower-cased).
     public var email: String?
     public var payloadHash: String?
-    /// created, updated, unchanged, skipped or failed.
+    /// created, updated, unchanged, skipped, failed or parked (failed `lytics.max_attempts` times in a row:
+    /// not sent again until `exports retry`).
     public var outcome: String?
+    /// Failed writes in a row (0 after a success).
+    public var attempts = 0
     /// The skip reason or Salesforce's message.
     public var reason: String?
     /// Salesforce's `statusCode`/`errorCode` of a failure.
@@ -45,10 +48,14 @@ public struct ExportProfileState: Sendable, Equatable {
         intentAt = (row["intent_at"] as Double?).map(Date.init(timeIntervalSince1970:))
         intentEmail = row["intent_email"]
         intentHash = row["intent_hash"]
+        attempts = row["attempts"] ?? 0
     }
 
     /// Whether a create was sent for it and its answer never recorded.
     public var isUnsettled: Bool { intentRun != nil }
+
+    public var isParked: Bool { outcome == Self.parked }
+    public static let parked = "parked"
 }
 
 extension Store {
@@ -109,19 +116,40 @@ extension Store {
     }
 }
 
+extension Store {
+    /// Parked profiles of `org` (these ids, or all with nil) become failed with no attempts: the next export sends
+    /// them again. Returns the ids released.
+    public func retryParked(org: String, profileIDs: [String]?) throws(StoreError) -> [String] {
+        try write { db in
+            var sql = "SELECT profile_id FROM export_profile WHERE org = ? AND outcome = ?"
+            var arguments: [any DatabaseValueConvertible] = [org, ExportProfileState.parked]
+            if let profileIDs {
+                sql += " AND profile_id IN (\(Array(repeating: "?", count: profileIDs.count).joined(separator: ", ")))"
+                arguments += profileIDs as [any DatabaseValueConvertible]
+            }
+            let ids = try String.fetchAll(db, sql: sql + " ORDER BY profile_id", arguments: StatementArguments(arguments))
+            for id in ids {
+                try db.execute(sql: "UPDATE export_profile SET outcome = 'failed', attempts = 0 WHERE org = ? AND profile_id = ?",
+                                  arguments: [org, id])
+            }
+            return ids
+        }
+    }
+}
+
 extension StoreTransaction {
     public func saveExportState(_ state: ExportProfileState) throws {
         try db.execute(sql: """
             INSERT INTO export_profile (org, profile_id, lead_id, email, payload_hash, outcome, reason, error_code, run_id, at,
-                                        intent_run, intent_at, intent_email, intent_hash)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                        intent_run, intent_at, intent_email, intent_hash, attempts)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT(org, profile_id) DO UPDATE SET lead_id = excluded.lead_id, email = excluded.email,
                 payload_hash = excluded.payload_hash, outcome = excluded.outcome, reason = excluded.reason,
                 error_code = excluded.error_code, run_id = excluded.run_id, at = excluded.at,
                 intent_run = excluded.intent_run, intent_at = excluded.intent_at, intent_email = excluded.intent_email,
-                intent_hash = excluded.intent_hash
+                intent_hash = excluded.intent_hash, attempts = excluded.attempts
             """, arguments: [state.org, state.profileID, state.leadID, state.email, state.payloadHash, state.outcome,
                              state.reason, state.errorCode, state.runID, state.at?.timeIntervalSince1970, state.intentRun,
-                             state.intentAt?.timeIntervalSince1970, state.intentEmail, state.intentHash])
+                             state.intentAt?.timeIntervalSince1970, state.intentEmail, state.intentHash, state.attempts])
     }
 }

@@ -258,5 +258,11 @@ extension Store {
                 t.add(column: "jwt_audience", .text)
             }
         }
+        migrator.registerMigration("v9_export_parked") { db in
+            // A profile's failed writes in a row; at lytics.max_attempts its outcome becomes `parked` and it is not
+            // sent again until `exports retry`. A run counts the parked profiles it held back or parked.
+            try db.alter(table: "export_profile") { t in t.add(column: "attempts", .integer).notNull().defaults(to: 0) }
+            try db.alter(table: "sync_run") { t in t.add(column: "parked", .integer).notNull().defaults(to: 0) }
+        }
     }
 }

@@ -52,6 +52,8 @@ public struct RunRecord: Sendable, Equatable {
     public var updated: Int
     public var deleted: Int
     public var failed: Int
+    /// Export profiles held back as parked at the end of the run (those it parked included).
+    public var parked = 0
     /// Export: payloads equal to what was last written, so not sent.
     public var unchanged: Int
     /// Contact pull: contacts archived (deceased, or deleted in Salesforce) and removed (deceased, with remove_deceased).
@@ -101,6 +103,7 @@ public struct RunRecord: Sendable, Equatable {
         updated = row["updated"]
         deleted = row["deleted"]
         failed = row["failed"]
+        parked = row["parked"] ?? 0
         unchanged = row["unchanged"]
         archived = row["archived"]
         removed = row["removed"]
@@ -251,10 +254,10 @@ extension StoreTransaction {
     public func addRunCounts(run: Int64, _ counts: RunCounts) throws {
         try db.execute(sql: """
             UPDATE sync_run SET read = read + ?, created = created + ?, updated = updated + ?, deleted = deleted + ?,
-                failed = failed + ?, unchanged = unchanged + ?, archived = archived + ?, removed = removed + ?
+                failed = failed + ?, parked = parked + ?, unchanged = unchanged + ?, archived = archived + ?, removed = removed + ?
             WHERE id = ?
-            """, arguments: [counts.read, counts.created, counts.updated, counts.deleted, counts.failed, counts.unchanged,
-                             counts.archived, counts.removed, run])
+            """, arguments: [counts.read, counts.created, counts.updated, counts.deleted, counts.failed, counts.parked,
+                             counts.unchanged, counts.archived, counts.removed, run])
         guard !counts.skipped.isEmpty else { return }
         let stored = try String.fetchOne(db, sql: "SELECT skipped FROM sync_run WHERE id = ?", arguments: [run]) ?? "{}"
         var merged = RunCounts.parseSkipped(stored)
@@ -287,6 +290,7 @@ public struct RunCounts: Sendable, Equatable {
     public var updated = 0
     public var deleted = 0
     public var failed = 0
+    public var parked = 0
     public var unchanged = 0
     public var archived = 0
     public var removed = 0

@@ -43,6 +43,8 @@ public struct SyncSettings: Sendable, Equatable {
     public var schedules: [JobKind: ScheduleKind] = [:]
     /// The activity kinds `sync writeback` writes (`levitate.writeback`: all, none, or a list).
     public var writebackKinds: [String] = ActivityNote.kinds
+    /// Failed writes in a row after which an export profile is parked (`lytics.max_attempts`).
+    public var exportMaxAttempts = 5
     /// Remarks for the user about how the settings were read (a retired key in use).
     public var notes: [String] = []
 
@@ -115,6 +117,7 @@ public struct SyncSettings: Sendable, Equatable {
             case .contacts, .writeback: settings.schedules[job] = .off
             }
         }
+        settings.exportMaxAttempts = number("lytics.max_attempts") ?? settings.exportMaxAttempts
         settings.keepUpdated = settings.schedules[.export] == .keepUpdated || settings.schedules[.import] == .keepUpdated
         switch value("levitate.writeback")?.lowercased() ?? "all" {
         case "all": settings.writebackKinds = ActivityNote.kinds
@@ -175,6 +178,8 @@ public struct SyncSettings: Sendable, Equatable {
                     help: "more attribute=LeadField pairs (see 'map lead')"),
         SettingSpec("lytics.assignment_rule", .choiceOrID(["active", "none"], keyPrefix: "01Q"), default: "active", scope: .org,
                     help: "the Lead assignment rule run on created Leads: active (the org's), none, or an AssignmentRule Id"),
+        SettingSpec("lytics.max_attempts", .integer(1...1_000), default: "5", scope: .org,
+                    help: "failed writes in a row after which a profile is parked until 'exports retry'"),
         SettingSpec("lytics.import_max_daily_calls", .integer(1...100_000_000), scope: .org,
                     help: "the import's maximum API calls in any 24 h (default: lytics.max_daily_calls)"),
         SettingSpec("lytics.export_max_daily_calls", .integer(1...100_000_000), scope: .org,

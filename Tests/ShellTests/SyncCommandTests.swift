@@ -261,6 +261,27 @@ import Testing
             // The export: its JSON shape, and a usage error without audiences.
             let none = await shell.run("sync export")
             #expect(none.code == 2 && none.err.contains("lytics.audiences"))
+
+            // A profile that fails lytics.max_attempts times in a row is parked, listed and released.
+            let profiles = try shell.harness.write("parked.jsonl", """
+                {"id": "good", "attributes": {"email": "good@parked.test", "last_name": "Good", "company": "G", "clean": "Matched"}, "audiences": ["vip"]}
+                {"id": "bad", "attributes": {"email": "bad@parked.test", "last_name": "Bad", "company": "B", "clean": "Bogus"}, "audiences": ["vip"]}
+                """)
+            _ = await shell.run("profiles import \(profiles)\nset lytics.audiences vip\nset lytics.more_fields clean=CleanStatus\nset lytics.max_attempts 1")
+            let exported = try await shell.json("sync export --json")
+            #expect(keys(exported) == ["calls", "created", "failed", "job", "org", "parked", "paused_until", "planned_calls", "run",
+                                       "skipped", "status", "unchanged", "updated"])
+            #expect(exported["failed"] == .int(1) && exported["parked"] == .int(1))
+            let parked = try await shell.json("exports --parked --json")
+            #expect(parked.arrayValue?.map { $0["profile"] } == [.string("bad")])
+            #expect(parked.arrayValue?.first?["attempts"] == .int(1) && parked.arrayValue?.first?["outcome"] == .string("parked"))
+            #expect(await shell.run("sync export").out.contains("1 parked profile is not sent until 'exports retry'"))
+            #expect(await shell.run("exports retry").code == 2)
+            #expect(await shell.run("exports retry nobody").err.contains("no parked profile 'nobody'"))
+            let released = try await shell.json("exports retry --all --json")
+            #expect(released["released"] == .array([.string("bad")]))
+            #expect(try await shell.json("exports --parked --json").arrayValue?.isEmpty == true)
+            #expect(try await shell.json("exports bad --json").arrayValue?.first?["outcome"] == .string("failed"))
         }
         try await stopping(server, testBody)
     }

@@ -48,13 +48,15 @@ enum ExportCommands {
 
     static func human(_ report: ExportReport) -> String {
         var text = "run \(report.runID) \(report.status.rawValue): \(report.created) created, \(report.updated) updated, "
-            + "\(report.unchanged) unchanged, \(report.skipped.values.reduce(0, +)) skipped, \(report.failed) failed; "
+            + "\(report.unchanged) unchanged, \(report.skipped.values.reduce(0, +)) skipped, \(report.failed) failed, "
+            + "\(report.parked) parked; "
             + "\(report.calls) call\(report.calls == 1 ? "" : "s") (planned \(report.plannedCalls))\n"
         if !report.skipped.isEmpty { text += "skipped:\n" + skippedText(report.skipped) }
+        if report.parked > 0 { text += "\(report.parked) parked profile\(report.parked == 1 ? " is" : "s are") not sent until 'exports retry' ('exports --parked' lists them)\n" }
         if !report.failures.isEmpty {
-            text += "failed (retried by the next run; 'exports --failed' lists all):\n"
+            text += "failed (retried by the next run, parked after lytics.max_attempts in a row; 'exports --failed' lists all):\n"
             for state in report.failures {
-                text += "  \(state.profileID): \(state.errorCode ?? "?") \(state.reason ?? "")\n"
+                text += "  \(state.profileID): \(state.errorCode ?? "?") \(state.reason ?? "")\(state.isParked ? " — parked" : "")\n"
             }
         }
         if let until = report.pausedUntil { text += "paused until \(RunControl.format(until))\n" }
@@ -63,7 +65,7 @@ enum ExportCommands {
 
     static func human(_ plan: ExportPlan) -> String {
         var text = "a run would create \(plan.create), update \(plan.update), leave \(plan.unchanged) unchanged and skip "
-            + "\(plan.skipped.values.reduce(0, +)), in about \(plan.plannedCalls) call\(plan.plannedCalls == 1 ? "" : "s"); "
+            + "\(plan.skipped.values.reduce(0, +))\(plan.parked > 0 ? " (and hold back \(plan.parked) parked)" : ""), in about \(plan.plannedCalls) call\(plan.plannedCalls == 1 ? "" : "s"); "
             + "this dry run made \(plan.calls) (describe, assignment rules and email lookups)\n"
             + "assignment rule: \(plan.assignment.note)\n"
         if !plan.skipped.isEmpty { text += "skipped:\n" + skippedText(plan.skipped) }
@@ -71,24 +73,32 @@ enum ExportCommands {
     }
 
     static let exports = CommandSpec(
-        "exports", group: SyncCommands.group, usage: "exports [PROFILE] [--failed] [--skipped] [--limit N]",
-        summary: "what the lead export did to each profile: its Lead, last outcome, and why it was skipped or failed",
+        "exports", group: SyncCommands.group,
+        usage: "exports [PROFILE] [--failed] [--skipped] [--parked] [--limit N] | exports retry PROFILE…|--all",
+        summary: "what the lead export did to each profile: its Lead, last outcome, and why it was skipped, failed or parked",
         details: """
             One line per exported profile of the current org: the Lead, the last outcome (created, updated,
-            unchanged, skipped, failed), the reason (a skip's, or Salesforce's code and message) and the run.
-            With PROFILE, that profile alone, including a create sent but not settled yet.
+            unchanged, skipped, failed, parked), the reason (a skip's, or Salesforce's code and message), the
+            failed writes in a row (attempts) and the run. With PROFILE, that profile alone, including a create
+            sent but not settled yet. A profile whose write fails lytics.max_attempts times in a row (default 5)
+            is parked with its last error and not sent again until 'exports retry PROFILE…' or
+            'exports retry --all' releases it for the next run.
             """,
-        examples: ["exports --failed", "exports u123 --json", "exports --skipped --csv"],
+        examples: ["exports --failed", "exports u123 --json", "exports --skipped --csv", "exports --parked", "exports retry --all"],
         options: [.flag("failed", "only profiles whose last write failed"), .flag("skipped", "only skipped profiles"),
+                  .flag("parked", "only parked profiles"), .flag("all", "with retry: every parked profile"),
                   .value("limit", "N", "at most N rows (default 1000)")],
         arguments: [.none],
         tabular: true,
         handler: { invocation, session in
+            if invocation.positionals.first?.lowercased() == "retry" { return try retry(invocation, session) }
             try invocation.expectArguments(0...1)
+            guard !invocation.has("all") else { throw ShellError.usage("--all goes with 'exports retry'", usage: invocation.usage) }
             let org = try session.currentOrg()
             var outcomes: [String] = []
             if invocation.has("failed") { outcomes.append("failed") }
             if invocation.has("skipped") { outcomes.append("skipped") }
+            if invocation.has("parked") { outcomes.append(ExportProfileState.parked) }
             let limit = try invocation.integer("limit", in: 1...10_000_000) ?? 1000
             var states: [ExportProfileState]
             do throws(StoreError) {
@@ -105,11 +115,36 @@ enum ExportCommands {
             let rows = states.map { state -> [JSONValue] in
                 [.string(state.profileID), state.leadID.map(JSONValue.string) ?? .null, state.outcome.map(JSONValue.string) ?? .null,
                  state.errorCode.map(JSONValue.string) ?? .null, state.reason.map(JSONValue.string) ?? .null,
-                 state.runID.map { .int(Int($0)) } ?? .null, state.at.map { .string(RunControl.format($0)) } ?? .null,
+                 .int(state.attempts), state.runID.map { .int(Int($0)) } ?? .null,
+                 state.at.map { .string(RunControl.format($0)) } ?? .null,
                  state.isUnsettled ? .string("create sent in run \(state.intentRun ?? 0), not settled") : .null]
             }
-            session.emit(Table(columns: ["profile", "lead_id", "outcome", "error_code", "reason", "run", "at", "pending"],
+            session.emit(Table(columns: ["profile", "lead_id", "outcome", "error_code", "reason", "attempts", "run", "at", "pending"],
                                rows: rows, keep: [0, 2]), for: invocation)
             return .done
         })
+
+    /// `exports retry PROFILE…|--all`: parked profiles go again in the next export.
+    static func retry(_ invocation: Invocation, _ session: ShellSession) throws(ShellError) -> CommandOutcome {
+        let profiles = Array(invocation.positionals.dropFirst())
+        guard profiles.isEmpty == invocation.has("all") else {
+            throw ShellError.usage("give the parked profiles to retry or --all (one of them)", usage: "exports retry PROFILE…|--all")
+        }
+        let org = try session.currentOrg()
+        let released: [String]
+        do throws(StoreError) {
+            released = try session.store.retryParked(org: org.alias, profileIDs: profiles.isEmpty ? nil : profiles)
+        } catch { throw ShellError(error) }
+        let missing = profiles.filter { !released.contains($0) }
+        if !missing.isEmpty, released.isEmpty {
+            throw ShellError(.failure, "no parked profile \(missing.map { "'\(Invocation.excerpt($0))'" }.joined(separator: ", ")) in \(org.alias)",
+                             hint: "'exports --parked' lists them")
+        }
+        let text = released.isEmpty ? "no profile is parked in \(org.alias)\n"
+            : "\(released.count) parked profile\(released.count == 1 ? "" : "s") will be sent again by the next 'sync export'"
+                + (missing.isEmpty ? "" : "; not parked: \(missing.map { Invocation.excerpt($0) }.joined(separator: ", "))") + "\n"
+        session.emit(.object([("org", .string(org.alias)), ("released", .array(released.map(JSONValue.string))),
+                              ("not_parked", .array(missing.map(JSONValue.string)))]), human: text, for: invocation)
+        return .done
+    }
 }

@@ -59,6 +59,7 @@ extension ExportRun: WriteTarget {
                 state.email = item.emailKey
                 state.payloadHash = item.hash
                 state.outcome = item.isCreate ? "created" : "updated"
+                state.attempts = 0
                 state.reason = nil
                 state.errorCode = nil
                 state.clearIntent()
@@ -74,8 +75,9 @@ extension ExportRun: WriteTarget {
                 duplicates.append(item)
                 continue
             }
-            changed.append(failure(item, code: error.code, message: error.message + (error.fields.isEmpty ? "" : " (fields: \(error.fields.joined(separator: ", ")))"), at: now))
-            counts.failed += 1
+            let failed = failure(item, code: error.code, message: error.message + (error.fields.isEmpty ? "" : " (fields: \(error.fields.joined(separator: ", ")))"), at: now)
+            changed.append(failed)
+            Self.count(failed, in: &counts)
         }
         try await commit(changed, counts)
         return duplicates.isEmpty ? [] : try await updateDuplicates(duplicates)
@@ -83,9 +85,16 @@ extension ExportRun: WriteTarget {
 
     func fail(_ items: [WriteItem], code: String, message: String) async throws {
         var counts = RunCounts()
-        counts.failed = items.count
         let now = clock.now()
-        try await commit(items.map { failure($0, code: code, message: message, at: now) }, counts)
+        let failed = items.map { failure($0, code: code, message: message, at: now) }
+        for state in failed { Self.count(state, in: &counts) }
+        try await commit(failed, counts)
+    }
+
+    /// A failure counts as failed, and as parked too when it was the last attempt.
+    static func count(_ failed: ExportProfileState, in counts: inout RunCounts) {
+        counts.failed += 1
+        if failed.isParked { counts.parked += 1 }
     }
 
     func reconcile(_ items: [WriteItem]) async throws -> [WriteItem] {
@@ -94,10 +103,12 @@ extension ExportRun: WriteTarget {
         return items.filter { !adopted.contains($0.profileID) }
     }
 
-    /// A failed record: its code and message kept for `exports`, retried by the next run.
+    /// A failed record: its code and message kept for `exports`, retried by the next run — or, at the
+    /// `lytics.max_attempts`th failure in a row, parked until `exports retry`.
     func failure(_ item: WriteItem, code: String, message: String, at now: Date) -> ExportProfileState {
         var state = states[item.profileID] ?? ExportProfileState(org: orgAlias, profileID: item.profileID)
-        state.outcome = "failed"
+        state.attempts += 1
+        state.outcome = state.attempts >= job.settings.exportMaxAttempts ? ExportProfileState.parked : "failed"
         state.reason = message
         state.errorCode = code
         state.runID = runID
@@ -127,9 +138,10 @@ extension ExportRun: WriteTarget {
                 item.leadID = id
                 updates.append(item)
             } else {
-                missing.append(failure(item, code: "DUPLICATES_DETECTED",
-                                       message: "the duplicate rule matched a Lead this user cannot see by email", at: clock.now()))
-                counts.failed += 1
+                let failed = failure(item, code: "DUPLICATES_DETECTED",
+                                     message: "the duplicate rule matched a Lead this user cannot see by email", at: clock.now())
+                missing.append(failed)
+                Self.count(failed, in: &counts)
             }
         }
         try await commit(missing, counts)
@@ -156,6 +168,7 @@ extension ExportRun: WriteTarget {
                 state.email = email
                 state.payloadHash = state.intentHash
                 state.outcome = "created"
+                state.attempts = 0
                 state.reason = nil
                 state.errorCode = nil
                 state.runID = runID

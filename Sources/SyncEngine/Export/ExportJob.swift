@@ -27,18 +27,20 @@ public struct ExportReport: Sendable {
     public var unchanged = 0
     public var skipped: [String: Int] = [:]
     public var failed = 0
+    /// Profiles held back as parked (failed lytics.max_attempts times in a row), those this run parked included.
+    public var parked = 0
     public var plannedCalls = 0
     /// The profiles that failed in this run, with Salesforce's code and message (the first few).
     public var failures: [ExportProfileState] = []
 
     /// `{"run", "job": "export", "org", "status", "created", "updated", "unchanged", "skipped": {reason: count},
-    /// "failed", "calls", "planned_calls", "paused_until"}`.
+    /// "failed", "parked", "calls", "planned_calls", "paused_until"}`.
     public var json: JSONValue {
         .object([
             ("run", .int(Int(runID))), ("job", .string("export")), ("org", .string(org)), ("status", .string(status.rawValue)),
             ("created", .int(created)), ("updated", .int(updated)), ("unchanged", .int(unchanged)),
             ("skipped", .object(skipped.keys.sorted().map { ($0, .int(skipped[$0] ?? 0)) })),
-            ("failed", .int(failed)), ("calls", .int(calls)), ("planned_calls", .int(plannedCalls)),
+            ("failed", .int(failed)), ("parked", .int(parked)), ("calls", .int(calls)), ("planned_calls", .int(plannedCalls)),
             ("paused_until", RunControl.json(pausedUntil)),
         ])
     }
@@ -51,6 +53,8 @@ public struct ExportPlan: Sendable {
     public var update = 0
     public var unchanged = 0
     public var skipped: [String: Int] = [:]
+    /// Parked profiles a run would hold back.
+    public var parked = 0
     public var plannedCalls = 0
     /// Calls the dry run itself spent (describe, assignment rules and email lookups).
     public var calls = 0
@@ -61,7 +65,7 @@ public struct ExportPlan: Sendable {
         .object([
             ("job", .string("export")), ("org", .string(org)), ("dry_run", .bool(true)),
             ("create", .int(create)), ("update", .int(update)), ("unchanged", .int(unchanged)),
-            ("skipped", .object(skipped.keys.sorted().map { ($0, .int(skipped[$0] ?? 0)) })),
+            ("skipped", .object(skipped.keys.sorted().map { ($0, .int(skipped[$0] ?? 0)) })), ("parked", .int(parked)),
             ("planned_calls", .int(plannedCalls)), ("calls", .int(calls)),
             ("assignment_rule", assignment.json),
         ])
@@ -105,6 +109,8 @@ public final class ExportJob: SyncJob {
 
     enum Decision {
         case skip(String)
+        /// Failed lytics.max_attempts times in a row: held back until `exports retry`.
+        case parked
         case unchanged
         case create(payload: JSONValue, hash: String)
         case update(leadID: String, payload: JSONValue, hash: String)
@@ -137,6 +143,10 @@ public final class ExportJob: SyncJob {
                 writerOf: inout [String: String]) throws(EngineError) {
         for index in candidates.indices {
             var candidate = candidates[index]
+            if candidate.state.isParked {
+                candidates[index].decision = .parked
+                continue
+            }
             let existing = candidate.state.leadID ?? candidate.emailKey.flatMap { found[$0] }
             let result: LeadPayload.Result
             do { result = try LeadPayload.build(profile: candidate.profile, describe: describe, settings: settings.lytics,
@@ -167,11 +177,11 @@ public final class ExportJob: SyncJob {
         }
     }
 
-    /// The emails that need a lookup: profiles with no remembered Lead.
+    /// The emails that need a lookup: profiles with no remembered Lead that are not parked.
     static func emailsToLookUp(_ candidates: [Candidate]) -> [String] {
         var seen = Set<String>()
         return candidates.compactMap { candidate in
-            guard candidate.state.leadID == nil, let key = candidate.emailKey, seen.insert(key).inserted else { return nil }
+            guard candidate.state.leadID == nil, !candidate.state.isParked, let key = candidate.emailKey, seen.insert(key).inserted else { return nil }
             return key
         }
     }

@@ -47,6 +47,7 @@ extension ExportJob {
                 switch candidate.decision {
                 case let .skip(reason): plan.skipped[Self.reasonKey(reason), default: 0] += 1
                 case .unchanged: plan.unchanged += 1
+                case .parked: plan.parked += 1
                 case .create: creates += 1
                 case .update: updates += 1
                 }

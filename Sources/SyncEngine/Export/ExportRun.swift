@@ -28,9 +28,11 @@ extension ExportJob {
 
     public static func report(of stored: StoredRun) throws -> ExportReport {
         let run = stored.record
-        let failures = try stored.store.exportStates(org: run.org, outcomes: ["failed"], limit: 1_000_000).filter { $0.runID == run.id }
+        let failures = try stored.store.exportStates(org: run.org, outcomes: ["failed", ExportProfileState.parked], limit: 1_000_000)
+            .filter { $0.runID == run.id }
         return ExportReport(outcome: stored.outcome, created: run.created, updated: run.updated, unchanged: run.unchanged,
-                            skipped: RunCounts.parseSkipped(run.skipped), failed: run.failed, plannedCalls: run.plannedCalls ?? 0,
+                            skipped: RunCounts.parseSkipped(run.skipped), failed: run.failed, parked: run.parked,
+                            plannedCalls: run.plannedCalls ?? 0,
                             failures: Array(failures.prefix(20)))
     }
 }
@@ -131,9 +133,14 @@ final class ExportRun: JobRun, @unchecked Sendable {
                 state.runID = runID
                 state.at = now
                 settled.append(state)
+            case .parked:
+                // Held back as it stands: its last error and attempts are kept for 'exports --parked'.
+                counts.parked += 1
+                writer.done += 1
             case .unchanged:
                 counts.unchanged += 1
                 state.outcome = "unchanged"
+                state.attempts = 0
                 state.reason = nil
                 state.errorCode = nil
                 state.runID = runID
