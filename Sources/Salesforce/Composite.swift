@@ -60,11 +60,14 @@ public struct SaveResult: Sendable, Equatable {
     public var id: String?
     public var success: Bool
     public var errors: [Failure]
+    /// An upsert's answer: whether the record was created (nil for creates and updates).
+    public var created: Bool?
 
-    public init(id: String?, success: Bool, errors: [Failure]) {
+    public init(id: String?, success: Bool, errors: [Failure], created: Bool? = nil) {
         self.id = id
         self.success = success
         self.errors = errors
+        self.created = created
     }
 
     /// Reads a collection answer: one result per record, in request order.
@@ -82,7 +85,7 @@ public struct SaveResult: Sendable, Equatable {
                         message: error["message"]?.stringValue ?? "",
                         fields: error["fields"]?.arrayValue?.compactMap(\.stringValue) ?? [])
             }
-            return SaveResult(id: item["id"]?.stringValue, success: success, errors: errors)
+            return SaveResult(id: item["id"]?.stringValue, success: success, errors: errors, created: item["created"]?.boolValue)
         }
     }
 }
@@ -153,6 +156,15 @@ extension SalesforceClient {
                 return .object([("attributes", .object([("type", .string(object))]))] + fields.filter { $0.0 != "attributes" })
             })),
         ]), referenceID: referenceID, headers: headers)
+    }
+
+    /// `PATCH composite/sobjects/{object}/{field}`: up to 200 records upserted by the External ID `field`, `allOrNone`
+    /// false; each result says whether its record was `created`.
+    public static func upsertCollection(object: String, field: String, records: [JSONValue], referenceID: String,
+                                        headers: [(String, String)] = []) -> CompositeSubrequest {
+        var subrequest = collection("PATCH", object: object, records: records, referenceID: referenceID, headers: headers)
+        subrequest.path = "composite/sobjects/\(object)/\(field)"
+        return subrequest
     }
 
     /// A query as a subrequest: its SOQL travels in the request body, so it is bound by

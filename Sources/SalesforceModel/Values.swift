@@ -28,6 +28,10 @@ public struct FieldDescribe: Sendable, Equatable, Codable {
     public var referenceTo: [String]
     public var relationshipName: String?
     public var compoundFieldName: String?
+    /// An External ID: records can be read and upserted by it.
+    public var externalId: Bool
+    /// No two records may hold one value.
+    public var unique: Bool
 
     /// Salesforce requires a value when creating: createable, not nillable, not defaulted.
     public var requiredOnCreate: Bool { createable && !nillable && !defaultedOnCreate }
@@ -56,6 +60,7 @@ public struct FieldDescribe: Sendable, Equatable, Codable {
     enum CodingKeys: String, CodingKey {
         case name, label, type, length, precision, scale, digits, nillable, createable, updateable, defaultedOnCreate
         case calculated, calculatedFormula, custom, picklistValues, referenceTo, relationshipName, compoundFieldName
+        case externalId, unique
     }
 
     public init(from decoder: any Decoder) throws {
@@ -78,6 +83,8 @@ public struct FieldDescribe: Sendable, Equatable, Codable {
         referenceTo = try c.decodeIfPresent([String].self, forKey: .referenceTo) ?? []
         relationshipName = try c.decodeIfPresent(String.self, forKey: .relationshipName)
         compoundFieldName = try c.decodeIfPresent(String.self, forKey: .compoundFieldName)
+        externalId = try c.decodeIfPresent(Bool.self, forKey: .externalId) ?? false
+        unique = try c.decodeIfPresent(Bool.self, forKey: .unique) ?? false
         try APIName.require(name, key: CodingKeys.name, in: c, role: "field name")
         try relationshipName.map { try APIName.require($0, key: CodingKeys.relationshipName, in: c, role: "relationship name") }
         try compoundFieldName.map { try APIName.require($0, key: CodingKeys.compoundFieldName, in: c, role: "compound field name") }
@@ -88,7 +95,7 @@ public struct FieldDescribe: Sendable, Equatable, Codable {
                 digits: Int = 0, nillable: Bool = true, createable: Bool = true, updateable: Bool = true,
                 defaultedOnCreate: Bool = false, calculated: Bool = false, calculatedFormula: String? = nil,
                 custom: Bool? = nil, picklistValues: [PicklistValue] = [], referenceTo: [String] = [],
-                relationshipName: String? = nil, compoundFieldName: String? = nil) {
+                relationshipName: String? = nil, compoundFieldName: String? = nil, externalId: Bool = false, unique: Bool = false) {
         self.name = name
         self.label = label
         self.type = type
@@ -107,6 +114,8 @@ public struct FieldDescribe: Sendable, Equatable, Codable {
         self.referenceTo = referenceTo
         self.relationshipName = relationshipName
         self.compoundFieldName = compoundFieldName
+        self.externalId = externalId
+        self.unique = unique
     }
 }
 

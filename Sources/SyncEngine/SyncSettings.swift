@@ -96,6 +96,7 @@ public struct SyncSettings: Sendable, Equatable {
             return parts.count == 2 ? (attribute: parts[0], field: parts[1]) : nil
         }
 
+        lytics.matchField = value("lytics.match_field")
         lytics.assignmentRule = value("lytics.assignment_rule").flatMap(LeadAssignment.Choice.init(setting:)) ?? .active
 
         let legacy = number(legacyBudgetKey)
@@ -176,6 +177,8 @@ public struct SyncSettings: Sendable, Equatable {
                     help: "profile attribute that feeds Lead.Company"),
         SettingSpec("lytics.more_fields", .pairs(object: "Lead", types: LeadPayload.targetTypes), scope: .org,
                     help: "more attribute=LeadField pairs (see 'map lead')"),
+        SettingSpec("lytics.match_field", .field(object: "Lead", types: ["string", "email", "int", "double"]), scope: .org,
+                    help: "Lead External ID field holding the profile id: the export upserts by it (no email lookups)"),
         SettingSpec("lytics.assignment_rule", .choiceOrID(["active", "none"], keyPrefix: "01Q"), default: "active", scope: .org,
                     help: "the Lead assignment rule run on created Leads: active (the org's), none, or an AssignmentRule Id"),
         SettingSpec("lytics.max_attempts", .integer(1...1_000), default: "5", scope: .org,

@@ -64,6 +64,12 @@ public enum LeadAssignment {
         }
     }
 
+    /// The header an upsert carries once the choice is resolved: the rule's Id (an Id runs on created Leads only,
+    /// where `TRUE` would also run the active rule on the Leads the upsert updates), or `FALSE`.
+    public static func upsertHeader(_ resolution: Resolution) -> (String, String) {
+        (header, resolution.rule?.id ?? "FALSE")
+    }
+
     /// The header a write of updated Leads carries: no rule runs on an update.
     public static let updateHeader = (header, "FALSE")
 

@@ -19,6 +19,9 @@ public enum LeadPayload {
         public var companyAttribute = "company"
         /// Profile attribute → Lead field, in order.
         public var moreFields: [(attribute: String, field: String)] = []
+        /// The Lead External ID field that holds the profile id (`lytics.match_field`): with it, a profile without
+        /// a remembered Lead is upserted by that key instead of matched by email.
+        public var matchField: String?
         /// Which assignment rule runs on created Leads (`lytics.assignment_rule`).
         public var assignmentRule: LeadAssignment.Choice = .active
 
@@ -30,11 +33,13 @@ public enum LeadPayload {
                 && a.unknownLastNameOK == b.unknownLastNameOK && a.emailAttribute == b.emailAttribute
                 && a.firstNameAttribute == b.firstNameAttribute && a.lastNameAttribute == b.lastNameAttribute
                 && a.companyAttribute == b.companyAttribute && a.assignmentRule == b.assignmentRule
+                && a.matchField == b.matchField
                 && a.moreFields.map { "\($0.attribute)=\($0.field)" } == b.moreFields.map { "\($0.attribute)=\($0.field)" }
         }
     }
 
-    public enum Action: String, Sendable { case create, update, skip }
+    /// `upsert`: by `lytics.match_field`, created or, when a Lead already holds the profile id, updated.
+    public enum Action: String, Sendable { case create, update, upsert, skip }
 
     public struct SkippedField: Sendable, Equatable {
         public var field: String
@@ -161,11 +166,27 @@ public enum LeadPayload {
                 trace("action", settings.emailAttribute, "a new Lead needs an email", .null)
                 return skip("missing email")
             }
-            trace("action", settings.emailAttribute, "no existing Lead: create one", .string("create"))
+            if let matchField = settings.matchField {
+                result.action = .upsert
+                trace("action", "id", "no remembered Lead: upsert by \(matchField) (lytics.match_field), which creates the Lead "
+                      + "or updates the one that already holds the profile id, never a second", .string("upsert"))
+            } else {
+                trace("action", settings.emailAttribute, "no existing Lead: create one", .string("create"))
+            }
+        }
+
+        // The upsert key: the profile id, on updates too, so later runs match by it.
+        if let matchField = settings.matchField {
+            guard let field = describe.field(matchField), field.externalId else {
+                throw RuleError(setting: "lytics.match_field", field: matchField,
+                                message: "lytics.match_field: Lead.\(matchField) is not an External ID field of this org")
+            }
+            set(field, .string(profile.id))
+            trace(field.name, "id", "the profile id: the key the export upserts by (lytics.match_field)", .string(profile.id))
         }
 
         // Standard fields.
-        let creating = result.action == .create
+        let creating = result.action == .create || result.action == .upsert
         let standard: [(attribute: String, field: String, unknownOK: Bool?, missing: String)] = [
             (settings.emailAttribute, "Email", nil, "missing email"),
             (settings.firstNameAttribute, "FirstName", nil, ""),

@@ -1,4 +1,5 @@
 import SyncEngine
+import SalesforceModel
 import Foundation
 import JSON
 import Simulator
@@ -188,6 +189,17 @@ func describeFile(_ object: String, in harness: Harness) throws -> String {
             #expect(none["assignment_rule"]?["id"] == .null && none["assignment_rule"]?["setting"] == .string("none"))
             #expect(update["assignment_rule"] != nil)
             #expect(await shell.run("preview lead --file \(existing)").out.contains("assignment rule: none on an update"))
+
+            // lytics.match_field: the preview shows the upsert and its key; check verifies the field.
+            #expect(await shell.run("set lytics.match_field NoSuch__c").code == 2)
+            _ = await shell.run("set lytics.match_field lytics_id__c")
+            #expect(try shell.session.store.setting("lytics.match_field", scope: "demo") == "Lytics_Id__c")
+            let upsert = try await shell.json("preview lead new --json")
+            #expect(upsert["action"] == .string("upsert") && upsert["payload"]?["Lytics_Id__c"] == .string("new"))
+            let checked = await shell.run("check lytics --json")
+            let rows = try JSONValue.parse(Data(checked.out.utf8)).arrayValue ?? []
+            let match = rows.first { $0["check"] == .string("lytics: Lead.Lytics_Id__c (match field)") }
+            #expect(match?["status"] == .string("pass"), "\(checked.out)")
         }
         try await stopping(server, testBody)
     }
@@ -310,5 +322,22 @@ func describeFile(_ object: String, in harness: Harness) throws -> String {
         #expect(out.contains("(Leads + Contacts + Opportunities + Accounts) / Daily API Calls for the import"))
         #expect(out.contains("slightly low"))
         #expect(out.contains("It differs because"))
+    }
+}
+
+/// `check lytics`: the match field, row by row.
+@Suite struct MatchFieldCheckTests {
+    @Test(arguments: [
+        (FieldDescribe(name: "Lytics_Id__c", label: "L", type: "string", length: 255, externalId: true, unique: true), "pass", ""),
+        (FieldDescribe(name: "Lytics_Id__c", label: "L", type: "string", length: 255, externalId: false, unique: true), "fail", "not an External ID"),
+        (FieldDescribe(name: "Lytics_Id__c", label: "L", type: "string", length: 255, externalId: true, unique: false), "fail", "not unique"),
+        (FieldDescribe(name: "Lytics_Id__c", label: "L", type: "string", length: 255, updateable: false, externalId: true, unique: true),
+         "fail", "not writable by this user (field-level security)"),
+        (FieldDescribe(name: "Other__c", label: "O", type: "string"), "fail", "missing"),
+    ])
+    func theMatchFieldIsAUniqueWritableExternalID(field: FieldDescribe, status: String, detail: String) {
+        let item = CheckCommand.matchFieldItem("Lytics_Id__c", SObjectDescribe(name: "Lead", label: "Lead", fields: [field]))
+        #expect(item.status.rawValue == status)
+        if status == "fail" { #expect(item.detail == detail && !item.fix.isEmpty) }
     }
 }

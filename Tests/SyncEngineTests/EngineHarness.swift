@@ -41,6 +41,17 @@ struct EngineHarness: Stoppable {
         configuration.opportunities = 120
         configure(&configuration)
         let server = try await SimServer.start(org: try Org(configuration: configuration, clock: simClock))
+        return try await connect(server, clock: simClock, transport: wrap)
+    }
+
+    /// Another home logged into the same org: a machine that remembers nothing of earlier runs.
+    func anotherHome() async throws -> EngineHarness {
+        try await Self.connect(server, clock: server.org.clock, transport: { $0 })
+    }
+
+    static func connect(_ server: SimServer, clock simClock: SimulatedClock,
+                        transport wrap: (any HTTPTransport) -> any HTTPTransport) async throws -> EngineHarness {
+        let configuration = server.org.configuration
         let store = try Store(home: SfshHome(path: NSTemporaryDirectory() + "sfsh-engine-" + UUID().uuidString))
         let clock = SimEngineClock(simClock)
         let connector = OrgConnector(store: store, transport: wrap(CurlTransport()), clock: clock,

@@ -26,6 +26,7 @@ let leadDescribe = SObjectDescribe(name: "Lead", label: "Lead", fields: [
     FieldDescribe(name: "Signup__c", label: "Signup", type: "date"),
     FieldDescribe(name: "Seen__c", label: "Seen", type: "datetime"),
     FieldDescribe(name: "Geo__c", label: "Geo", type: "location"),
+    FieldDescribe(name: "Lytics_Id__c", label: "Lytics Id", type: "string", length: 255, externalId: true, unique: true),
 ])
 
 func lyticsSettings(_ more: [(String, String)] = [], configure: (inout LeadPayload.Settings) -> Void = { _ in })
@@ -66,6 +67,31 @@ func member(_ attributes: [String: ProfileValue], audiences: [String] = ["vip"])
         let noEmail = try build(Profile(id: "p", attributes: ["last_name": .string("X")], audiences: ["vip"]), existing: "00Q5g0000000S4dAAE")
         #expect(noEmail.action == .update)
         #expect(noEmail.value(of: "Company") == nil)  // no Unknown written over an existing Lead
+    }
+
+    /// `lytics.match_field`: a profile without a remembered Lead is upserted by its id; every payload carries the key.
+    @Test(arguments: [
+        // remembered Lead, profile, action, key in payload
+        (nil as String?, member([:]), LeadPayload.Action.upsert, "p1" as String?),
+        ("00Q5g0000000S4dAAE", member([:]), .update, "p1"),
+        (nil, Profile(id: "p1", attributes: ["email": .string("a@example.com"), "last_name": .string("Lee")], audiences: ["vip"]), .skip, nil),
+        (nil, Profile(id: "p1", attributes: ["last_name": .string("Lee"), "company": .string("Acme")], audiences: ["vip"]), .skip, nil),
+    ])
+    func aMatchFieldUpsertsByTheProfileID(existing: String?, profile: Profile, action: LeadPayload.Action, key: String?) throws {
+        let settings = lyticsSettings { $0.matchField = "Lytics_Id__c" }
+        let result = try build(profile, settings, existing: existing)
+        #expect(result.action == action)
+        #expect(result.value(of: "Lytics_Id__c") == key.map(JSONValue.string))
+        if action == .upsert {
+            #expect(result.payload.first?.0 == "Lytics_Id__c")
+            #expect(result.trace.contains { $0.output == "Lytics_Id__c" && $0.rule.contains("upserts by") })
+            #expect(result.json["action"] == .string("upsert"))
+        }
+    }
+
+    @Test(arguments: ["Company", "Nope__c"])
+    func aMatchFieldThatIsNoExternalIDIsAnError(field: String) {
+        #expect(throws: RuleError.self) { try build(member([:]), lyticsSettings { $0.matchField = field }) }
     }
 
     struct SkipRow: CustomTestStringConvertible, Sendable {

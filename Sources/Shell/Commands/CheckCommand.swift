@@ -27,7 +27,7 @@ enum CheckCommand {
             Common: the edition includes API access, the user has API Enabled, the login has a refresh token, the daily
             API budget fits the org's DailyApiRequests. levitate: the user can see all contacts, mapped fields exist
             with the right types. lytics: the Lead fields the export writes are long text areas of 32,768, an active
-            Lead duplicate rule exists. Exits 1 when an item fails.
+            Lead duplicate rule exists, lytics.match_field (if set) is a unique External ID the user can write. Exits 1 when an item fails.
             """,
         examples: ["check", "check lytics", "check levitate --json"],
         arguments: [.choices(["levitate", "lytics"])],
@@ -184,6 +184,7 @@ enum CheckCommand {
             items.append(Item(name: label, status: ok ? .pass : .fail, detail: field.typeDescription,
                               fix: ok ? "" : "make \(name) a Long Text Area of 32,768 characters"))
         }
+        if let match = session.orgSetting("lytics.match_field") { items.append(matchFieldItem(match, lead)) }
         do {
             let page = try await client.query("SELECT DeveloperName FROM DuplicateRule WHERE SobjectType = 'Lead' AND IsActive = true")
             let names = page.records.compactMap { $0["DeveloperName"]?.stringValue }
@@ -197,6 +198,25 @@ enum CheckCommand {
                               fix: "check Setup › Duplicate Rules"))
         }
         return items
+    }
+
+    /// `lytics.match_field`: an External ID on Lead, unique (or an upsert could match two Leads), that the user can
+    /// write on create and update.
+    static func matchFieldItem(_ name: String, _ lead: SObjectDescribe) -> Item {
+        let label = "lytics: Lead.\(name) (match field)"
+        guard let field = lead.field(name) else {
+            return Item(name: label, status: .fail, detail: "missing",
+                        fix: "create a Text(255) field \(name) on Lead marked External ID and Unique, or unset lytics.match_field")
+        }
+        var problems: [String] = []
+        if !field.externalId { problems.append("not an External ID") }
+        if !field.unique { problems.append("not unique") }
+        if !field.createable || !field.updateable { problems.append("not writable by this user (field-level security)") }
+        guard problems.isEmpty else {
+            return Item(name: label, status: .fail, detail: problems.joined(separator: ", "),
+                        fix: "mark \(field.name) External ID and Unique and give this user edit access, or unset lytics.match_field")
+        }
+        return Item(name: label, status: .pass, detail: "\(field.typeDescription), External ID, unique, writable", fix: "")
     }
 
     /// The configured daily budget (per direction) against DailyApiRequests.

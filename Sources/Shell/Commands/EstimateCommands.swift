@@ -296,12 +296,13 @@ enum ExportEstimate {
                 do throws(RuleError) { result = try LeadPayload.build(profile: profile, describe: describe, settings: settings, existingLeadID: remembered) } catch {
                     throw ShellError(.failure, error.message, hint: "fix the setting (set \(error.setting) …)")
                 }
-                if remembered == nil, case let .string(email)? = profile.attributes[settings.emailAttribute],
+                // With lytics.match_field the export upserts by the profile id: no email is looked up.
+                if remembered == nil, settings.matchField == nil, case let .string(email)? = profile.attributes[settings.emailAttribute],
                    let key = EmailKey.key(email), looked.insert(key).inserted {
                     chunk.lookups.append(key)
                 }
                 switch result.action {
-                case .create: chunk.creates += 1
+                case .create, .upsert: chunk.creates += 1
                 case .update: chunk.updates += 1
                 case .skip:
                     skips += 1

@@ -18,6 +18,8 @@ enum ExportCommands {
             /composite gets one collection per call. DUPLICATES_DETECTED on a create updates the matched Lead
             instead. Profiles that share an email share one Lead (the first profile writes it). A payload equal to
             the one last written is not sent again (--full sends every payload).
+            With lytics.match_field (a Lead External ID holding the profile id) a profile without a remembered
+            Lead is upserted by that key instead: no lookups, and no re-run can duplicate it.
             lytics.assignment_rule (active, none or a rule's Id; default active) chooses the Lead assignment
             rule Salesforce runs on created Leads; updates never run one. --dry-run names it.
             Exactly once: creates are recorded before they are sent; a create whose answer was lost (a kill, a

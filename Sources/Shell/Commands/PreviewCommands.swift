@@ -131,8 +131,12 @@ enum PreviewCommands {
             }
             guard case var .object(json) = result.json else { return .done }
             json.append(("assignment_rule", assignment.json))
-            let ruleLine = result.action == .create ? "assignment rule: \(assignment.note)\n"
-                : result.action == .update ? "assignment rule: none on an update (Sforce-Auto-Assign: FALSE)\n" : ""
+            let ruleLine = switch result.action {
+            case .create: "assignment rule: \(assignment.note)\n"
+            case .upsert: "assignment rule: \(assignment.note) — if the upsert creates the Lead; none if it updates one\n"
+            case .update: "assignment rule: none on an update (Sforce-Auto-Assign: FALSE)\n"
+            case .skip: ""
+            }
             session.emit(.object(json), human: human(result) + ruleLine, for: invocation)
             return .done
         })

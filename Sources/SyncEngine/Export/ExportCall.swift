@@ -17,11 +17,15 @@ extension ExportRun: WriteTarget {
         return .object([("Id", .string(leadID))] + fields)
     }
 
-    func isCreate(_ item: WriteItem) -> Bool { item.isCreate }
+    func kind(_ item: WriteItem) -> WriteKind { item.kind }
 
     /// Created Leads run the chosen assignment rule; updated ones none (`LeadAssignment`).
-    func headers(creates: Bool) -> [(String, String)] {
-        [creates ? LeadAssignment.createHeader(job.settings.lytics.assignmentRule) : LeadAssignment.updateHeader]
+    func headers(_ kind: WriteKind) -> [(String, String)] {
+        switch kind {
+        case .create: [LeadAssignment.createHeader(job.settings.lytics.assignmentRule)]
+        case .update: [LeadAssignment.updateHeader]
+        case .upsert: [upsertAssignment ?? LeadAssignment.updateHeader]
+        }
     }
 
     func markIntents(_ creates: [WriteItem], at now: Date) async throws {
@@ -55,20 +59,22 @@ extension ExportRun: WriteTarget {
             state.runID = runID
             state.at = now
             if result.success, let id = result.id ?? item.leadID {
+                // An upsert says whether it created the Lead or updated the one holding the profile id.
+                let created = item.isCreate || (item.upsertField != nil && item.leadID == nil && result.created == true)
                 state.leadID = id
                 state.email = item.emailKey
                 state.payloadHash = item.hash
-                state.outcome = item.isCreate ? "created" : "updated"
+                state.outcome = created ? "created" : "updated"
                 state.attempts = 0
                 state.reason = nil
                 state.errorCode = nil
                 state.clearIntent()
-                if item.isCreate { counts.created += 1 } else { counts.updated += 1 }
+                if created { counts.created += 1 } else { counts.updated += 1 }
                 changed.append(state)
                 continue
             }
             let error = result.errors.first ?? SaveResult.Failure(code: "UNKNOWN", message: "no error was given", fields: [])
-            if item.isCreate && result.errors.contains(where: { $0.code == "DUPLICATES_DETECTED" }) {
+            if item.leadID == nil && result.errors.contains(where: { $0.code == "DUPLICATES_DETECTED" }) {
                 // Not created: the duplicate rule matched an existing Lead; it is updated instead.
                 state.clearIntent()
                 changed.append(state)

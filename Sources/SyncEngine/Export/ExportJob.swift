@@ -49,7 +49,9 @@ public struct ExportReport: Sendable {
 /// What a dry run found: what each profile would get, and the calls.
 public struct ExportPlan: Sendable {
     public var org: String
+    /// Creates, upserts among them (`lytics.match_field`: created, or the Lead holding the profile id updated).
     public var create = 0
+    public var upsert = 0
     public var update = 0
     public var unchanged = 0
     public var skipped: [String: Int] = [:]
@@ -64,7 +66,7 @@ public struct ExportPlan: Sendable {
     public var json: JSONValue {
         .object([
             ("job", .string("export")), ("org", .string(org)), ("dry_run", .bool(true)),
-            ("create", .int(create)), ("update", .int(update)), ("unchanged", .int(unchanged)),
+            ("create", .int(create)), ("upsert", .int(upsert)), ("update", .int(update)), ("unchanged", .int(unchanged)),
             ("skipped", .object(skipped.keys.sorted().map { ($0, .int(skipped[$0] ?? 0)) })), ("parked", .int(parked)),
             ("planned_calls", .int(plannedCalls)), ("calls", .int(calls)),
             ("assignment_rule", assignment.json),
@@ -113,6 +115,8 @@ public final class ExportJob: SyncJob {
         case parked
         case unchanged
         case create(payload: JSONValue, hash: String)
+        /// By `lytics.match_field`: created, or the Lead already holding the profile id updated.
+        case upsert(payload: JSONValue, hash: String)
         case update(leadID: String, payload: JSONValue, hash: String)
     }
 
@@ -167,7 +171,9 @@ public final class ExportJob: SyncJob {
             writerOf[key] = candidate.profile.id
             let payload = JSONValue.object(result.payload)
             let hash = stableHash(payload.serialized())
-            if let leadID = result.leadID {
+            if result.action == .upsert {
+                candidate.decision = .upsert(payload: payload, hash: hash)
+            } else if let leadID = result.leadID {
                 let same = !options.full && leadID == candidate.state.leadID && hash == candidate.state.payloadHash
                 candidate.decision = same ? .unchanged : .update(leadID: leadID, payload: payload, hash: hash)
             } else {
@@ -177,8 +183,10 @@ public final class ExportJob: SyncJob {
         }
     }
 
-    /// The emails that need a lookup: profiles with no remembered Lead that are not parked.
-    static func emailsToLookUp(_ candidates: [Candidate]) -> [String] {
+    /// The emails that need a lookup: profiles with no remembered Lead that are not parked (none when the export
+    /// upserts by `lytics.match_field`).
+    func emailsToLookUp(_ candidates: [Candidate]) -> [String] {
+        guard settings.lytics.matchField == nil else { return [] }
         var seen = Set<String>()
         return candidates.compactMap { candidate in
             guard candidate.state.leadID == nil, !candidate.state.isParked, let key = candidate.emailKey, seen.insert(key).inserted else { return nil }

@@ -37,7 +37,7 @@ extension ExportJob {
             guard let lastID = candidates.last?.profile.id else { break }
             last = lastID
             let found: [String: String]
-            do { found = try await lookUp(Self.emailsToLookUp(candidates), client: client, composite: &composite) } catch {
+            do { found = try await lookUp(emailsToLookUp(candidates), client: client, composite: &composite) } catch {
                 throw EngineError(error, doing: "look up Leads by email")
             }
             try decide(&candidates, found: found, describe: describe, writerOf: &writerOf)
@@ -49,16 +49,21 @@ extension ExportJob {
                 case .unchanged: plan.unchanged += 1
                 case .parked: plan.parked += 1
                 case .create: creates += 1
+                case .upsert:
+                    creates += 1
+                    plan.upsert += 1
                 case .update: updates += 1
                 }
             }
             plan.create += creates
             plan.update += updates
-            chunks.append(ExportCalls.Chunk(lookups: Self.emailsToLookUp(candidates), creates: creates, updates: updates))
+            chunks.append(ExportCalls.Chunk(lookups: emailsToLookUp(candidates), creates: creates, updates: updates))
             if chunk.count < Self.chunkSize { break }
         }
         // What a run would spend: the same rule `estimate export` uses (lookups and writes).
         plan.plannedCalls = ExportCalls.count(chunks, composite: composite)
+        // Upserts name the active rule by its Id: the run reads the rules once before the first.
+        if plan.upsert > 0 && settings.lytics.assignmentRule == .active { plan.plannedCalls += 1 }
         let after = (try? store.ledgerCount(since: .distantPast, org: org.alias, source: JobKind.export.ledgerSource + " --dry-run")) ?? 0
         plan.calls = after - before
         return plan

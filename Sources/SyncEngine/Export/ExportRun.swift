@@ -59,8 +59,19 @@ final class ExportRun: JobRun, @unchecked Sendable {
         var leadID: String?
         var payload: JSONValue
         var hash: String
-        var isCreate: Bool { leadID == nil }
+        /// The External ID field a Lead without a remembered Id is upserted by (`lytics.match_field`).
+        var upsertField: String?
+
+        var kind: WriteKind {
+            if leadID != nil { return .update }
+            return upsertField.map { .upsert(field: $0) } ?? .create
+        }
+        var isCreate: Bool { kind == .create }
     }
+
+    /// The `Sforce-Auto-Assign` of upserts, read once before the first: an upsert may update a Lead, and `TRUE`
+    /// would run the active rule on that update, so the active rule is named by its Id (which runs on creates only).
+    var upsertAssignment: (String, String)?
 
     func run() async throws {
         // Creates an earlier run sent without recording their answer are settled first.
@@ -109,7 +120,7 @@ final class ExportRun: JobRun, @unchecked Sendable {
     func prepare(_ candidates: inout [ExportJob.Candidate], describe: SObjectDescribe, writerOf: inout [String: String],
                  last: Bool) async throws -> [WriteItem] {
         let found: [String: String]
-        do { found = try await job.lookUp(ExportJob.emailsToLookUp(candidates), client: client, composite: &writer.composite) } catch {
+        do { found = try await job.lookUp(job.emailsToLookUp(candidates), client: client, composite: &writer.composite) } catch {
             throw JobStop.salesforce(error, doing: "look up Leads by email")
         }
         do { try job.decide(&candidates, found: found, describe: describe, writerOf: &writerOf) } catch { throw JobStop.engine(error) }
@@ -148,12 +159,18 @@ final class ExportRun: JobRun, @unchecked Sendable {
                 settled.append(state)
             case let .create(payload, hash):
                 queue.append(WriteItem(profileID: state.profileID, emailKey: candidate.emailKey, leadID: nil, payload: payload, hash: hash))
+            case let .upsert(payload, hash):
+                queue.append(WriteItem(profileID: state.profileID, emailKey: candidate.emailKey, leadID: nil, payload: payload, hash: hash,
+                                       upsertField: job.settings.lytics.matchField))
             case let .update(leadID, payload, hash):
                 updates.append(WriteItem(profileID: state.profileID, emailKey: candidate.emailKey, leadID: leadID, payload: payload, hash: hash))
             }
         }
         queue += updates
         writer.done += settled.count
+        if upsertAssignment == nil, queue.contains(where: { $0.upsertField != nil && $0.leadID == nil }) {
+            upsertAssignment = try await resolveUpsertAssignment()
+        }
         // The plan: what was spent, this chunk's writes, and for each chunk still to come a lookup and its writes.
         let spent = (try? store.callCount(run: runID)) ?? 0
         let composite = writer.composite
@@ -173,5 +190,16 @@ final class ExportRun: JobRun, @unchecked Sendable {
         }
         for state in batch { states[state.profileID] = state }
         return queue
+    }
+
+    /// The header upserts carry: `FALSE`, the chosen rule's Id, or the active rule's Id read from the org (1 call).
+    func resolveUpsertAssignment() async throws -> (String, String) {
+        let choice = job.settings.lytics.assignmentRule
+        guard choice == .active else { return LeadAssignment.createHeader(choice) }
+        let rules: [LeadAssignment.Rule]
+        do { rules = try await ExportJob.assignmentRules(client: client) } catch {
+            throw JobStop.salesforce(error, doing: "read the Lead assignment rules")
+        }
+        return LeadAssignment.upsertHeader(LeadAssignment.resolve(choice, rules: rules))
     }
 }

@@ -5,6 +5,14 @@ import Salesforce
 import Store
 import SyncRules
 
+/// How one record is written: created (its intent committed first), updated by Id, or upserted by an External ID
+/// field (idempotent by its key: no intent, sent again when its outcome is unknown).
+enum WriteKind: Equatable {
+    case create
+    case update
+    case upsert(field: String)
+}
+
 /// What an exactly-once writer writes: the export's Leads, the write-back's Notes. The target keeps its
 /// records' states (intents, outcomes) and commits them; the writer decides what goes in each call and
 /// how each answer, or the lack of one, settles.
@@ -15,7 +23,7 @@ protocol WriteTarget: AnyObject {
     var object: String { get }
     /// The record as sent (an update carries its Id).
     func record(_ item: Item) -> JSONValue
-    func isCreate(_ item: Item) -> Bool
+    func kind(_ item: Item) -> WriteKind
     /// Commits the intent of these creates. Called before they are sent.
     func markIntents(_ creates: [Item], at now: Date) async throws
     /// Clears the intents of creates that were never sent.
@@ -28,17 +36,18 @@ protocol WriteTarget: AnyObject {
     /// Records whose outcome is unknown: after `waitToSettle`, finds those that were written and commits
     /// them; returns the ones to send again.
     func reconcile(_ items: [Item]) async throws -> [Item]
-    /// Headers of a collection of creates or of updates (the export's `Sforce-Auto-Assign`).
-    func headers(creates: Bool) -> [(String, String)]
+    /// Headers of a collection of one kind (the export's `Sforce-Auto-Assign`).
+    func headers(_ kind: WriteKind) -> [(String, String)]
 }
 
 extension WriteTarget {
-    func headers(creates: Bool) -> [(String, String)] { [] }
+    func headers(_ kind: WriteKind) -> [(String, String)] { [] }
+    func isCreate(_ item: Item) -> Bool { kind(item) == .create }
 }
 
 /// The one exactly-once writer of the export and the write-back: a queue of records, calls of up to 5
 /// collections of 200 (one collection without composite), the intent of each create committed before
-/// it is sent, each answer settled record by record, a call that failed classified (`WriteCallFailure`),
+/// it is sent (an upsert needs none: its key makes a second send update what the first created), each answer settled record by record, a call that failed classified (`WriteCallFailure`),
 /// and an unknown outcome reconciled after the settle window (`SettleWindow`) before anything is sent again.
 final class ExactlyOnceWriter<Target: WriteTarget> {
     /// Consecutive calls that may fail with an unknown outcome before the run gives up.
@@ -69,14 +78,14 @@ final class ExactlyOnceWriter<Target: WriteTarget> {
     }
 
     /// The next call's collections: up to 5 of up to 200 records each (one without composite),
-    /// each all creates or all updates, in queue order.
+    /// each of one kind (creates, updates or upserts by one field), in queue order.
     func nextCall(_ queue: inout WriteQueue<Target.Item>) -> [[Target.Item]] {
         var groups: [[Target.Item]] = []
         let maxGroups = composite ? SalesforceClient.compositeHeavyLimit : 1
         while groups.count < maxGroups, let first = queue.first {
-            let creates = target.isCreate(first)
+            let kind = target.kind(first)
             var group: [Target.Item] = []
-            while group.count < SalesforceClient.collectionLimit, let next = queue.first, target.isCreate(next) == creates {
+            while group.count < SalesforceClient.collectionLimit, let next = queue.first, target.kind(next) == kind {
                 group.append(queue.removeFirst())
             }
             groups.append(group)
@@ -97,9 +106,16 @@ final class ExactlyOnceWriter<Target: WriteTarget> {
         if !creates.isEmpty { try await target.markIntents(creates, at: context.clock.now()) }
         let reference = target.object.lowercased() + "s"
         let subrequests = zip(groups, records).enumerated().map { index, pair in
-            let creates = target.isCreate(pair.0[0])
-            return SalesforceClient.collection(creates ? "POST" : "PATCH", object: target.object, records: pair.1,
-                                               referenceID: "\(reference)\(index)", headers: target.headers(creates: creates))
+            let kind = target.kind(pair.0[0])
+            let referenceID = "\(reference)\(index)"
+            switch kind {
+            case .create, .update:
+                return SalesforceClient.collection(kind == .create ? "POST" : "PATCH", object: target.object, records: pair.1,
+                                                   referenceID: referenceID, headers: target.headers(kind))
+            case let .upsert(field):
+                return SalesforceClient.upsertCollection(object: target.object, field: field, records: pair.1,
+                                                         referenceID: referenceID, headers: target.headers(kind))
+            }
         }
         let answers: [CompositeSubresponse]
         do {

@@ -241,7 +241,7 @@ extension WritebackRun: WriteTarget {
 
     func record(_ activity: ActivityRecord) -> JSONValue { Self.record(activity) }
 
-    func isCreate(_ activity: ActivityRecord) -> Bool { true }
+    func kind(_ activity: ActivityRecord) -> WriteKind { .create }
 
     func markIntents(_ creates: [ActivityRecord], at now: Date) async throws {
         let intents = creates.map { $0.withIntent(run: runID, at: now) }
