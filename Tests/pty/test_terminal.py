@@ -198,7 +198,7 @@ class TerminalTest(unittest.TestCase):
                               dimensions=(24, 100), cwd=self.root)
         self.expect(child, "sfsh:demo> ")
         child.send("objects\r")
-        self.expect(child, "9 of 9 objects")
+        self.expect(child, "10 of 10 objects")
         self.expect(child, "sfsh:demo> ")
         child.send("describe Cont\t")
         self.expect(child, "Contact ")
