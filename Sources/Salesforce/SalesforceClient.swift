@@ -103,7 +103,9 @@ public final class SalesforceClient: @unchecked Sendable {
             let token = credentials.accessToken
             var all = headers + [("Authorization", "Bearer \(token)"), (ClientIdentity.callOptionsHeader, ClientIdentity.callOptions)]
             if !headers.contains(where: { $0.0.lowercased() == "accept" }) { all.append(("Accept", "application/json")) }
-            if body != nil { all.append(("Content-Type", "application/json")) }
+            if body != nil && !headers.contains(where: { $0.0.lowercased() == "content-type" }) {
+                all.append(("Content-Type", "application/json"))
+            }
             // A request that must not run twice never rides a reused connection (see HTTPRequest.freshConnection).
             let request = HTTPRequest(method: method, url: url(path, query: query), headers: all, body: body,
                                       timeout: timeout, freshConnection: !mayRetry, maxResponseBytes: maxResponseBytes)

@@ -27,6 +27,8 @@ public struct ExportProfileState: Sendable, Equatable {
     public var intentAt: Date?
     public var intentEmail: String?
     public var intentHash: String?
+    /// The Bulk API 2.0 ingest job carrying this profile's write (its intent is settled from the job's results).
+    public var bulkJob: Int64?
 
     public init(org: String, profileID: String) {
         self.org = org
@@ -49,6 +51,7 @@ public struct ExportProfileState: Sendable, Equatable {
         intentEmail = row["intent_email"]
         intentHash = row["intent_hash"]
         attempts = row["attempts"] ?? 0
+        bulkJob = row["bulk_job"]
     }
 
     /// Whether a create was sent for it and its answer never recorded.
@@ -92,10 +95,13 @@ extension Store {
         }
     }
 
-    /// The creates of `org` sent but not settled (a run was killed or lost the answer).
+    /// The REST creates of `org` sent but not settled (a run was killed or lost the answer); those a Bulk job
+    /// carries are settled from its results.
     public func unsettledExports(org: String) throws(StoreError) -> [ExportProfileState] {
         try read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM export_profile WHERE org = ? AND intent_run IS NOT NULL ORDER BY profile_id",
+            try Row.fetchAll(db, sql: """
+                SELECT * FROM export_profile WHERE org = ? AND intent_run IS NOT NULL AND bulk_job IS NULL ORDER BY profile_id
+                """,
                              arguments: [org]).map(ExportProfileState.init(row:))
         }
     }
@@ -141,15 +147,16 @@ extension StoreTransaction {
     public func saveExportState(_ state: ExportProfileState) throws {
         try db.execute(sql: """
             INSERT INTO export_profile (org, profile_id, lead_id, email, payload_hash, outcome, reason, error_code, run_id, at,
-                                        intent_run, intent_at, intent_email, intent_hash, attempts)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                        intent_run, intent_at, intent_email, intent_hash, attempts, bulk_job)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT(org, profile_id) DO UPDATE SET lead_id = excluded.lead_id, email = excluded.email,
                 payload_hash = excluded.payload_hash, outcome = excluded.outcome, reason = excluded.reason,
                 error_code = excluded.error_code, run_id = excluded.run_id, at = excluded.at,
                 intent_run = excluded.intent_run, intent_at = excluded.intent_at, intent_email = excluded.intent_email,
-                intent_hash = excluded.intent_hash, attempts = excluded.attempts
+                intent_hash = excluded.intent_hash, attempts = excluded.attempts, bulk_job = excluded.bulk_job
             """, arguments: [state.org, state.profileID, state.leadID, state.email, state.payloadHash, state.outcome,
                              state.reason, state.errorCode, state.runID, state.at?.timeIntervalSince1970, state.intentRun,
-                             state.intentAt?.timeIntervalSince1970, state.intentEmail, state.intentHash, state.attempts])
+                             state.intentAt?.timeIntervalSince1970, state.intentEmail, state.intentHash, state.attempts,
+                             state.bulkJob])
     }
 }

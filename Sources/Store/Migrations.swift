@@ -239,7 +239,7 @@ extension Store {
         migrator.registerMigration("v7_bulk_import") { db in
             // A pass read through a Bulk API 2.0 query job: the job and the locator of the next chunk to store.
             try db.alter(table: "import_object") { t in
-                t.add(column: "bulk_job", .text)
+                t.add(column: "bulk_job", .integer)
                 t.add(column: "bulk_locator", .text)
             }
             // How a run read each object (`rest` or `bulk`), and why it fell back to REST.
@@ -263,6 +263,21 @@ extension Store {
             // sent again until `exports retry`. A run counts the parked profiles it held back or parked.
             try db.alter(table: "export_profile") { t in t.add(column: "attempts", .integer).notNull().defaults(to: 0) }
             try db.alter(table: "sync_run") { t in t.add(column: "parked", .integer).notNull().defaults(to: 0) }
+        }
+        migrator.registerMigration("v10_export_bulk") { db in
+            // A Bulk API 2.0 ingest job of the export, from the intent to create it (no job id yet) through its upload
+            // to the transaction that settles its results and deletes the row; and the job each profile rides.
+            try db.create(table: "export_bulk_job") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("org", .text).notNull().indexed()
+                t.column("job_id", .text)
+                t.column("operation", .text).notNull()
+                t.column("external_id_field", .text)
+                t.column("phase", .text).notNull()
+                t.column("run_id", .integer)
+                t.column("at", .double).notNull()
+            }
+            try db.alter(table: "export_profile") { t in t.add(column: "bulk_job", .integer) }
         }
     }
 }

@@ -79,6 +79,12 @@ public enum LeadAssignment {
         public var rule: Rule?
         public var note: String
 
+        public init(choice: Choice, rule: Rule?, note: String) {
+            self.choice = choice
+            self.rule = rule
+            self.note = note
+        }
+
         public var json: JSONValue { LeadAssignment.json(self) }
     }
 

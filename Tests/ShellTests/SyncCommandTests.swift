@@ -5,6 +5,7 @@ import JSON
 import Salesforce
 import Simulator
 import Store
+import SyncRules
 import TestSupport
 import Testing
 @testable import Shell
@@ -269,8 +270,9 @@ import Testing
                 """)
             _ = await shell.run("profiles import \(profiles)\nset lytics.audiences vip\nset lytics.more_fields clean=CleanStatus\nset lytics.max_attempts 1")
             let exported = try await shell.json("sync export --json")
-            #expect(keys(exported) == ["calls", "created", "failed", "job", "org", "parked", "paused_until", "planned_calls", "run",
+            #expect(keys(exported) == ["calls", "created", "failed", "job", "method", "org", "parked", "paused_until", "planned_calls", "run",
                                        "skipped", "status", "unchanged", "updated"])
+            #expect(exported["method"] == .string("rest"))
             #expect(exported["failed"] == .int(1) && exported["parked"] == .int(1))
             let parked = try await shell.json("exports --parked --json")
             #expect(parked.arrayValue?.map { $0["profile"] } == [.string("bad")])
@@ -299,7 +301,14 @@ import Testing
             }
             let file = try shell.harness.write("audience.jsonl", lines.joined(separator: "\n"))
             #expect(await shell.run("profiles import \(file)\nset lytics.audiences vip").code == 0)
-            let flag = composite ? "" : " --no-composite"
+            // Without composite, ingest jobs cost fewer calls than 15 collections: both say so unless told --rest.
+            if !composite {
+                let auto = try await shell.json("estimate export --calls 100000 --no-composite --json")
+                let autoPlan = try await shell.json("sync export --dry-run --no-composite --json")
+                #expect(auto["method"] == .string("bulk") && autoPlan["method"] == .string("bulk"), "\(auto) \(autoPlan)")
+                #expect(auto["calls"] == .int(11 + ExportCalls.ingestJobCalls))
+            }
+            let flag = composite ? "" : " --no-composite --rest"
             let estimate = try await shell.json("estimate export --calls 100000\(flag) --json")
             let plan = try await shell.json("sync export --dry-run\(flag) --json")
             #expect(estimate["create"] == .int(3000) && plan["create"] == .int(3000))

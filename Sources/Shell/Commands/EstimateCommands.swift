@@ -251,13 +251,20 @@ enum EstimateCommands {
         })
 
     static let export = CommandSpec(
-        "export", group: "estimate", usage: "estimate export [--calls K]",
+        "export", group: "estimate", usage: "estimate export [--calls K] [--rest|--bulk] [--no-composite]",
         summary: "the unique members of lytics.audiences, how many Leads would be created/updated/skipped, and the calls and days",
-        details: "Reads the local profiles (profiles import) and applies the export rules offline. --calls defaults to lytics.export_max_daily_calls.",
+        details: """
+            Reads the local profiles (profiles import) and applies the export rules offline. --calls defaults to
+            lytics.export_max_daily_calls. The method is the run's: Bulk API 2.0 ingest jobs when they cost fewer
+            calls than collections (--rest or --bulk decide); offline, lookups are counted as IN queries (a run that
+            counts the org's Leads may read them with one Bulk query instead, for fewer calls).
+            """,
         examples: ["estimate export", "estimate export --calls 20000 --json"],
         options: [.value("calls", "K", "daily API calls for the export (default: lytics.export_max_daily_calls)"),
                   .value("describe", "FILE", "a Lead describe (JSON), when no org is selected", completion: .file),
-                  .flag("no-composite", "count as 'sync export --no-composite' sends: each query and collection a call")],
+                  .flag("no-composite", "count as 'sync export --no-composite' sends: each query and collection a call"),
+                  .flag("rest", "count collections, as 'sync export --rest'"),
+                  .flag("bulk", "count ingest jobs, as 'sync export --bulk'")],
         handler: { invocation, session in
             try invocation.expectArguments(0...0)
             return try await ExportEstimate.run(invocation, session)
@@ -314,7 +321,15 @@ enum ExportEstimate {
             chunks.append(chunk)
         }
         let composite = !invocation.has("no-composite")
-        let calls = ExportCalls.planned(chunks, composite: composite)
+        let forced: ExportCalls.Method?
+        switch (invocation.has("rest"), invocation.has("bulk")) {
+        case (true, true): throw ShellError.usage("--rest and --bulk exclude each other", usage: invocation.usage)
+        case (true, false): forced = .rest
+        case (false, true): forced = .bulk
+        case (false, false): forced = nil
+        }
+        let method = ExportCalls.method(chunks, composite: composite, leads: nil, forced: forced)
+        let calls = ExportCalls.planned(chunks, composite: composite, method: method, leads: nil)
         let simulation: Estimates.Simulation
         do throws(Estimates.InputError) { simulation = try Estimates.simulate(calls, budget: budget, latency: 1) } catch {
             throw EstimateCommands.usageError(error, invocation)
@@ -322,14 +337,15 @@ enum ExportEstimate {
         // Elapsed days by the pause rule (1 s a call), like the import's engine figure.
         let document: JSONValue = .object([
             ("members", .int(bodies.count)), ("create", .int(creates)), ("update", .int(updates)), ("skip", .int(skips)),
-            ("calls", .int(calls.count)), ("days", .double(simulation.days)),
+            ("calls", .int(calls.count)), ("method", .string(method.rawValue)), ("days", .double(simulation.days)),
             ("skip_reasons", .object(reasons.sorted { $0.key < $1.key }.map { ($0.key, .int($0.value)) })),
         ])
         var human = "\(bodies.count) unique members of \(settings.audiences.joined(separator: ", ")) (overlap counted once)\n"
         human += "create \(creates), update \(updates), skip \(skips)\n"
         for (reason, count) in reasons.sorted(by: { $0.key < $1.key }) { human += "  skipped: \(reason) × \(count)\n" }
-        human += "\(calls.count) calls (email lookups, then creates and updates in collections of 200"
-            + (composite ? ", five to a composite call)" : ")")
+        human += "\(calls.count) calls (email lookups, then " + (method == .bulk
+            ? "Bulk API 2.0 ingest jobs of up to \(ExportCalls.ingestJobRows) Leads, about \(ExportCalls.ingestJobCalls) calls each)"
+            : "creates and updates in collections of 200" + (composite ? ", five to a composite call)" : ")"))
         human += " at \(budget) a day: \(EstimateCommands.format(simulation.days)) days"
         human += simulation.pauses == 0 ? " (within one day's budget)\n" : " (\(simulation.pauses) pause\(simulation.pauses == 1 ? "" : "s") of 24 h)\n"
         human += "creates are counted before lookups: a lookup that finds a Lead turns a create into an update"

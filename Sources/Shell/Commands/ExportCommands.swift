@@ -8,14 +8,19 @@ import SyncRules
 /// `sync export` and `exports`: the lead export and what it did to each profile.
 enum ExportCommands {
     static let export = CommandSpec(
-        "export", group: SyncCommands.group, usage: "sync export [--full] [--dry-run] [--force] [--no-composite]",
+        "export", group: SyncCommands.group, usage: "sync export [--full] [--dry-run] [--force] [--rest|--bulk] [--no-composite]",
         summary: "export the members of lytics.audiences as Leads: create, update or skip each, exactly once",
         details: """
             Every local profile in any of lytics.audiences (counted once) goes through the same rules as
             'preview lead'. A profile's Lead is the one remembered from an earlier export, else the oldest Lead
             with its email (looked up in batches: thousands of emails per call). Creates and updates go in
             sObject Collections of 200, five to a /composite call (1,000 records a call); an org without
-            /composite gets one collection per call. DUPLICATES_DETECTED on a create updates the matched Lead
+            /composite gets one collection per call. When Bulk API 2.0 ingest jobs cost fewer calls (thousands of
+            writes: one job of up to 100,000 Leads is about ten calls), the run writes through them instead, and
+            looks existing Leads up with one Bulk query when that beats the IN queries; --rest or --bulk decide.
+            A job's id and the profiles it carries are recorded before its upload: a run killed at any step
+            resumes it (an Open job is aborted, a closed one settled from its results, a job created but never
+            recorded is found among the user's open jobs and aborted). DUPLICATES_DETECTED on a create updates the matched Lead
             instead. Profiles that share an email share one Lead (the first profile writes it). A payload equal to
             the one last written is not sent again (--full sends every payload).
             With lytics.match_field (a Lead External ID holding the profile id) a profile without a remembered
@@ -29,10 +34,12 @@ enum ExportCommands {
             The budget is lytics.export_max_daily_calls: at it, or at the org's limit, the run pauses (exit 4).
             Exit codes: 0 succeeded, 4 paused, 1 failed, 5 Salesforce unreachable after retries.
             """,
-        examples: ["sync export", "sync export --dry-run", "sync export --json", "exports --failed"],
+        examples: ["sync export", "sync export --dry-run", "sync export --bulk --json", "exports --failed"],
         options: [.flag("full", "send every payload, even unchanged ones"),
                   .flag("dry-run", "look up and decide; write nothing"),
                   .flag("force", "run although the job is paused"),
+                  .flag("rest", "write through sObject Collections"),
+                  .flag("bulk", "write through Bulk API 2.0 ingest jobs"),
                   .flag("no-composite", "one collection of 200 per call instead of five per /composite call")],
         handler: { invocation, session in
             try invocation.expectArguments(0...0)
@@ -40,6 +47,12 @@ enum ExportCommands {
             options.full = invocation.has("full")
             options.force = invocation.has("force")
             options.composite = !invocation.has("no-composite")
+            switch (invocation.has("rest"), invocation.has("bulk")) {
+            case (true, true): throw ShellError.usage("--rest and --bulk exclude each other", usage: invocation.usage)
+            case (true, false): options.method = .rest
+            case (false, true): options.method = .bulk
+            case (false, false): options.method = nil
+            }
             return try await JobCommand.run(invocation, session, job: { ExportJob($0, options: options) },
                                             plan: human, report: human)
         })
@@ -52,7 +65,8 @@ enum ExportCommands {
         var text = "run \(report.runID) \(report.status.rawValue): \(report.created) created, \(report.updated) updated, "
             + "\(report.unchanged) unchanged, \(report.skipped.values.reduce(0, +)) skipped, \(report.failed) failed, "
             + "\(report.parked) parked; "
-            + "\(report.calls) call\(report.calls == 1 ? "" : "s") (planned \(report.plannedCalls))\n"
+            + "\(report.calls) call\(report.calls == 1 ? "" : "s") (planned \(report.plannedCalls))"
+            + (report.method == .bulk ? " through Bulk API 2.0" : "") + "\n"
         if !report.skipped.isEmpty { text += "skipped:\n" + skippedText(report.skipped) }
         if report.parked > 0 { text += "\(report.parked) parked profile\(report.parked == 1 ? " is" : "s are") not sent until 'exports retry' ('exports --parked' lists them)\n" }
         if !report.failures.isEmpty {
@@ -67,7 +81,8 @@ enum ExportCommands {
 
     static func human(_ plan: ExportPlan) -> String {
         var text = "a run would create \(plan.create), update \(plan.update), leave \(plan.unchanged) unchanged and skip "
-            + "\(plan.skipped.values.reduce(0, +))\(plan.parked > 0 ? " (and hold back \(plan.parked) parked)" : ""), in about \(plan.plannedCalls) call\(plan.plannedCalls == 1 ? "" : "s"); "
+            + "\(plan.skipped.values.reduce(0, +))\(plan.parked > 0 ? " (and hold back \(plan.parked) parked)" : ""), in about \(plan.plannedCalls) call\(plan.plannedCalls == 1 ? "" : "s")"
+            + (plan.method == .bulk ? " through Bulk API 2.0 ingest jobs" : " through sObject Collections") + "; "
             + "this dry run made \(plan.calls) (describe, assignment rules and email lookups)\n"
             + "assignment rule: \(plan.assignment.note)\n"
         if !plan.skipped.isEmpty { text += "skipped:\n" + skippedText(plan.skipped) }

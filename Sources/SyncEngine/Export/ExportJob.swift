@@ -14,6 +14,8 @@ public struct ExportOptions: Sendable {
     /// Pack subrequests into `/composite` calls (up to 1,000 records a call); off,
     /// or when the org refuses `/composite`, each collection is a call of its own.
     public var composite = true
+    /// Collections (`--rest`) or Bulk API 2.0 ingest jobs (`--bulk`); nil: Bulk when its jobs cost fewer calls.
+    public var method: ExportCalls.Method?
 
     public init() {}
 }
@@ -30,6 +32,8 @@ public struct ExportReport: Sendable {
     /// Profiles held back as parked (failed lytics.max_attempts times in a row), those this run parked included.
     public var parked = 0
     public var plannedCalls = 0
+    /// How the run wrote its Leads (nil: it wrote none).
+    public var method: ExportCalls.Method?
     /// The profiles that failed in this run, with Salesforce's code and message (the first few).
     public var failures: [ExportProfileState] = []
 
@@ -41,7 +45,7 @@ public struct ExportReport: Sendable {
             ("created", .int(created)), ("updated", .int(updated)), ("unchanged", .int(unchanged)),
             ("skipped", .object(skipped.keys.sorted().map { ($0, .int(skipped[$0] ?? 0)) })),
             ("failed", .int(failed)), ("parked", .int(parked)), ("calls", .int(calls)), ("planned_calls", .int(plannedCalls)),
-            ("paused_until", RunControl.json(pausedUntil)),
+            ("method", method.map { .string($0.rawValue) } ?? .null), ("paused_until", RunControl.json(pausedUntil)),
         ])
     }
 }
@@ -58,6 +62,8 @@ public struct ExportPlan: Sendable {
     /// Parked profiles a run would hold back.
     public var parked = 0
     public var plannedCalls = 0
+    /// How a run would write: collections or Bulk API 2.0 ingest jobs.
+    public var method = ExportCalls.Method.rest
     /// Calls the dry run itself spent (describe, assignment rules and email lookups).
     public var calls = 0
     /// The assignment rule created Leads would run.
@@ -68,7 +74,7 @@ public struct ExportPlan: Sendable {
             ("job", .string("export")), ("org", .string(org)), ("dry_run", .bool(true)),
             ("create", .int(create)), ("upsert", .int(upsert)), ("update", .int(update)), ("unchanged", .int(unchanged)),
             ("skipped", .object(skipped.keys.sorted().map { ($0, .int(skipped[$0] ?? 0)) })), ("parked", .int(parked)),
-            ("planned_calls", .int(plannedCalls)), ("calls", .int(calls)),
+            ("planned_calls", .int(plannedCalls)), ("method", .string(method.rawValue)), ("calls", .int(calls)),
             ("assignment_rule", assignment.json),
         ])
     }

@@ -28,6 +28,7 @@ extension ExportJob {
         var writerOf: [String: String] = [:]
         var last: String?
         var chunks: [ExportCalls.Chunk] = []
+        var shapes: [ExportCalls.Chunk] = []
         while true {
             let chunk: [String]
             do { chunk = try store.profileBodies(inAny: settings.lytics.audiences, after: last, limit: Self.chunkSize) } catch {
@@ -58,15 +59,54 @@ extension ExportJob {
             plan.create += creates
             plan.update += updates
             chunks.append(ExportCalls.Chunk(lookups: emailsToLookUp(candidates), creates: creates, updates: updates))
+            shapes.append(chunkShape(candidates))
             if chunk.count < Self.chunkSize { break }
         }
-        // What a run would spend: the same rule `estimate export` uses (lookups and writes).
-        plan.plannedCalls = ExportCalls.count(chunks, composite: composite)
-        // Upserts name the active rule by its Id: the run reads the rules once before the first.
-        if plan.upsert > 0 && settings.lytics.assignmentRule == .active { plan.plannedCalls += 1 }
+        // What a run would spend, by the method it would choose: the same rule `estimate export` uses.
+        let choice: (method: ExportCalls.Method, leads: Int?)
+        do { choice = try await chooseMethod(shapes, composite: composite, client: client) } catch {
+            throw EngineError(error, doing: "count the org's Leads")
+        }
+        plan.method = choice.method
+        plan.plannedCalls = ExportCalls.planned(chunks, composite: composite, method: choice.method, leads: choice.leads).count
+        // Upserts name the active rule by its Id, and Bulk jobs of creates carry it: the run reads the rules once.
+        let namesRule = choice.method == .bulk ? plan.create > 0 : plan.upsert > 0
+        if namesRule && settings.lytics.assignmentRule == .active { plan.plannedCalls += 1 }
         let after = (try? store.ledgerCount(since: .distantPast, org: org.alias, source: JobKind.export.ledgerSource + " --dry-run")) ?? 0
         plan.calls = after - before
         return plan
+    }
+
+    // MARK: Method
+
+    /// A chunk's work as the method is chosen from it, before any lookup: its emails to look up, its creates (a
+    /// profile whose email found a Lead counts as one: the run chooses before it looks) and its updates of remembered Leads.
+    func chunkShape(_ candidates: [Candidate]) -> ExportCalls.Chunk {
+        var creates = 0
+        var updates = 0
+        for candidate in candidates {
+            switch candidate.decision {
+            case .create, .upsert: creates += 1
+            case let .update(leadID, _, _):
+                if leadID == candidate.state.leadID { updates += 1 } else { creates += 1 }
+            case .skip, .parked, .unchanged: break
+            }
+        }
+        return ExportCalls.Chunk(lookups: emailsToLookUp(candidates), creates: creates, updates: updates)
+    }
+
+    /// How a run over `chunks` writes: forced by `--bulk`/`--rest`, else Bulk when its jobs cost fewer calls. The org's
+    /// Leads are counted (1 call) only when a Bulk lookup might cost fewer calls than the `IN` queries; `leads` is that count.
+    func chooseMethod(_ chunks: [ExportCalls.Chunk], composite: Bool,
+                      client: SalesforceClient) async throws(SalesforceError) -> (method: ExportCalls.Method, leads: Int?) {
+        if options.method == .rest { return (.rest, nil) }
+        var leads: Int?
+        let inCalls = ExportCalls.lookupCalls(chunks, composite: composite)
+        if ExportCalls.bulkLookupMayPay(inCalls: inCalls)
+            && (options.method == .bulk || ExportCalls.bulkCount(chunks, composite: composite, leads: 0) < ExportCalls.count(chunks, composite: composite)) {
+            leads = try await client.query(ExportCalls.bulkLookupCount).totalSize
+        }
+        return (ExportCalls.method(chunks, composite: composite, leads: leads, forced: options.method), leads)
     }
 
     /// Skip reasons are counted by kind: the profile named in a shared-email skip is left out.

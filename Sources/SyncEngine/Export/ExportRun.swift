@@ -30,9 +30,10 @@ extension ExportJob {
         let run = stored.record
         let failures = try stored.store.exportStates(org: run.org, outcomes: ["failed", ExportProfileState.parked], limit: 1_000_000)
             .filter { $0.runID == run.id }
+        let method = try stored.store.runObjects(run: run.id).first { $0.object == "Lead" }?.method.flatMap(ExportCalls.Method.init(rawValue:))
         return ExportReport(outcome: stored.outcome, created: run.created, updated: run.updated, unchanged: run.unchanged,
                             skipped: RunCounts.parseSkipped(run.skipped), failed: run.failed, parked: run.parked,
-                            plannedCalls: run.plannedCalls ?? 0,
+                            plannedCalls: run.plannedCalls ?? 0, method: method,
                             failures: Array(failures.prefix(20)))
     }
 }
@@ -72,9 +73,11 @@ final class ExportRun: JobRun, @unchecked Sendable {
     /// The `Sforce-Auto-Assign` of upserts, read once before the first: an upsert may update a Lead, and `TRUE`
     /// would run the active rule on that update, so the active rule is named by its Id (which runs on creates only).
     var upsertAssignment: (String, String)?
+    var resolvedAssignment: LeadAssignment.Resolution?
 
     func run() async throws {
-        // Creates an earlier run sent without recording their answer are settled first.
+        // Ingest jobs an earlier run left are settled first, then creates it sent without recording their answer.
+        try await resumeBulkJobs()
         let unsettled: [ExportProfileState]
         do { unsettled = try store.unsettledExports(org: orgAlias) } catch { throw JobStop.engine(EngineError(error)) }
         if !unsettled.isEmpty {
@@ -97,6 +100,18 @@ final class ExportRun: JobRun, @unchecked Sendable {
             try await context.commit { store in try store.transaction { tx in try tx.setRunPlannedCalls(runID, spent) } }
             return
         }
+        // Bulk when its jobs cost fewer calls than collections (a local pass counts the writes; no call).
+        if job.options.method != .rest {
+            let chunks = try localChunks(describe: describe)
+            let choice: (method: ExportCalls.Method, leads: Int?)
+            do { choice = try await job.chooseMethod(chunks, composite: writer.composite, client: client) } catch {
+                throw JobStop.salesforce(error, doing: "count the org's Leads")
+            }
+            try await record(choice.method)
+            if choice.method == .bulk { return try await runBulk(chunks, leads: choice.leads, describe: describe) }
+        } else {
+            try await record(.rest)
+        }
         var writerOf: [String: String] = [:]
         var after: String?
         while true {
@@ -109,22 +124,39 @@ final class ExportRun: JobRun, @unchecked Sendable {
             do { candidates = try job.candidates(chunk) } catch { throw JobStop.engine(error) }
             after = candidates.last?.profile.id ?? after
             if candidates.isEmpty { break }
-            let writes = try await prepare(&candidates, describe: describe, writerOf: &writerOf, last: chunk.count < ExportJob.chunkSize)
+            let found = try await lookUp(candidates)
+            let writes = try await prepare(&candidates, found: found, describe: describe, writerOf: &writerOf,
+                                           last: chunk.count < ExportJob.chunkSize)
             candidates = []
             try await writer.write(writes)
             if chunk.count < ExportJob.chunkSize { break }
         }
     }
 
-    /// One chunk: its lookups and the rules; records skips and unchanged payloads, returns the writes (creates first).
-    func prepare(_ candidates: inout [ExportJob.Candidate], describe: SObjectDescribe, writerOf: inout [String: String],
-                 last: Bool) async throws -> [WriteItem] {
-        let found: [String: String]
-        do { found = try await job.lookUp(job.emailsToLookUp(candidates), client: client, composite: &writer.composite) } catch {
+    /// The Leads of a chunk's emails (`IN` queries).
+    func lookUp(_ candidates: [ExportJob.Candidate]) async throws -> [String: String] {
+        do { return try await job.lookUp(job.emailsToLookUp(candidates), client: client, composite: &writer.composite) } catch {
             throw JobStop.salesforce(error, doing: "look up Leads by email")
         }
+    }
+
+    /// The run's method, kept with its Lead row for `runs show` and the report.
+    func record(_ method: ExportCalls.Method) async throws {
+        let runID = self.runID
+        try await context.commit { store in
+            try store.transaction { tx in
+                try tx.addRunObject(run: runID, object: "Lead", position: 0)
+                try tx.updateRunObject(run: runID, object: "Lead", method: method.rawValue)
+            }
+        }
+    }
+
+    /// One chunk's rules; records skips and unchanged payloads, returns the writes (creates first). `planned`: the
+    /// run's plan as the caller counts it (a Bulk run), else counted here for collections.
+    func prepare(_ candidates: inout [ExportJob.Candidate], found: [String: String], describe: SObjectDescribe,
+                 writerOf: inout [String: String], last: Bool, planned bulkPlan: Int? = nil) async throws -> [WriteItem] {
         do { try job.decide(&candidates, found: found, describe: describe, writerOf: &writerOf) } catch { throw JobStop.engine(error) }
-        states = [:]
+        if bulkPlan == nil { states = [:] }
         for candidate in candidates { states[candidate.profile.id] = candidate.state }
 
         // Skips and unchanged payloads are recorded at once; the writes queue up, creates first.
@@ -168,15 +200,15 @@ final class ExportRun: JobRun, @unchecked Sendable {
         }
         queue += updates
         writer.done += settled.count
-        if upsertAssignment == nil, queue.contains(where: { $0.upsertField != nil && $0.leadID == nil }) {
-            upsertAssignment = try await resolveUpsertAssignment()
+        if bulkPlan == nil, upsertAssignment == nil, queue.contains(where: { $0.upsertField != nil && $0.leadID == nil }) {
+            upsertAssignment = LeadAssignment.upsertHeader(try await assignment())
         }
         // The plan: what was spent, this chunk's writes, and for each chunk still to come a lookup and its writes.
         let spent = (try? store.callCount(run: runID)) ?? 0
         let composite = writer.composite
         let remaining = last ? 0 : max(writer.total - writer.done - queue.count, 0)
         let chunksLeft = (remaining + ExportJob.chunkSize - 1) / ExportJob.chunkSize
-        let planned = spent + ExportCalls.writeCalls(creates: queue.count - updates.count, updates: updates.count, composite: composite)
+        let planned = bulkPlan ?? spent + ExportCalls.writeCalls(creates: queue.count - updates.count, updates: updates.count, composite: composite)
             + chunksLeft + ExportCalls.writeCalls(creates: remaining, updates: 0, composite: composite)
         let batch = settled
         let runID = self.runID
@@ -192,14 +224,27 @@ final class ExportRun: JobRun, @unchecked Sendable {
         return queue
     }
 
-    /// The header upserts carry: `FALSE`, the chosen rule's Id, or the active rule's Id read from the org (1 call).
-    func resolveUpsertAssignment() async throws -> (String, String) {
+    /// The rule created Leads run, as the org has it: the active one read from the org (1 call, once a run), the
+    /// chosen Id, or none. Upserts name it by its Id (an upsert may update, where `TRUE` would run the active rule
+    /// too); Bulk jobs carry it as their `assignmentRuleId`.
+    func assignment() async throws -> LeadAssignment.Resolution {
+        if let resolvedAssignment { return resolvedAssignment }
         let choice = job.settings.lytics.assignmentRule
-        guard choice == .active else { return LeadAssignment.createHeader(choice) }
-        let rules: [LeadAssignment.Rule]
-        do { rules = try await ExportJob.assignmentRules(client: client) } catch {
-            throw JobStop.salesforce(error, doing: "read the Lead assignment rules")
+        let resolution: LeadAssignment.Resolution
+        switch choice {
+        case .active:
+            let rules: [LeadAssignment.Rule]
+            do { rules = try await ExportJob.assignmentRules(client: client) } catch {
+                throw JobStop.salesforce(error, doing: "read the Lead assignment rules")
+            }
+            resolution = LeadAssignment.resolve(choice, rules: rules)
+        case .noRule:
+            resolution = LeadAssignment.resolve(choice, rules: [])
+        case let .rule(id):
+            // Named by the user: sent as given (Salesforce refuses an Id that is no rule of the org).
+            resolution = LeadAssignment.Resolution(choice: choice, rule: LeadAssignment.Rule(id: id, name: id, active: false), note: "")
         }
-        return LeadAssignment.upsertHeader(LeadAssignment.resolve(choice, rules: rules))
+        resolvedAssignment = resolution
+        return resolution
     }
 }

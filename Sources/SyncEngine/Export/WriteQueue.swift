@@ -35,5 +35,6 @@ extension ExportProfileState {
         intentAt = nil
         intentEmail = nil
         intentHash = nil
+        bulkJob = nil
     }
 }

@@ -17,9 +17,6 @@ struct BulkFallback: Error {
 /// is gone (expired, deleted, aborted, failed), from a new job that starts
 /// after the cursor.
 extension ImportJob {
-    /// The longest wait between two polls of a job.
-    static let longestPoll: TimeInterval = 30
-
     /// Whether a Bulk error says the query cannot run as a Bulk job (REST can run it):
     /// Salesforce's "… is not supported by the Bulk API", "Selecting compound data not
     /// supported in Bulk Query", an `INVALIDENTITY`, no Bulk API 2.0 at this address, or
@@ -126,21 +123,12 @@ extension ImportJob {
         (error.code ?? "HTTP \(error.status)") + ": " + error.message
     }
 
-    /// Polls until the job is complete, waiting 1, 2, 4 … up to 30 s between polls on the engine's clock.
+    /// Polls until the job is finished (`RunContext.waitForBulk`), then takes its end: complete, or why not.
     func waitForJob(_ created: BulkQueryJob, reading: ObjectRead) async throws -> BulkQueryJob {
-        var job = created
-        var interval: TimeInterval = 1
-        while !job.isFinished {
-            let deadline = clock.now().addingTimeInterval(interval)
-            // Sleep in short steps, so an interrupt is seen within a second.
-            while clock.now() < deadline {
-                try await clock.sleep(until: min(deadline, clock.now().addingTimeInterval(1)))
-                if shouldStop() { throw JobStop.interrupted }
-            }
-            interval = min(interval * 2, Self.longestPoll)
-            do { job = try await reading.context.client.queryJob(job.id) } catch {
-                throw JobStop.salesforce(error, doing: "poll query job \(job.id) of \(reading.object)")
-            }
+        let client = reading.context.client
+        let job = try await reading.context.waitForBulk(created, isFinished: \.isFinished,
+                                                      doing: { "poll query job \($0.id) of \(reading.object)" }) { job throws(SalesforceError) in
+            try await client.queryJob(job.id)
         }
         switch job.state {
         case .jobComplete:
