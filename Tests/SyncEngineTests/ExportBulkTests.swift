@@ -183,4 +183,61 @@ func drive(_ clock: SimulatedClock) -> Task<Void, Never> {
         }
         try await stopping(harness, testBody)
     }
+
+    /// The rule a job names in `assignmentRuleId`: the active one's Id, none, or the chosen one (inactive here).
+    @Test(arguments: [("active", "active"), ("none", "none"), ("old", "old")])
+    func ingestJobsRunTheChosenAssignmentRule(setting: String, expected: String) async throws {
+        let harness = try await ExportAssignmentTests.harness(rule: setting == "old" ? Org.leadAssignmentRules[1].id : setting)
+        func testBody() async throws {
+            let users = harness.sim.users
+            let report = try await harness.exportJob(bulk).run()
+            #expect(report.status == .succeeded && report.created == 6 && report.method == .bulk, "\(report.message ?? "")")
+            let owners = try await ExportAssignmentTests().owners(harness)
+            for number in 0..<6 {
+                let wanted = switch expected {
+                case "active": number % 2 == 0 ? users[5].id : users[2].id
+                case "old": users[3].id
+                default: users[0].id
+                }
+                #expect(owners["a\(number)"] == wanted, "a\(number) (\(expected))")
+            }
+            let created = try #require(harness.sim.ingestJobs.all().first)
+            let info = try await harness.admin.json("GET", "jobs/ingest/\(created.id)")
+            let rule: JSONValue? = switch expected {
+            case "active": .string(Org.leadAssignmentRules[0].id)
+            case "old": .string(Org.leadAssignmentRules[1].id)
+            default: nil
+            }
+            #expect(info["assignmentRuleId"] == rule)
+        }
+        try await stopping(harness, testBody)
+    }
+
+    /// An org that refuses the job (here: an assignment rule Id it does not have): a chosen Bulk gives way to
+    /// collections; a forced one fails the run, having written nothing and left no job behind.
+    @Test func aRefusedJobFallsBackToCollectionsUnlessBulkWasForced() async throws {
+        let harness = try await Self.harness()
+        let driver = drive(harness.sim.clock)
+        defer { driver.cancel() }
+        func testBody() async throws {
+            try harness.store.setSetting("lytics.assignment_rule", to: "01Q5g0000000009AAA", scope: harness.alias)
+            try harness.store.upsertProfiles(exportProfiles(3_000), at: Date())
+            let forced = try await harness.exportJob { $0.composite = false; $0.method = .bulk }.run()
+            #expect(forced.status == .failed && forced.created == 0, "\(forced.json.serialized())")
+            #expect(forced.message?.contains("Invalid assignment rule id") == true, "\(forced.message ?? "")")
+            #expect(try harness.store.exportBulkJobs(org: harness.alias).isEmpty)
+            #expect(try harness.store.unsettledExports(org: harness.alias).isEmpty)
+
+            let notes = NoteLog()
+            let chosen = try await harness.exportJob({ $0.composite = false }, events: { event in
+                if case let .note(text) = event { notes.add(text) }
+            }).run()
+            #expect(chosen.status == .succeeded && chosen.created == 3_000 && chosen.method == .rest, "\(chosen.json.serialized())")
+            #expect(notes.all.contains { $0.contains("refused an ingest job") && $0.contains("INVALIDJOB") }, "\(notes.all)")
+            #expect(try harness.store.runObjects(run: chosen.runID).first?.fallback?.contains("INVALIDJOB") == true)
+            let leads = try await harness.leadsByEmail()
+            #expect((0..<3_000).allSatisfy { leads["p\($0)@x.test"]?.count == 1 })
+        }
+        try await stopping(harness, testBody)
+    }
 }

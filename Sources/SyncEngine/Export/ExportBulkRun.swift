@@ -173,8 +173,19 @@ extension ExportRun {
         let created: BulkIngestJob
         do { created = try await client.createIngestJob(object: "Lead", operation: operation, externalIDField: field, assignmentRuleID: rule) } catch {
             // Refused: no job exists. Otherwise the next run looks for the job among the user's open ones.
-            if (400..<500).contains(error.status) { try await release(row) }
-            throw JobStop.salesforce(error, doing: "create an ingest job (\(operation) of \(items.count) Leads)")
+            guard (400..<500).contains(error.status), error.kind != .limitExceeded, error.kind != .authentication else {
+                throw JobStop.salesforce(error, doing: "create an ingest job (\(operation) of \(items.count) Leads)")
+            }
+            try await release(row)
+            // Chosen (not forced), Bulk gives way to collections when the org refuses its jobs.
+            guard job.options.method == nil else {
+                throw JobStop.salesforce(error, doing: "create an ingest job (\(operation) of \(items.count) Leads)")
+            }
+            let reason = (error.code ?? "HTTP \(error.status)") + ": " + error.message
+            job.events(.note("the org refused an ingest job (\(reason)); the Leads go through sObject Collections"))
+            try await record(.rest, fallback: reason)
+            try await writer.write(items)
+            return
         }
         // The job's id and the profiles it carries, before a byte is uploaded.
         let marked = items.compactMap { item -> ExportProfileState? in

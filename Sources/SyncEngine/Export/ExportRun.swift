@@ -141,12 +141,12 @@ final class ExportRun: JobRun, @unchecked Sendable {
     }
 
     /// The run's method, kept with its Lead row for `runs show` and the report.
-    func record(_ method: ExportCalls.Method) async throws {
+    func record(_ method: ExportCalls.Method, fallback: String? = nil) async throws {
         let runID = self.runID
         try await context.commit { store in
             try store.transaction { tx in
                 try tx.addRunObject(run: runID, object: "Lead", position: 0)
-                try tx.updateRunObject(run: runID, object: "Lead", method: method.rawValue)
+                try tx.updateRunObject(run: runID, object: "Lead", method: method.rawValue, fallback: fallback)
             }
         }
     }

@@ -21,6 +21,8 @@ extension RunContext {
             }
             interval = min(interval * 2, Self.longestPoll)
             do { job = try await poll(job) } catch { throw JobStop.salesforce(error, doing: doing(job)) }
+            // A long job keeps the run's lease.
+            do { try control.renew(lease, run: runID) } catch { throw JobStop.engine(error) }
         }
         return job
     }
