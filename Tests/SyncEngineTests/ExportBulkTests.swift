@@ -234,7 +234,8 @@ func drive(_ clock: SimulatedClock) -> Task<Void, Never> {
             }).run()
             #expect(chosen.status == .succeeded && chosen.created == 3_000 && chosen.method == .rest, "\(chosen.json.serialized())")
             #expect(notes.all.contains { $0.contains("refused an ingest job") && $0.contains("INVALIDJOB") }, "\(notes.all)")
-            #expect(try harness.store.runObjects(run: chosen.runID).first?.fallback?.contains("INVALIDJOB") == true)
+            let details = try #require(try harness.store.run(chosen.runID)?.details)
+            #expect(details.contains("\"method\":\"rest\"") && details.contains("INVALIDJOB"), "\(details)")
             let leads = try await harness.leadsByEmail()
             #expect((0..<3_000).allSatisfy { leads["p\($0)@x.test"]?.count == 1 })
         }

@@ -95,6 +95,11 @@ extension SyncCommands {
         text += "\n"
         if let from = run.resumedFrom { text += "resumed the checkpoints of run \(from)\n" }
         if let message = run.message { text += "\(message)\n" }
+        if let details = changes(run.details).objectValue, case let .string(method)? = details.first(where: { $0.0 == "method" })?.1 {
+            text += "written through " + (method == "bulk" ? "Bulk API 2.0 ingest jobs" : "sObject Collections")
+            if case let .string(fallback)? = details.first(where: { $0.0 == "fallback" })?.1 { text += " (Bulk gave way: \(fallback))" }
+            text += "\n"
+        }
         if objects.isEmpty {
             text += "read \(run.read), created \(run.created), updated \(run.updated), unchanged \(run.unchanged), deleted \(run.deleted), "
                 + "archived \(run.archived), removed \(run.removed), failed \(run.failed)\n"

@@ -30,7 +30,8 @@ extension ExportJob {
         let run = stored.record
         let failures = try stored.store.exportStates(org: run.org, outcomes: ["failed", ExportProfileState.parked], limit: 1_000_000)
             .filter { $0.runID == run.id }
-        let method = try stored.store.runObjects(run: run.id).first { $0.object == "Lead" }?.method.flatMap(ExportCalls.Method.init(rawValue:))
+        let details = run.details.flatMap { try? JSONValue.parse(Data($0.utf8)) }
+        let method = details?["method"]?.stringValue.flatMap(ExportCalls.Method.init(rawValue:))
         return ExportReport(outcome: stored.outcome, created: run.created, updated: run.updated, unchanged: run.unchanged,
                             skipped: RunCounts.parseSkipped(run.skipped), failed: run.failed, parked: run.parked,
                             plannedCalls: run.plannedCalls ?? 0, method: method,
@@ -140,15 +141,11 @@ final class ExportRun: JobRun, @unchecked Sendable {
         }
     }
 
-    /// The run's method, kept with its Lead row for `runs show` and the report.
+    /// The run's method, kept in its details (`{"method", "fallback"}`) for `runs show` and the report.
     func record(_ method: ExportCalls.Method, fallback: String? = nil) async throws {
         let runID = self.runID
-        try await context.commit { store in
-            try store.transaction { tx in
-                try tx.addRunObject(run: runID, object: "Lead", position: 0)
-                try tx.updateRunObject(run: runID, object: "Lead", method: method.rawValue, fallback: fallback)
-            }
-        }
+        let details = JSONValue.object([("method", .string(method.rawValue)), ("fallback", fallback.map(JSONValue.string) ?? .null)])
+        try await context.commit { store in try store.transaction { tx in try tx.setRunDetails(runID, details.serialized()) } }
     }
 
     /// One chunk's rules; records skips and unchanged payloads, returns the writes (creates first). `planned`: the
