@@ -25,6 +25,8 @@ import sqlite3
 
 import requests
 
+from simcase import SimCase
+
 SFSH = sys.argv.pop(1) if len(sys.argv) > 1 else ".build/debug/sfsh"
 SFSIM = sys.argv.pop(1) if len(sys.argv) > 1 else ".build/debug/sfsim"
 KILLS = 16
@@ -32,52 +34,10 @@ FIRST = 600
 MORE = 150
 
 
-class BulkExportSurvivesKills(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.sim = subprocess.Popen(
-            [SFSIM, "--control", "--quiet", "--seed", "17", "--contacts", "50", "--leads", "100",
-             "--accounts", "20", "--opportunities", "5", "--no-duplicate-rule"],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        line = cls.sim.stdout.readline()
-        if not line:
-            raise RuntimeError("sfsim did not start: " + cls.sim.stderr.read())
-        cls.info = json.loads(line)
-        cls.url = cls.info["instance_url"]
-        cls.home = tempfile.mkdtemp(prefix="sfsh-bulk-kill-")
-        os.chmod(cls.home, 0o700)
-        cls.http = requests.Session()
-        cls.http.headers["Authorization"] = "Bearer " + cls.info["access_token"]
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.sim.terminate()
-        cls.sim.wait(timeout=10)
-
-    def sfsh(self, commands, check=True):
-        result = subprocess.run([SFSH, "--home", self.home, "-c", commands], capture_output=True, text=True, timeout=600)
-        if check and result.returncode != 0:
-            self.fail(f"sfsh -c {commands!r} exited {result.returncode}:\n{result.stdout}\n{result.stderr}")
-        return result
-
-    def control(self, method, path, body=None):
-        response = self.http.request(method, self.url + "/_sfsim/" + path, json=body, timeout=30,
-                                     headers={"X-Sfsim-Control": self.info["control_token"]})
-        self.assertLess(response.status_code, 300, response.text)
-        return response
-
-    def query(self, soql):
-        records = []
-        page = self.http.get(self.url + "/services/data/v59.0/query", params={"q": soql}, timeout=60).json()
-        while True:
-            records += page["records"]
-            if page["done"]:
-                return records
-            page = self.http.get(self.url + page["nextRecordsUrl"], timeout=60).json()
-
-    def calls_made(self):
-        response = self.control("GET", "calls")
-        return sum(1 for call in response.json()["calls"] if not call["path"].startswith("/_sfsim"))
+class BulkExportSurvivesKills(SimCase):
+    SFSH, SFSIM = SFSH, SFSIM
+    SIM_ARGS = ["--seed", "17", "--contacts", "50", "--leads", "100", "--accounts", "20", "--opportunities", "5", "--no-duplicate-rule"]
+    HOME_PREFIX = "sfsh-bulk-kill-"
 
     def ingest_jobs(self):
         jobs, path = [], "/services/data/v59.0/jobs/ingest"

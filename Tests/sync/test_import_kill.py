@@ -24,6 +24,8 @@ import unittest
 
 import requests
 
+from simcase import SimCase
+
 SFSH = sys.argv.pop(1) if len(sys.argv) > 1 else ".build/debug/sfsh"
 SFSIM = sys.argv.pop(1) if len(sys.argv) > 1 else ".build/debug/sfsim"
 OBJECTS = ["Lead", "Contact", "Opportunity", "Account"]
@@ -41,39 +43,10 @@ def wait_for_calls(url, token, count, process, limit=60):
         time.sleep(0.01)
 
 
-class ImportSurvivesKills(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.sim = subprocess.Popen(
-            [SFSIM, "--control", "--quiet", "--seed", "11", "--contacts", "2400", "--leads", "1600",
-             "--accounts", "300", "--opportunities", "1000"],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        line = cls.sim.stdout.readline()
-        if not line:
-            raise RuntimeError("sfsim did not start: " + cls.sim.stderr.read())
-        cls.info = json.loads(line)
-        cls.url = cls.info["instance_url"]
-        cls.home = tempfile.mkdtemp(prefix="sfsh-kill-")
-        os.chmod(cls.home, 0o700)
-        cls.http = requests.Session()
-        cls.http.headers["Authorization"] = "Bearer " + cls.info["access_token"]
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.sim.terminate()
-        cls.sim.wait(timeout=10)
-
-    def sfsh(self, commands, check=True):
-        result = subprocess.run([SFSH, "--home", self.home, "-c", commands], capture_output=True, text=True, timeout=300)
-        if check and result.returncode != 0:
-            self.fail(f"sfsh -c {commands!r} exited {result.returncode}:\n{result.stdout}\n{result.stderr}")
-        return result
-
-    def control(self, method, path, body=None):
-        response = self.http.request(method, self.url + "/_sfsim/" + path, json=body, timeout=30,
-                                     headers={"X-Sfsim-Control": self.info["control_token"]})
-        self.assertLess(response.status_code, 300, response.text)
-        return response
+class ImportSurvivesKills(SimCase):
+    SFSH, SFSIM = SFSH, SFSIM
+    SIM_ARGS = ["--seed", "11", "--contacts", "2400", "--leads", "1600", "--accounts", "300", "--opportunities", "1000"]
+    HOME_PREFIX = "sfsh-kill-"
 
     def rest(self, method, path, body=None):
         response = self.http.request(method, self.url + "/services/data/v59.0/" + path, json=body, timeout=30)
