@@ -50,10 +50,12 @@ final class OrgStore: @unchecked Sendable {
     func createIndexes() throws {
         try db.write { db in
             for object in objects.values {
-                for field in object.fields where field.type == .reference || ["Email", "SystemModstamp"].contains(field.name) {
-                    // Emails are compared as SOQL compares text, without case (the duplicate rule, `Email IN (…)`):
-                    // an index in that collation serves those; a binary one would leave every create scanning the table.
-                    let collate = field.name == "Email" ? " COLLATE \(TextCollation.name)" : ""
+                for field in object.fields where field.type == .reference || field.externalId || ["Email", "SystemModstamp"].contains(field.name) {
+                    // Emails and External IDs are compared as SOQL compares text, without case (the duplicate rule,
+                    // `Email IN (…)`, an upsert's match and a unique field's check): an index in that collation serves
+                    // those; a binary one would leave every create or upsert scanning the table. Salesforce indexes
+                    // External ID fields too.
+                    let collate = field.name == "Email" || field.externalId ? " COLLATE \(TextCollation.name)" : ""
                     try db.execute(sql: "CREATE INDEX IF NOT EXISTS \"\(object.name)_\(field.name)\" ON \"\(object.name)\"(\"\(field.name)\"\(collate))")
                 }
             }

@@ -143,6 +143,14 @@ public enum ExportCalls {
         plannedBulk(chunks, composite: composite, leads: leads).count
     }
 
+    /// Whether Bulk can cost fewer calls than collections for an audience of `profiles` at all (the lookups are the
+    /// same `IN` queries either way until a Bulk lookup may pay, which takes far more profiles than this): below it a
+    /// run need not count its writes to choose.
+    public static func bulkMayPay(profiles: Int, composite: Bool) -> Bool {
+        // Creates and updates in separate collections cost at most one call more than all of them as creates.
+        writeCalls(creates: profiles, updates: 0, composite: composite) + 1 > ingestJobCalls
+    }
+
     /// The method of a run: forced, or (`nil`) Bulk when it costs fewer calls than collections.
     public static func method(_ chunks: [Chunk], composite: Bool, leads: Int?, forced: Method?) -> Method {
         if let forced { return forced }

@@ -4,9 +4,10 @@ public import JSON
 /// The CSV of a Bulk API 2.0 ingest upload (RFC 4180, comma-delimited, LF line endings): one row per record, the
 /// columns every field any record sets, in the order first seen (`Id` first when records carry it).
 ///
-/// A value as Bulk reads it: text as is, a number as its JSON literal, a boolean `true`/`false`, a JSON `null` as
-/// `#N/A` (Bulk's way to empty a field), and a field a record does not set left empty (Bulk leaves it alone). A
-/// non-empty field is always quoted, its quotes doubled, so commas, quotes and line breaks survive.
+/// A value as Bulk reads it: text as is, a number as its JSON literal, a boolean `true`/`false`, a JSON `null` or an
+/// empty text as `#N/A` (Bulk's way to empty a field, as `null` and `""` empty it through REST), and a field a record
+/// does not set left empty (Bulk leaves it alone). A non-empty field is always quoted, its quotes doubled, so commas,
+/// quotes and line breaks survive.
 public enum IngestCSV {
     /// The header and rows of `records` (JSON objects; anything else is an empty row).
     public static func encode(_ records: [JSONValue]) -> Data {
@@ -37,7 +38,7 @@ public enum IngestCSV {
     static func cell(_ value: JSONValue) -> String {
         switch value {
         case .null: return "#N/A"
-        case let .string(text): return quoted(text)
+        case let .string(text): return text.isEmpty ? "#N/A" : quoted(text)
         case let .bool(flag): return flag ? "true" : "false"
         default: return quoted(value.serialized())
         }

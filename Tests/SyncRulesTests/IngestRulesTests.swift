@@ -16,8 +16,8 @@ import Testing
         // Field names match without case: one column.
         ([.object([("email", .string("a@x.test"))]), .object([("Email", .string("b@x.test"))])],
          "\"email\"\n\"a@x.test\"\n\"b@x.test\"\n"),
-        // An empty text is an empty field (Bulk leaves the field alone).
-        ([.object([("Title", .string(""))])], "\"Title\"\n\n"),
+        // An empty text empties the field, as it does through REST; a field not set is left alone.
+        ([.object([("Title", .string(""))]), .object([("Phone", .string("1"))])], "\"Title\",\"Phone\"\n#N/A,\n,\"1\"\n"),
     ])
     func uploadsAreCSVAsBulkReadsIt(records: [JSONValue], csv: String) {
         #expect(String(decoding: IngestCSV.encode(records), as: UTF8.self) == csv)
@@ -66,6 +66,19 @@ import Testing
         #expect(ExportCalls.method(chunks, composite: composite, leads: leads, forced: .bulk) == .bulk)
         let planned = ExportCalls.planned(chunks, composite: composite, method: method, leads: leads).count
         #expect(planned == min(ExportCalls.count(chunks, composite: composite), ExportCalls.bulkCount(chunks, composite: composite, leads: leads)))
+    }
+
+    /// Below these audiences collections always win, so a run does not count its writes to choose.
+    @Test(arguments: [(8_999, true, false), (9_001, true, true), (1_799, false, false), (1_801, false, true)])
+    func bulkCanPayOnlyForLargeAudiences(profiles: Int, composite: Bool, may: Bool) {
+        #expect(ExportCalls.bulkMayPay(profiles: profiles, composite: composite) == may)
+        if !may {
+            // However the audience splits into creates and updates, collections cost no more than a job.
+            for creates in stride(from: 0, through: profiles, by: max(profiles / 7, 1)) {
+                let chunks = [ExportCalls.Chunk(lookups: [], creates: creates, updates: profiles - creates)]
+                #expect(ExportCalls.method(chunks, composite: composite, leads: nil, forced: nil) == .rest)
+            }
+        }
     }
 
     @Test func aHundredThousandNewLeadsTakeAtMostTwentyCalls() {

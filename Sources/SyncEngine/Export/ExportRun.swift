@@ -102,7 +102,7 @@ final class ExportRun: JobRun, @unchecked Sendable {
             return
         }
         // Bulk when its jobs cost fewer calls than collections (a local pass counts the writes; no call).
-        if job.options.method != .rest {
+        if job.options.method == .bulk || (job.options.method == nil && ExportCalls.bulkMayPay(profiles: writer.total, composite: writer.composite)) {
             let chunks = try localChunks(describe: describe)
             let choice: (method: ExportCalls.Method, leads: Int?)
             do { choice = try await job.chooseMethod(chunks, composite: writer.composite, client: client) } catch {
