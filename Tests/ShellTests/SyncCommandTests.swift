@@ -212,6 +212,42 @@ import Testing
         try await stopping(server, testBody)
     }
 
+    /// Issue 23 §6: a combined record never repeats a key (sfsh's deleted flag is kept apart from the record's own
+    /// IsDeleted), and a contact deleted in Salesforce is archived in `contacts`, `contacts --json` and `contacts show`.
+    @Test func localViewsNeverRepeatAKeyAndArchivedHasOneSource() async throws {
+        let shell = try await OrgHarness.demo()
+        let server = shell.session.demoServer!
+        func testBody() async throws {
+            #expect(await shell.run("sync import --objects Account,Contact").code == 0)
+            _ = await shell.run("sync contacts")
+            let listed = try await shell.json("contacts --json --limit 1")
+            let id = try #require(listed.arrayValue?.first?["id"]?.stringValue)
+            let client = try shell.session.client(for: try shell.session.currentOrg())
+            _ = try await client.send("DELETE", "sobjects/Contact/\(id)", idempotent: false)
+            #expect(await shell.run("sync import --objects Contact").code == 0)
+            _ = await shell.run("sync contacts")
+
+            // The parser would fold a repeated key: the printed text is read for the top level's keys.
+            let raw = await shell.run("imported Contact \(id) --json").out
+            let names = raw.split(separator: "\n").compactMap { line -> String? in
+                guard line.hasPrefix("  \""), !line.hasPrefix("   ") else { return nil }
+                return line.dropFirst(3).split(separator: "\"", maxSplits: 1).first.map(String.init)
+            }
+            #expect(names.count > 10 && names.count == Set(names).count, "\(names)")
+            #expect(names.contains("IsDeleted"))
+            let combined = try await shell.json("imported Contact \(id) --json")
+            #expect(combined["sfsh"]?["deleted"] == .bool(true))
+            #expect(combined["Id"] == .string(id))
+
+            let archivedInList = try await shell.json("contacts \(id) --json").arrayValue?.first?["archived"]
+            let shown = try await shell.json("contacts show \(id) --json")
+            #expect(archivedInList == .bool(true) && shown["archived"] == .bool(true), "\(shown)")
+            let table = await shell.run("contacts \(id) --csv")
+            #expect(table.out.contains("true"), "\(table.out)")
+        }
+        try await stopping(server, testBody)
+    }
+
     @Test func contactsWritebackAndExportPrintTheDocumentedShapes() async throws {
         let shell = try await OrgHarness.demo()
         let server = shell.session.demoServer!

@@ -91,8 +91,16 @@ enum LevitateCommands {
     // MARK: contacts
 
     /// A stored contact as `--json` shows it: the object `preview contact --json` prints, plus "id" and "synced_at".
+    /// "archived" is the store's (archived by the mapping, or since: deleted in Salesforce, gone from a full pull),
+    /// the one the list shows, not the mapping's of the last sync.
     static func json(_ row: LevitateContactRow) -> JSONValue {
-        let mapped = (try? JSONValue.parse(Data(row.body.utf8)))?.objectValue ?? []
+        var mapped = (try? JSONValue.parse(Data(row.body.utf8)))?.objectValue ?? []
+        mapped.removeAll { $0.0 == "id" || $0.0 == "synced_at" }
+        if let index = mapped.firstIndex(where: { $0.0 == "archived" }) {
+            mapped[index].1 = .bool(row.archived)
+        } else {
+            mapped.append(("archived", .bool(row.archived)))
+        }
         return .object([("id", .string(row.id))] + mapped + [("synced_at", .string(RunControl.format(row.syncedAt)))])
     }
 

@@ -50,7 +50,9 @@ public enum LocalViews {
         do {
             let found = try object.map { try store.localRecord(org: org, object: $0, id: id) } ?? store.localRecord(org: org, id: id)
             guard let record = found, case var .object(fields) = parse(record.body) else { return nil }
-            fields.append(("IsDeleted", .bool(record.isDeleted)))
+            // sfsh's own state stays apart from the record's fields (a record read through queryAll has its own
+            // IsDeleted): a JSON object never repeats a key.
+            fields.append(("sfsh", .object([("deleted", .bool(record.isDeleted))])))
             func brief(_ record: LocalRecord) -> JSONValue {
                 let body = parse(record.body)
                 return .object(["Id", "Name", "Email", "StageName", "Amount"].compactMap { key in body[key].map { (key, $0) } })
@@ -72,7 +74,9 @@ public enum LocalViews {
                     fields.append(("Account", .null))
                 }
             }
-            return .object(fields)
+            // The related records replace a field of the same name, never repeat it.
+            var seen = Set<String>()
+            return .object(fields.reversed().filter { seen.insert($0.0).inserted }.reversed())
         } catch let error as StoreError {
             throw EngineError(error)
         } catch {
