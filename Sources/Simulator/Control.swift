@@ -73,6 +73,15 @@ extension Org {
             }
             lock.withLock { faults = plan }
             return .json(.object([("scripted", .int(plan.script.count)), ("rate", .double(plan.rate))]))
+        case ("POST", "/_sfsim/purge"):
+            // {"ids": [...]} or {"object": "Contact"}: empties the Recycle Bin of those records.
+            guard let body = try? JSONValue.parse(request.body) else { return Self.controlError("the body is not JSON") }
+            let ids = body["ids"]?.arrayValue.map { $0.compactMap(\.stringValue) }
+            let object = body["object"]?.stringValue
+            guard ids != nil || object != nil else { return Self.controlError("give \"ids\": [...] or \"object\": NAME") }
+            do { return .json(.object([("purged", .int(try purge(ids: ids, object: object)))])) } catch {
+                return .error(error)
+            }
         case ("DELETE", "/_sfsim/faults"):
             lock.withLock { faults = FaultPlan() }
             return SimResponse(status: 204)

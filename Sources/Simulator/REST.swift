@@ -40,6 +40,8 @@ extension Org {
         case ("sobjects", 3, "GET") where parts[2] == "describe":
             let object = try describedObject(parts[1])
             return conditional(request, body: describe(object, version: version), lastModified: created)
+        case ("sobjects", 3, "GET") where parts[2] == "updated" || parts[2] == "deleted":
+            return try replication(try describedObject(parts[1]), kind: parts[2], request: request, user: user)
         case ("sobjects", 3, "GET"):
             let object = try describedObject(parts[1])
             let fields = try request.queryValue("fields").map { list throws(APIError) -> [FieldDef] in

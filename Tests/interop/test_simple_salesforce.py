@@ -8,6 +8,7 @@ Run: python Tests/interop/test_simple_salesforce.py PATH_TO_SFSIM
 """
 
 import csv
+import datetime
 import io
 import json
 import subprocess
@@ -185,6 +186,27 @@ class SimpleSalesforceInterop(unittest.TestCase):
         deleted = sf.restful("composite/sobjects", method="DELETE", params={"ids": ids, "allOrNone": "false"})
         self.assertTrue(all(r["success"] for r in deleted))
         self.assertEqual(sf.query("SELECT COUNT() FROM Lead WHERE Lytics_Id__c LIKE 'col-%'")["totalSize"], 0)
+
+    # Issue 23 §4: simple-salesforce's getUpdated and getDeleted, unchanged.
+    def test_updated_and_deleted(self):
+        sf = self.client()
+        now = datetime.datetime.now(datetime.timezone.utc)
+        start = now - datetime.timedelta(days=1)
+        end = now + datetime.timedelta(minutes=10)
+        contact = sf.Contact.create({"LastName": "Replicated"})["id"]
+        gone = sf.Contact.create({"LastName": "Gone"})["id"]
+        sf.Contact.delete(gone)
+        # A window is covered up to the last whole minute before the org's now: let two minutes pass.
+        self.control("POST", "clock/advance", {"seconds": 120})
+        updated = sf.Contact.updated(start, end)
+        self.assertIn(contact, updated["ids"])
+        self.assertNotIn(gone, updated["ids"])
+        self.assertIn("latestDateCovered", updated)
+        deleted = sf.Contact.deleted(start, end)
+        self.assertIn(gone, [record["id"] for record in deleted["deletedRecords"]])
+        self.assertIn("earliestDateAvailable", deleted)
+        self.control("POST", "purge", {"ids": [gone]})
+        self.assertNotIn(gone, [record["id"] for record in sf.Contact.deleted(start, end)["deletedRecords"]])
 
     # Issue 20: simple-salesforce's own headless logins, unchanged.
     def test_jwt_bearer_login(self):
