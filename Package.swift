@@ -105,7 +105,14 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
-            ]
+            ],
+            // The Swift runtime and Foundation linked in, not loaded: a release sfsh starts in 24 ms instead of 34
+            // (half of a start was the dynamic linker resolving Swift's libraries; issue 25).
+            // The modules' autolink entries name Foundation's shared libraries, which bring CoreFoundation and ICU
+            // with them; linked statically those come by name (as `swift build --static-swift-stdlib` does).
+            linkerSettings: [.unsafeFlags(["-static-stdlib", "-lCoreFoundation", "-l_FoundationICU", "-l_FoundationCShims",
+                                           "-l_FoundationCollections"],
+                                          .when(platforms: [.linux], configuration: .release))]
         ),
         // What every test target shares: scopes that stop what they start, the engine on sfsim's clock,
         // signals, event logs, countdowns, transcript assertions.
