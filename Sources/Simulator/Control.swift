@@ -73,6 +73,18 @@ extension Org {
             }
             lock.withLock { faults = plan }
             return .json(.object([("scripted", .int(plan.script.count)), ("rate", .double(plan.rate))]))
+        case ("POST", "/_sfsim/fields"):
+            // {"object", "name", "type", "length"?, "default"?}: a custom field added at run time.
+            guard let object = body["object"]?.stringValue, let name = body["name"]?.stringValue,
+                  let type = body["type"]?.stringValue else {
+                return Self.controlError("object, name and type are required")
+            }
+            do {
+                return .json(try addCustomField(object: object, name: name, type: type, length: body["length"]?.intValue,
+                                                defaultValue: body["default"]), status: 201)
+            } catch {
+                return .error(error)
+            }
         case ("POST", "/_sfsim/purge"):
             // {"ids": [...]} or {"object": "Contact"}: empties the Recycle Bin of those records.
             guard let body = try? JSONValue.parse(request.body) else { return Self.controlError("the body is not JSON") }

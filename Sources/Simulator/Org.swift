@@ -35,6 +35,8 @@ public final class Org: @unchecked Sendable {
     var random: SeededRandom
     /// When each object's Recycle Bin was last emptied (getDeleted's `earliestDateAvailable`).
     var purges: [String: Date] = [:]
+    /// When a field was last added to each object (by lower-cased name): its describe's Last-Modified.
+    var schemaChanges: [String: Date] = [:]
 
     /// Every API version Salesforce serves today, v31.0 (Summer '14) to v66.0 (Spring '26).
     public static let versions = (31...66).map { "\($0).0" }

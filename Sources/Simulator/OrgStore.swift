@@ -5,14 +5,17 @@ import JSON
 /// The org's records in SQLite, one table per sObject, one column per stored
 /// field. Queries over a million rows stay fast because SOQL is translated to SQL.
 final class OrgStore: @unchecked Sendable {
-    let objects: [String: ObjectDef]
     let db: DatabaseQueue
     private let path: String?
     private let lock = NSLock()
     private var counters: [String: Int] = [:]
+    /// The objects by lower-cased name (guarded by `lock`: a field may be added at run time).
+    private var table: [String: ObjectDef]
+
+    var objects: [String: ObjectDef] { lock.withLock { table } }
 
     init(objects: [ObjectDef], inMemory: Bool) throws {
-        self.objects = Dictionary(uniqueKeysWithValues: objects.map { ($0.name.lowercased(), $0) })
+        self.table = Dictionary(uniqueKeysWithValues: objects.map { ($0.name.lowercased(), $0) })
         var configuration = Configuration()
         configuration.prepareDatabase { db in
             db.add(collation: TextCollation.collation)
@@ -74,7 +77,22 @@ final class OrgStore: @unchecked Sendable {
         }
     }
 
-    func object(_ name: String) -> ObjectDef? { objects[name.lowercased()] }
+    func object(_ name: String) -> ObjectDef? { lock.withLock { table[name.lowercased()] } }
+
+    /// Adds a stored field to an object at run time: its column, the value of every existing record (`value` of the
+    /// record's position by Id), and the field in the describe. Records keep their SystemModstamp.
+    func addField(_ field: FieldDef, to name: String, value: (Int) -> (any DatabaseValueConvertible)?) throws {
+        guard let object = object(name) else { return }
+        try db.write { db in
+            try db.execute(sql: "ALTER TABLE \"\(object.name)\" ADD COLUMN \"\(field.name)\" \(Self.sqlType(field.type))")
+            let ids = try String.fetchAll(db, sql: "SELECT Id FROM \"\(object.name)\" ORDER BY Id")
+            let update = try db.makeStatement(sql: "UPDATE \"\(object.name)\" SET \"\(field.name)\" = ? WHERE Id = ?")
+            for (position, id) in ids.enumerated() {
+                try update.execute(arguments: [value(position)?.databaseValue ?? .null, id])
+            }
+        }
+        lock.withLock { table[name.lowercased()]?.fields.append(field) }
+    }
 
     /// A new id for an object.
     func nextID(for object: ObjectDef) -> String {

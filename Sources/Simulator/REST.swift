@@ -27,7 +27,7 @@ extension Org {
         }
         switch (head, parts.count, method) {
         case ("sobjects", 1, "GET"):
-            return conditional(request, body: globalDescribe(version: version), lastModified: created)
+            return conditional(request, body: globalDescribe(version: version), lastModified: anyDescribeChanged)
         case ("sobjects", 2, "GET"):
             let object = try describedObject(parts[1])
             return .json(.object([("objectDescribe", describeSummary(object, version: version)),
@@ -39,7 +39,7 @@ extension Org {
                          status: 201, headers: [("Location", "/services/data/v\(version)/sobjects/\(object.name)/\(id)")])
         case ("sobjects", 3, "GET") where parts[2] == "describe":
             let object = try describedObject(parts[1])
-            return conditional(request, body: describe(object, version: version), lastModified: created)
+            return conditional(request, body: describe(object, version: version), lastModified: describeChanged(object))
         case ("sobjects", 3, "GET") where parts[2] == "updated" || parts[2] == "deleted":
             return try replication(try describedObject(parts[1]), kind: parts[2], request: request, user: user)
         case ("sobjects", 3, "GET"):
