@@ -79,7 +79,9 @@ final class DataGenerator {
                     "LastModifiedById": org.users[0].id, "SystemModstamp": SimDates.format(now),
                 ], in: db)
             }
-            let accountIDs = try insertMany(StandardObjects.account, count: config.accounts, db: db) { row, _ in
+            let accountIDs = try insertMany(StandardObjects.account, count: config.accounts, db: db) { row, index in
+                // By position, not drawn: the generator's random stream (and every record after) stays as it was.
+                row["Tier__c"] = ["Gold", "Silver", "Bronze", nil][index % 4]
                 let (city, state, zip, country) = random.pick(Self.cities)
                 let name = company()
                 row["Name"] = name

@@ -89,6 +89,7 @@ public final class Org: @unchecked Sendable {
         store = try OrgStore(objects: StandardObjects.all, inMemory: configuration.inMemory)
         queries = QueryEngine(store: store)
         try DataGenerator(org: self).populate()
+        try store.installFormulas(StandardObjects.crossObjectFormulas)
         try store.createIndexes()
     }
 

@@ -93,7 +93,14 @@ public enum StandardObjects {
             .text("TickerSymbol", "Ticker Symbol", 20),
             .text("Sic", "SIC Code", 20),
         ] + FieldDef.address("Billing", labelPrefix: "Billing", compound: "BillingAddress")
-          + FieldDef.address("Shipping", labelPrefix: "Shipping", compound: "ShippingAddress"))
+          + FieldDef.address("Shipping", labelPrefix: "Shipping", compound: "ShippingAddress")
+          // A custom field a Contact formula reads (Account_Tier__c): changing it changes no Contact's SystemModstamp.
+          + [.picklist("Tier__c", "Tier", ["Gold", "Silver", "Bronze"].map { PicklistEntry($0) })])
+
+    /// Formula fields that read another object's field, as `CrossObjectFormula` keeps them current.
+    static let crossObjectFormulas = [
+        CrossObjectFormula(object: "Contact", field: "Account_Tier__c", reference: "AccountId", parent: "Account", parentField: "Tier__c"),
+    ]
 
     /// Contact as a real org describes it (../shared/fixtures/salesforce/describe_Contact.json, in its order),
     /// then the opt-outs a profile hides there and the custom fields the integrations use.
@@ -149,6 +156,7 @@ public enum StandardObjects {
             .phone("Preferred_Phone__c", "Preferred Phone"),
             FieldDef.text("Display_Name__c", "Display Name", 1300)
                 .formula("IF(ISBLANK(Nickname__c), FirstName, Nickname__c) & \" \" & LastName"),
+            FieldDef.text("Account_Tier__c", "Account Tier", 1300).formula("TEXT(Account.Tier__c)"),
         ])
 
     public static let leadStatuses = [

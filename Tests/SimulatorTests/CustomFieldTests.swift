@@ -40,17 +40,17 @@ import Testing
 
             // Without a default, each record gets a value of its own; new records take the field like any other.
             let generated = try await sim.call("POST", "/_sfsim/fields", json: .object([
-                ("object", .string("Account")), ("name", .string("Tier__c")), ("type", .string("picklist")),
+                ("object", .string("Account")), ("name", .string("Region_Code__c")), ("type", .string("picklist")),
             ]))
             #expect(generated.status == 400 && generated.errorCode == "INVALID_TYPE")
             #expect(try await sim.call("POST", "/_sfsim/fields", json: .object([
-                ("object", .string("Account")), ("name", .string("Tier__c")), ("type", .string("string")),
+                ("object", .string("Account")), ("name", .string("Region_Code__c")), ("type", .string("string")),
             ])).status == 201)
-            let tiers = try await sim.query("SELECT Tier__c FROM Account").json.records.compactMap { $0["Tier__c"]?.stringValue }
+            let tiers = try await sim.query("SELECT Region_Code__c FROM Account").json.records.compactMap { $0["Region_Code__c"]?.stringValue }
             #expect(tiers.count == 20 && Set(tiers).count == 20)
-            let created = try await sim.call("POST", "sobjects/Account", json: .object([("Name", .string("New")), ("Tier__c", .string("Gold"))]))
+            let created = try await sim.call("POST", "sobjects/Account", json: .object([("Name", .string("New")), ("Region_Code__c", .string("Gold"))]))
             let id = try #require(created.json["id"]?.stringValue)
-            #expect(try await sim.call("GET", "sobjects/Account/\(id)").json["Tier__c"] == .string("Gold"))
+            #expect(try await sim.call("GET", "sobjects/Account/\(id)").json["Region_Code__c"] == .string("Gold"))
         }
         try await stopping(sim, testBody)
     }
