@@ -86,6 +86,25 @@ extension StoreTransaction {
     }
 
     /// Marks local records deleted (kept, not dropped); returns how many were live.
+    /// Sets fields in the bodies of stored records (a back-fill of fields added to the describe): each value is JSON
+    /// text; records not stored are left alone. Returns how many records changed.
+    public func mergeFields(_ values: [(id: String, fields: [(String, String)])], object: String, org: String) throws -> Int {
+        var changed = 0
+        for (id, fields) in values where !fields.isEmpty {
+            let paths = fields.map { _ in "?, json(?)" }.joined(separator: ", ")
+            var arguments: [any DatabaseValueConvertible] = []
+            for (name, json) in fields {
+                arguments.append("$.\"" + name.replacingOccurrences(of: "\"", with: "") + "\"")
+                arguments.append(json)
+            }
+            arguments += [org, object, id]
+            try db.execute(sql: "UPDATE local_record SET body = json_set(body, \(paths)) WHERE org = ? AND object = ? AND id = ?",
+                           arguments: StatementArguments(arguments))
+            changed += db.changesCount
+        }
+        return changed
+    }
+
     public func markDeleted(_ ids: [(id: String, stamp: String)], object: String, org: String, run: Int64) throws -> Int {
         var count = 0
         let statement = try db.cachedStatement(sql: """

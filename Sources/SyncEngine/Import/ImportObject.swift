@@ -24,12 +24,25 @@ extension ImportJob {
                                           hint: "check the user's field-level security"))
         }
         let types = describe.fields.map { ($0.name, $0.type) }
-        let changes = Self.schemaChanges(from: state.fieldTypes, to: types)
+        var changes = Self.schemaChanges(from: state.fieldTypes, to: types)
+        // Fields added since the last run are read for the records this (incremental) pass will not read, before the
+        // new describe is recorded: a run killed meanwhile leaves the next one to fill them again.
+        let added = (changes?["added"]?.arrayValue ?? []).compactMap(\.stringValue).filter { fields.contains($0) }
+        if let lower = state.passLower, state.phase == "records", !added.isEmpty, let found = changes {
+            try store.transaction { tx in try tx.updateRunObject(run: context.runID, object: object, schemaChanges: found.serialized()) }
+            events(.note("\(object): \(added.joined(separator: ", ")) added since the last run; reading them for the records imported earlier"))
+            let filled = try await backfill(object, fields: added, lower: lower, context: context)
+            if case var .object(pairs) = found {
+                pairs.append(("backfilled", .object([("fields", .array(added.map(JSONValue.string))), ("records", .int(filled))])))
+                changes = .object(pairs)
+            }
+        }
         state.fieldTypes = JSONValue.object(types.map { ($0.0, .string($0.1)) }).serialized()
         let start = state
+        let recorded = changes
         try store.transaction { tx in
             try tx.saveImportState(start)
-            try tx.updateRunObject(run: context.runID, object: object, schemaChanges: changes?.serialized())
+            try tx.updateRunObject(run: context.runID, object: object, schemaChanges: recorded?.serialized())
         }
         if let changes { events(.note("\(object): the describe changed since the last run: \(Self.describeChanges(changes))")) }
 

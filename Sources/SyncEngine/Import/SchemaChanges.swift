@@ -31,7 +31,13 @@ extension ImportJob {
         var parts: [String] = []
         let added = changes["added"]?.arrayValue?.compactMap(\.stringValue) ?? []
         let removed = changes["removed"]?.arrayValue?.compactMap(\.stringValue) ?? []
-        if !added.isEmpty { parts.append("added \(added.joined(separator: ", ")) (records imported earlier have no value for them until they change; --full reads them again)") }
+        if !added.isEmpty {
+            if let filled = changes["backfilled"]?["records"]?.intValue {
+                parts.append("added \(added.joined(separator: ", ")) (back-filled for \(filled) record\(filled == 1 ? "" : "s") imported earlier)")
+            } else {
+                parts.append("added \(added.joined(separator: ", ")) (read whole by this pass)")
+            }
+        }
         if !removed.isEmpty { parts.append("removed \(removed.joined(separator: ", "))") }
         for change in changes["changed"]?.arrayValue ?? [] {
             parts.append("\(change["field"]?.stringValue ?? "?") \(change["from"]?.stringValue ?? "?") → \(change["to"]?.stringValue ?? "?")")
