@@ -167,6 +167,23 @@ extension Store {
         }
     }
 
+    /// The bodies of the stored records of `ids` (those stored), by id.
+    public func localBodies(org: String, object: String, ids: [String]) throws(StoreError) -> [String: String] {
+        guard !ids.isEmpty else { return [:] }
+        return try read { db in
+            var bodies: [String: String] = [:]
+            for start in stride(from: 0, to: ids.count, by: 500) {
+                let slice = Array(ids[start..<min(start + 500, ids.count)])
+                let rows = try Row.fetchAll(db, sql: """
+                    SELECT id, body FROM local_record WHERE org = ? AND object = ? AND is_deleted = 0
+                    AND id IN (\(Array(repeating: "?", count: slice.count).joined(separator: ", ")))
+                    """, arguments: StatementArguments([org, object] + slice))
+                for row in rows { bodies[row["id"]] = row["body"] }
+            }
+            return bodies
+        }
+    }
+
     /// Every live local record of an object, as (id, SystemModstamp, body), by id.
     public func localRecords(org: String, object: String) throws(StoreError) -> [LocalRecord] {
         try read { db in

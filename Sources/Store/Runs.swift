@@ -134,6 +134,8 @@ public struct RunObjectRecord: Sendable, Equatable {
     public var method: String?
     /// Why a Bulk read fell back to REST.
     public var fallback: String?
+    /// Stored formula values a refresh pass changed.
+    public var refreshed: Int
 
     init(row: Row) {
         runID = row["run_id"]
@@ -149,6 +151,7 @@ public struct RunObjectRecord: Sendable, Equatable {
         done = row["done"]
         method = row["method"]
         fallback = row["fallback"]
+        refreshed = row["refreshed"] ?? 0
     }
 }
 
@@ -271,6 +274,12 @@ extension StoreTransaction {
     }
 
     /// Adds to one object's counts and to the run's.
+    /// Adds to the stored formula values a run's refresh of `object` changed.
+    public func addRefreshed(run: Int64, object: String, _ count: Int) throws {
+        try db.execute(sql: "UPDATE sync_run_object SET refreshed = refreshed + ? WHERE run_id = ? AND object = ?",
+                       arguments: [count, run, object])
+    }
+
     public func addCounts(run: Int64, object: String, read: Int, created: Int, updated: Int, deleted: Int) throws {
         try db.execute(sql: """
             UPDATE sync_run_object SET read = read + ?, created = created + ?, updated = updated + ?, deleted = deleted + ?

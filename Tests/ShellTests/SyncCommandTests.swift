@@ -25,7 +25,7 @@ import Testing
             #expect(report["job"] == .string("import") && report["org"] == .string("demo") && report["status"] == .string("succeeded"))
             #expect(report["paused_until"] == .null)
             #expect(keys(report["objects"]) == ["Account", "Contact", "Lead", "Opportunity"])
-            #expect(keys(report["objects"]?["Contact"]) == ["calls", "created", "deleted", "method", "read", "updated"])
+            #expect(keys(report["objects"]?["Contact"]) == ["calls", "created", "deleted", "method", "read", "refreshed", "updated"])
             #expect(report["objects"]?["Contact"]?["method"] == .string("rest"))
             #expect(report["objects"]?["Contact"]?["created"] == .int(200))
             #expect(report["calls"] == report["planned_calls"])

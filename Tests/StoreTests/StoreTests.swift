@@ -15,7 +15,7 @@ import Testing
         let store = try Store(home: home)
         #expect(mode(home.path) == 0o700)
         #expect(mode(home.databasePath) == 0o600)
-        #expect(try store.appliedMigrations() == ["v1_settings", "v2_orgs_ledger_describe", "v3_profiles", "v4_sync", "v5_job_lease", "v6_export_levitate", "v7_bulk_import", "v8_login_flow", "v9_export_parked", "v10_export_bulk"])
+        #expect(try store.appliedMigrations() == ["v1_settings", "v2_orgs_ledger_describe", "v3_profiles", "v4_sync", "v5_job_lease", "v6_export_levitate", "v7_bulk_import", "v8_login_flow", "v9_export_parked", "v10_export_bulk", "v11_formula_refresh"])
     }
 
     @Test func refusesAHomeOthersCanRead() throws {

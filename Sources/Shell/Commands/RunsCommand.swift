@@ -79,7 +79,8 @@ extension SyncCommands {
                        ("objects", .array(objects.map { object in
                            .object([("object", .string(object.object)), ("read", .int(object.read)),
                                     ("created", .int(object.created)), ("updated", .int(object.updated)),
-                                    ("deleted", .int(object.deleted)), ("total", object.total.map(JSONValue.int) ?? .null),
+                                    ("deleted", .int(object.deleted)), ("refreshed", .int(object.refreshed)),
+                                    ("total", object.total.map(JSONValue.int) ?? .null),
                                     ("planned_calls", object.plannedCalls.map(JSONValue.int) ?? .null),
                                     ("calls", object.calls.map(JSONValue.int) ?? .null), ("done", .bool(object.done)),
                                     ("method", object.method.map(JSONValue.string) ?? .null),
@@ -118,6 +119,9 @@ extension SyncCommands {
         }
         for object in objects {
             if let fallback = object.fallback { text += fallbackLine(object.object, fallback) }
+            if object.refreshed > 0 {
+                text += "\(object.object): formula values of \(object.refreshed) record\(object.refreshed == 1 ? "" : "s") refreshed\n"
+            }
             let change = changes(object.schemaChanges)
             if change != .null { text += "\(object.object) describe changes: \(ImportJob.describeChanges(change))\n" }
         }

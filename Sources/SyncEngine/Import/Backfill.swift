@@ -13,7 +13,7 @@ extension ImportJob {
     /// them in the stored records, a page at a time, each page in one transaction. Returns how many stored records
     /// were filled. Idempotent: a run killed midway records nothing of the new describe, so the next run fills again.
     func backfill(_ object: String, fields: [String], lower: Date, context: RunContext) async throws -> Int {
-        let soql = ImportQuery.backfill(object, fields: fields, lower: lower)
+        let soql = ImportQuery.fieldsBelow(object, fields: fields, lower: lower)
         let doing = "back-fill \(fields.joined(separator: ", ")) of the \(object) records imported earlier"
         var page: QueryPage
         do { page = try await context.client.query(soql) } catch { throw JobStop.salesforce(error, doing: doing) }

@@ -85,7 +85,7 @@ public final class ImportJob: SyncJob {
         let run = stored.record
         let objects = try stored.store.runObjects(run: run.id).map { row in
             ImportObjectReport(object: row.object, read: row.read, created: row.created, updated: row.updated,
-                               deleted: row.deleted, plannedCalls: row.plannedCalls, calls: row.calls, done: row.done,
+                               deleted: row.deleted, refreshed: row.refreshed, plannedCalls: row.plannedCalls, calls: row.calls, done: row.done,
                                schemaChanges: row.schemaChanges.flatMap { try? JSONValue.parse(Data($0.utf8)) },
                                method: row.method, fallback: row.fallback)
         }

@@ -79,6 +79,17 @@ extension ImportJob {
                 if let last = gone.last { state.cursorStamp = last.stamp; state.cursorID = last.id }
             }
         }
+        // Formula fields change without SystemModstamp: read again when due (a full pass has just read them all).
+        let formulas = describe.fields.filter { $0.calculated && fields.contains($0.name) }.map(\.name)
+        let now = clock.now()
+        if state.passLower == nil {
+            state.formulaRefreshedAt = now
+        } else if let lower = state.passLower, !formulas.isEmpty, settings.formulaRefresh.isDue(last: state.formulaRefreshedAt, now: now) {
+            let (refreshed, calls) = try await refreshFormulas(object, fields: formulas, lower: lower, context: context)
+            planned = planned.map { $0 + calls }
+            state.formulaRefreshedAt = now
+            if refreshed > 0 { events(.note("\(object): \(refreshed) record\(refreshed == 1 ? "" : "s")' formula values changed (\(formulas.joined(separator: ", ")))")) }
+        }
         // The pass is complete: the next one starts a little before this one did.
         state.endPass(run: context.runID, runStarted: context.started)
         let finished = state

@@ -51,13 +51,13 @@ public enum ImportQuery {
             + " ORDER BY SystemModstamp, Id"
     }
 
-    /// How many records a pass would read (for `--dry-run`).
-    /// The back-fill of fields added to the describe: `Id` and those fields of the records below the pass's lower
-    /// bound (the pass reads the others whole).
-    public static func backfill(_ object: String, fields: [String], lower: Date) -> String {
+    /// `Id` and some fields of the records below a pass's lower bound (a back-fill of fields added to the describe, a
+    /// formula refresh): the pass reads the others whole.
+    public static func fieldsBelow(_ object: String, fields: [String], lower: Date) -> String {
         "SELECT Id, \(fields.joined(separator: ", ")) FROM \(object) WHERE SystemModstamp < \(literal(lower)) ORDER BY Id"
     }
 
+    /// How many records a pass would read (for `--dry-run`).
     public static func count(_ object: String, lower: Date?) -> String {
         "SELECT COUNT() FROM \(object)" + (lower.map { " WHERE SystemModstamp >= \(literal($0))" } ?? "")
     }

@@ -38,6 +38,8 @@ public struct ImportObjectReport: Sendable, Equatable {
     public var created = 0
     public var updated = 0
     public var deleted = 0
+    /// Stored records whose formula values a refresh changed (`lytics.formula_refresh`).
+    public var refreshed = 0
     public var plannedCalls: Int?
     public var calls: Int?
     public var done = false
@@ -57,7 +59,7 @@ public struct ImportReport: Sendable {
     public var plannedCalls: Int
 
     /// `{"run", "job": "import", "org", "status", "objects": {"Lead": {"read", "created", "updated", "deleted",
-    /// "method", "calls", "fallback"?}, …}, "calls", "planned_calls", "paused_until"}`.
+    /// "refreshed", "method", "calls", "fallback"?}, …}, "calls", "planned_calls", "paused_until"}`.
     public var json: JSONValue {
         .object([
             ("run", .int(Int(runID))), ("job", .string("import")), ("org", .string(org)),
@@ -65,7 +67,7 @@ public struct ImportReport: Sendable {
             ("objects", .object(objects.map { report in
                 var pairs: [(String, JSONValue)] = [
                     ("read", .int(report.read)), ("created", .int(report.created)),
-                    ("updated", .int(report.updated)), ("deleted", .int(report.deleted)),
+                    ("updated", .int(report.updated)), ("deleted", .int(report.deleted)), ("refreshed", .int(report.refreshed)),
                     ("method", report.method.map(JSONValue.string) ?? .null), ("calls", report.calls.map(JSONValue.int) ?? .null),
                 ]
                 if let fallback = report.fallback { pairs.append(("fallback", .string(fallback))) }
