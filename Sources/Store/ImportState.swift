@@ -33,6 +33,8 @@ public struct ImportObjectState: Sendable, Equatable {
     public var bulkLocator: String?
     /// When the object's formula fields were last read again (a refresh pass, or a full pass that read everything).
     public var formulaRefreshedAt: Date?
+    /// When the stored Ids were last reconciled with the org's (a reconcile pass, or a full pass).
+    public var deletesReconciledAt: Date?
 
     public init(org: String, object: String) {
         self.org = org
@@ -56,6 +58,7 @@ public struct ImportObjectState: Sendable, Equatable {
         bulkJob = row["bulk_job"]
         bulkLocator = row["bulk_locator"]
         formulaRefreshedAt = (row["formula_refreshed_at"] as Double?).map(Date.init(timeIntervalSince1970:))
+        deletesReconciledAt = (row["deletes_reconciled_at"] as Double?).map(Date.init(timeIntervalSince1970:))
     }
 }
 
@@ -79,17 +82,19 @@ extension StoreTransaction {
     public func saveImportState(_ state: ImportObjectState) throws {
         try db.execute(sql: """
             INSERT INTO import_object (org, object, watermark, pass_started_at, pass_run, pass_lower, pass_full, phase,
-                                       cursor_stamp, cursor_id, field_types, last_run, bulk_job, bulk_locator, formula_refreshed_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                       cursor_stamp, cursor_id, field_types, last_run, bulk_job, bulk_locator, formula_refreshed_at,
+                                       deletes_reconciled_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT(org, object) DO UPDATE SET watermark = excluded.watermark,
                 pass_started_at = excluded.pass_started_at, pass_run = excluded.pass_run, pass_lower = excluded.pass_lower,
                 pass_full = excluded.pass_full, phase = excluded.phase, cursor_stamp = excluded.cursor_stamp,
                 cursor_id = excluded.cursor_id, field_types = excluded.field_types, last_run = excluded.last_run,
                 bulk_job = excluded.bulk_job, bulk_locator = excluded.bulk_locator,
-                formula_refreshed_at = excluded.formula_refreshed_at
+                formula_refreshed_at = excluded.formula_refreshed_at, deletes_reconciled_at = excluded.deletes_reconciled_at
             """, arguments: [state.org, state.object, state.watermark?.timeIntervalSince1970,
                              state.passStartedAt?.timeIntervalSince1970, state.passRun, state.passLower?.timeIntervalSince1970,
                              state.passFull, state.phase, state.cursorStamp, state.cursorID, state.fieldTypes,
-                             state.lastRun, state.bulkJob, state.bulkLocator, state.formulaRefreshedAt?.timeIntervalSince1970])
+                             state.lastRun, state.bulkJob, state.bulkLocator, state.formulaRefreshedAt?.timeIntervalSince1970,
+                             state.deletesReconciledAt?.timeIntervalSince1970])
     }
 }

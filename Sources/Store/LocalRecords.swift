@@ -118,6 +118,20 @@ extension StoreTransaction {
         return count
     }
 
+    /// After a reconcile pass listed every Id the org has: the stored records of `ids` are gone (purged from the
+    /// Recycle Bin, or no longer visible), so they are marked deleted (their stamp kept, as a full pass does).
+    public func markGone(_ ids: [String], object: String, org: String, run: Int64) throws -> Int {
+        var count = 0
+        let statement = try db.cachedStatement(sql: """
+            UPDATE local_record SET is_deleted = 1, run_id = ? WHERE org = ? AND object = ? AND id = ? AND is_deleted = 0
+            """)
+        for id in ids {
+            try statement.execute(arguments: [run, org, object, id])
+            count += db.changesCount
+        }
+        return count
+    }
+
     /// After a full pass: records it did not see are gone from the org (purged
     /// from the recycle bin, or no longer visible), so they are marked deleted.
     public func markUnseenDeleted(object: String, org: String, run: Int64, pass: Int64) throws -> Int {
@@ -164,6 +178,14 @@ extension Store {
                 counts[row["object"]] = LocalObjectCounts(records: row["live"] ?? 0, deleted: row["gone"] ?? 0)
             }
             return counts
+        }
+    }
+
+    /// The Ids of the live stored records of an object.
+    public func liveIDs(org: String, object: String) throws(StoreError) -> [String] {
+        try read { db in
+            try String.fetchAll(db, sql: "SELECT id FROM local_record WHERE org = ? AND object = ? AND is_deleted = 0 ORDER BY id",
+                                arguments: [org, object])
         }
     }
 

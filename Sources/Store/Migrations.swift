@@ -280,8 +280,12 @@ extension Store {
             try db.alter(table: "export_profile") { t in t.add(column: "bulk_job", .integer) }
         }
         migrator.registerMigration("v11_formula_refresh") { db in
-            // When an object's formula fields were last read again, and how many stored values a run refreshed.
-            try db.alter(table: "import_object") { t in t.add(column: "formula_refreshed_at", .double) }
+            // When an object's formula fields were last read again and its Ids last reconciled with the org's, and how
+            // many stored values a run refreshed.
+            try db.alter(table: "import_object") { t in
+                t.add(column: "formula_refreshed_at", .double)
+                t.add(column: "deletes_reconciled_at", .double)
+            }
             try db.alter(table: "sync_run_object") { t in t.add(column: "refreshed", .integer).notNull().defaults(to: 0) }
         }
     }

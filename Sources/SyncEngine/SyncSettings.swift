@@ -46,7 +46,9 @@ public struct SyncSettings: Sendable, Equatable {
     /// Failed writes in a row after which an export profile is parked (`lytics.max_attempts`).
     public var exportMaxAttempts = 5
     /// When the import reads formula fields again (`lytics.formula_refresh`).
-    public var formulaRefresh = FormulaRefresh.daily
+    public var formulaRefresh = PassSchedule.daily
+    /// When the import reconciles the stored Ids with the org's (`lytics.reconcile_deletes`).
+    public var reconcileDeletes = PassSchedule.weekly
     /// Remarks for the user about how the settings were read (a retired key in use).
     public var notes: [String] = []
 
@@ -121,7 +123,8 @@ public struct SyncSettings: Sendable, Equatable {
             }
         }
         settings.exportMaxAttempts = number("lytics.max_attempts") ?? settings.exportMaxAttempts
-        settings.formulaRefresh = value("lytics.formula_refresh").flatMap(FormulaRefresh.init(rawValue:)) ?? .daily
+        settings.formulaRefresh = value("lytics.formula_refresh").flatMap(PassSchedule.init(rawValue:)) ?? .daily
+        settings.reconcileDeletes = value("lytics.reconcile_deletes").flatMap(PassSchedule.init(rawValue:)) ?? .weekly
         settings.keepUpdated = settings.schedules[.export] == .keepUpdated || settings.schedules[.import] == .keepUpdated
         switch value("levitate.writeback")?.lowercased() ?? "all" {
         case "all": settings.writebackKinds = ActivityNote.kinds
@@ -186,8 +189,10 @@ public struct SyncSettings: Sendable, Equatable {
                     help: "the Lead assignment rule run on created Leads: active (the org's), none, or an AssignmentRule Id"),
         SettingSpec("lytics.max_attempts", .integer(1...1_000), default: "5", scope: .org,
                     help: "failed writes in a row after which a profile is parked until 'exports retry'"),
-        SettingSpec("lytics.formula_refresh", .choice(FormulaRefresh.allCases.map(\.rawValue)), default: "daily", scope: .org,
+        SettingSpec("lytics.formula_refresh", .choice(PassSchedule.formulaChoices.map(\.rawValue)), default: "daily", scope: .org,
                     help: "when the import reads formula fields again (their changes move no SystemModstamp): off, daily, every-run"),
+        SettingSpec("lytics.reconcile_deletes", .choice(PassSchedule.reconcileChoices.map(\.rawValue)), default: "weekly", scope: .org,
+                    help: "when the import lists the org's Ids to find records purged from the Recycle Bin: off, weekly, every-run"),
         SettingSpec("lytics.import_max_daily_calls", .integer(1...100_000_000), scope: .org,
                     help: "the import's maximum API calls in any 24 h (default: lytics.max_daily_calls)"),
         SettingSpec("lytics.export_max_daily_calls", .integer(1...100_000_000), scope: .org,

@@ -13,14 +13,14 @@ import Testing
 /// formula fields again when `lytics.formula_refresh` says so, and writes only what changed.
 @Suite(.serialized) struct FormulaRefreshTests {
     @Test(arguments: [
-        (FormulaRefresh.off, nil as TimeInterval?, 0.0, false),
+        (PassSchedule.off, nil as TimeInterval?, 0.0, false),
         (.everyRun, 0, 0, true),
         (.daily, nil, 0, true),
         (.daily, 86_400 - 700, 0, false),
         (.daily, 86_400 - 500, 0, true),
         (.daily, 3 * 86_400, 0, true),
     ])
-    func whenARefreshIsDue(schedule: FormulaRefresh, age: TimeInterval?, unused: Double, due: Bool) {
+    func whenARefreshIsDue(schedule: PassSchedule, age: TimeInterval?, unused: Double, due: Bool) {
         let now = Date(timeIntervalSince1970: 1_800_000_000)
         #expect(schedule.isDue(last: age.map { now.addingTimeInterval(-$0) }, now: now) == due)
     }

@@ -79,19 +79,35 @@ extension ImportJob {
                 if let last = gone.last { state.cursorStamp = last.stamp; state.cursorID = last.id }
             }
         }
-        // Formula fields change without SystemModstamp: read again when due (a full pass has just read them all).
+        // Formula fields change without SystemModstamp, and purged records never come back as deleted: when due,
+        // the formulas are read again and the Ids reconciled with the org's (a full pass has just done both).
         let formulas = describe.fields.filter { $0.calculated && fields.contains($0.name) }.map(\.name)
         let now = clock.now()
-        if state.passLower == nil {
+        var extraCalls = 0
+        if let lower = state.passLower {
+            if settings.reconcileDeletes.isDue(last: state.deletesReconciledAt, now: now) {
+                let (gone, calls) = try await reconcileDeletes(object, context: context)
+                extraCalls += calls
+                state.deletesReconciledAt = now
+                if gone > 0 { events(.note("\(object): \(gone) stored record\(gone == 1 ? " is" : "s are") gone from the org (purged): marked deleted")) }
+            }
+            if !formulas.isEmpty, settings.formulaRefresh.isDue(last: state.formulaRefreshedAt, now: now) {
+                let (refreshed, calls) = try await refreshFormulas(object, fields: formulas, lower: lower, context: context)
+                extraCalls += calls
+                state.formulaRefreshedAt = now
+                if refreshed > 0 { events(.note("\(object): \(refreshed) record\(refreshed == 1 ? "" : "s")' formula values changed (\(formulas.joined(separator: ", ")))")) }
+            }
+        } else {
             state.formulaRefreshedAt = now
-        } else if let lower = state.passLower, !formulas.isEmpty, settings.formulaRefresh.isDue(last: state.formulaRefreshedAt, now: now) {
-            let (refreshed, calls) = try await refreshFormulas(object, fields: formulas, lower: lower, context: context)
-            planned = planned.map { $0 + calls }
-            state.formulaRefreshedAt = now
-            if refreshed > 0 { events(.note("\(object): \(refreshed) record\(refreshed == 1 ? "" : "s")' formula values changed (\(formulas.joined(separator: ", ")))")) }
+            state.deletesReconciledAt = now
         }
         // The pass is complete: the next one starts a little before this one did.
         state.endPass(run: context.runID, runStarted: context.started)
+        // The extra passes' calls join the object's plan (made by this run, or by the run whose pass this one resumed).
+        if extraCalls > 0 {
+            let stored = planned ?? (try? store.runObjects(run: context.runID).first { $0.object == object }?.plannedCalls) ?? nil
+            planned = stored.map { $0 + extraCalls }
+        }
         let finished = state
         let calls = tally.count
         try store.transaction { tx in

@@ -1,0 +1,49 @@
+import SalesforceModel
+import Foundation
+import JSON
+import Salesforce
+import Store
+import SyncRules
+
+// Records purged from the Recycle Bin (or deleted longer ago than queryAll shows) never come back as deleted to an
+// incremental pass: the reconcile pass lists every Id the org still has and marks the stored records it lacks.
+
+extension ImportJob {
+    /// Lists the object's Ids (`SELECT Id`, every page) and, only once the list is whole, marks the stored records it
+    /// lacks as deleted, in one transaction. A failed or interrupted listing marks nothing. Returns the records marked
+    /// and the calls made.
+    func reconcileDeletes(_ object: String, context: RunContext) async throws -> (gone: Int, calls: Int) {
+        let doing = "list the Ids of \(object) to find records purged from the Recycle Bin"
+        let org = self.org.alias
+        let runID = context.runID
+        var calls = 1
+        var page: QueryPage
+        do { page = try await context.client.query("SELECT Id FROM \(object)", batchSize: options.batchSize) } catch {
+            throw JobStop.salesforce(error, doing: doing)
+        }
+        var paging = QueryPaging(totalSize: page.totalSize)
+        var present = Set<String>()
+        present.reserveCapacity(page.totalSize)
+        while true {
+            for record in page.records { if let id = record["Id"]?.stringValue { present.insert(String(id.prefix(15))) } }
+            try context.checkpoint(object: object, done: present.count, total: page.totalSize)
+            let next: String?
+            do { next = try paging.next(after: page) } catch { throw JobStop.salesforce(error, doing: doing) }
+            guard let next else { break }
+            do { page = try await context.client.nextPage(next) } catch { throw JobStop.salesforce(error, doing: doing) }
+            calls += 1
+        }
+        let stored: [String]
+        do { stored = try store.liveIDs(org: org, object: object) } catch { throw JobStop.engine(EngineError(error)) }
+        let gone = stored.filter { !present.contains(String($0.prefix(15))) }
+        guard !gone.isEmpty else { return (0, calls) }
+        let marked = try await context.commit { store in
+            try store.transaction { tx in
+                let count = try tx.markGone(gone, object: object, org: org, run: runID)
+                try tx.addCounts(run: runID, object: object, read: 0, created: 0, updated: 0, deleted: count)
+                return count
+            }
+        }
+        return (marked, calls)
+    }
+}
