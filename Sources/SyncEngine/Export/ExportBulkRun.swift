@@ -190,10 +190,7 @@ extension ExportRun {
         // The job's id and the profiles it carries, before a byte is uploaded.
         let marked = items.compactMap { item -> ExportProfileState? in
             guard var state = states[item.profileID] else { return nil }
-            state.intentRun = runID
-            state.intentAt = now
-            state.intentEmail = item.emailKey
-            state.intentHash = item.hash
+            state.markIntent(run: runID, at: now, email: item.emailKey, hash: item.hash)
             state.bulkJob = row
             // An update's result row is matched by the Lead's Id, the found one included.
             if let leadID = item.leadID { state.leadID = leadID }

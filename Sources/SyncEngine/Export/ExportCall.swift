@@ -31,10 +31,7 @@ extension ExportRun: WriteTarget {
     func markIntents(_ creates: [WriteItem], at now: Date) async throws {
         let marked = creates.compactMap { item -> ExportProfileState? in
             guard var state = states[item.profileID] else { return nil }
-            state.intentRun = runID
-            state.intentAt = now
-            state.intentEmail = item.emailKey
-            state.intentHash = item.hash
+            state.markIntent(run: runID, at: now, email: item.emailKey, hash: item.hash)
             return state
         }
         try await commit(marked, RunCounts())

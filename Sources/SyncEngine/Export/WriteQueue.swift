@@ -30,6 +30,14 @@ struct WriteQueue<Item> {
 }
 
 extension ExportProfileState {
+    /// Records the intent to write: the run and time, the email it is settled by if its answer is lost, the payload's hash.
+    mutating func markIntent(run: Int64, at now: Date, email: String?, hash: String) {
+        intentRun = run
+        intentAt = now
+        intentEmail = email
+        intentHash = hash
+    }
+
     mutating func clearIntent() {
         intentRun = nil
         intentAt = nil

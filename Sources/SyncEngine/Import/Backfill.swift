@@ -13,15 +13,11 @@ extension ImportJob {
     /// them in the stored records, a page at a time, each page in one transaction. Returns how many stored records
     /// were filled. Idempotent: a run killed midway records nothing of the new describe, so the next run fills again.
     func backfill(_ object: String, fields: [String], lower: Date, context: RunContext) async throws -> Int {
-        let soql = ImportQuery.fieldsBelow(object, fields: fields, lower: lower)
-        let doing = "back-fill \(fields.joined(separator: ", ")) of the \(object) records imported earlier"
-        var page: QueryPage
-        do { page = try await context.client.query(soql) } catch { throw JobStop.salesforce(error, doing: doing) }
-        var paging = QueryPaging(totalSize: page.totalSize)
-        var filled = 0
-        var seen = 0
         let org = self.org.alias
-        while true {
+        var filled = 0
+        _ = try await eachPage(ImportQuery.fieldsBelow(object, fields: fields, lower: lower), object: object,
+                               doing: "back-fill \(fields.joined(separator: ", ")) of the \(object) records imported earlier",
+                               context: context) { page in
             let values = page.records.compactMap { record -> (id: String, fields: [(String, String)])? in
                 guard let id = record["Id"]?.stringValue else { return nil }
                 return (id, fields.map { ($0, (record[$0] ?? .null).serialized()) })
@@ -29,12 +25,7 @@ extension ImportJob {
             filled += try await context.commit { store in
                 try store.transaction { tx in try tx.mergeFields(values, object: object, org: org) }
             }
-            seen += page.records.count
-            try context.checkpoint(object: object, done: seen, total: page.totalSize)
-            let next: String?
-            do { next = try paging.next(after: page) } catch { throw JobStop.salesforce(error, doing: doing) }
-            guard let next else { return filled }
-            do { page = try await context.client.nextPage(next) } catch { throw JobStop.salesforce(error, doing: doing) }
         }
+        return filled
     }
 }

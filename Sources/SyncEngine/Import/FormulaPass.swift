@@ -13,20 +13,17 @@ extension ImportJob {
     /// bound), compares them with the stored records, and writes only the values that changed, a page per
     /// transaction, counted `refreshed`. Returns the records refreshed and the calls made.
     func refreshFormulas(_ object: String, fields: [String], lower: Date, context: RunContext) async throws -> (refreshed: Int, calls: Int) {
-        let soql = ImportQuery.fieldsBelow(object, fields: fields, lower: lower)
-        let doing = "read the formula fields of \(object) again (\(fields.joined(separator: ", ")))"
-        var calls = 1
-        var page: QueryPage
-        do { page = try await context.client.query(soql) } catch { throw JobStop.salesforce(error, doing: doing) }
-        var paging = QueryPaging(totalSize: page.totalSize)
         var refreshed = 0
-        var seen = 0
         let org = self.org.alias
         let runID = context.runID
-        while true {
+        let calls = try await eachPage(ImportQuery.fieldsBelow(object, fields: fields, lower: lower), object: object,
+                                       doing: "read the formula fields of \(object) again (\(fields.joined(separator: ", ")))",
+                                       context: context) { page in
             let ids = page.records.compactMap { $0["Id"]?.stringValue }
             let bodies: [String: String]
-            do { bodies = try store.localBodies(org: org, object: object, ids: ids) } catch { throw JobStop.engine(EngineError(error)) }
+            do { bodies = try store.localBodies(org: org, object: object, ids: ids) } catch let error as StoreError {
+                throw JobStop.engine(EngineError(error))
+            }
             var changes: [(id: String, fields: [(String, String)])] = []
             for record in page.records {
                 guard let id = record["Id"]?.stringValue, let body = bodies[id],
@@ -45,13 +42,7 @@ extension ImportJob {
                     return changed
                 }
             }
-            seen += page.records.count
-            try context.checkpoint(object: object, done: seen, total: page.totalSize)
-            let next: String?
-            do { next = try paging.next(after: page) } catch { throw JobStop.salesforce(error, doing: doing) }
-            guard let next else { return (refreshed, calls) }
-            do { page = try await context.client.nextPage(next) } catch { throw JobStop.salesforce(error, doing: doing) }
-            calls += 1
         }
+        return (refreshed, calls)
     }
 }

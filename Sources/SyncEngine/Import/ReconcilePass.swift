@@ -13,25 +13,13 @@ extension ImportJob {
     /// lacks as deleted, in one transaction. A failed or interrupted listing marks nothing. Returns the records marked
     /// and the calls made.
     func reconcileDeletes(_ object: String, context: RunContext) async throws -> (gone: Int, calls: Int) {
-        let doing = "list the Ids of \(object) to find records purged from the Recycle Bin"
         let org = self.org.alias
         let runID = context.runID
-        var calls = 1
-        var page: QueryPage
-        do { page = try await context.client.query("SELECT Id FROM \(object)", batchSize: options.batchSize) } catch {
-            throw JobStop.salesforce(error, doing: doing)
-        }
-        var paging = QueryPaging(totalSize: page.totalSize)
         var present = Set<String>()
-        present.reserveCapacity(page.totalSize)
-        while true {
+        let calls = try await eachPage("SELECT Id FROM \(object)", object: object, batchSize: options.batchSize,
+                                       doing: "list the Ids of \(object) to find records purged from the Recycle Bin",
+                                       context: context) { page in
             for record in page.records { if let id = record["Id"]?.stringValue { present.insert(String(id.prefix(15))) } }
-            try context.checkpoint(object: object, done: present.count, total: page.totalSize)
-            let next: String?
-            do { next = try paging.next(after: page) } catch { throw JobStop.salesforce(error, doing: doing) }
-            guard let next else { break }
-            do { page = try await context.client.nextPage(next) } catch { throw JobStop.salesforce(error, doing: doing) }
-            calls += 1
         }
         let stored: [String]
         do { stored = try store.liveIDs(org: org, object: object) } catch { throw JobStop.engine(EngineError(error)) }
