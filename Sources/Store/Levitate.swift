@@ -127,6 +127,13 @@ extension Store {
         }
     }
 
+    /// The Ids of the contacts not archived.
+    public func liveLevitateContactIDs(org: String) throws(StoreError) -> [String] {
+        try read { db in
+            try String.fetchAll(db, sql: "SELECT id FROM levitate_contact WHERE org = ? AND archived = 0 ORDER BY id", arguments: [org])
+        }
+    }
+
     public func levitateContactCount(org: String) throws(StoreError) -> Int {
         try read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM levitate_contact WHERE org = ?", arguments: [org]) ?? 0 }
     }

@@ -49,6 +49,9 @@ public struct SyncSettings: Sendable, Equatable {
     public var formulaRefresh = PassSchedule.daily
     /// When the import reconciles the stored Ids with the org's (`lytics.reconcile_deletes`).
     public var reconcileDeletes = PassSchedule.weekly
+    /// The same two passes of the contact pull (`levitate.formula_refresh`, `levitate.reconcile_deletes`).
+    public var contactsFormulaRefresh = PassSchedule.daily
+    public var contactsReconcileDeletes = PassSchedule.weekly
     /// Remarks for the user about how the settings were read (a retired key in use).
     public var notes: [String] = []
 
@@ -125,6 +128,8 @@ public struct SyncSettings: Sendable, Equatable {
         settings.exportMaxAttempts = number("lytics.max_attempts") ?? settings.exportMaxAttempts
         settings.formulaRefresh = value("lytics.formula_refresh").flatMap(PassSchedule.init(rawValue:)) ?? .daily
         settings.reconcileDeletes = value("lytics.reconcile_deletes").flatMap(PassSchedule.init(rawValue:)) ?? .weekly
+        settings.contactsFormulaRefresh = value("levitate.formula_refresh").flatMap(PassSchedule.init(rawValue:)) ?? .daily
+        settings.contactsReconcileDeletes = value("levitate.reconcile_deletes").flatMap(PassSchedule.init(rawValue:)) ?? .weekly
         settings.keepUpdated = settings.schedules[.export] == .keepUpdated || settings.schedules[.import] == .keepUpdated
         switch value("levitate.writeback")?.lowercased() ?? "all" {
         case "all": settings.writebackKinds = ActivityNote.kinds
@@ -158,6 +163,10 @@ public struct SyncSettings: Sendable, Equatable {
                     help: "remove deceased contacts instead of archiving them"),
         SettingSpec("levitate.writeback", .subset(["note", "email", "call", "card", "text"]), default: "all", scope: .org,
                     help: "activity kinds written back to Salesforce as Notes: all, none, or a list"),
+        SettingSpec("levitate.formula_refresh", .choice(PassSchedule.formulaChoices.map(\.rawValue)), default: "daily", scope: .org,
+                    help: "when the contact pull reads the mapped Contacts again to catch formula changes: off, daily, every-run"),
+        SettingSpec("levitate.reconcile_deletes", .choice(PassSchedule.reconcileChoices.map(\.rawValue)), default: "weekly", scope: .org,
+                    help: "when the contact pull lists the org's Contact Ids to archive purged ones: off, weekly, every-run"),
         SettingSpec("levitate.max_daily_calls", .integer(1...100_000_000), scope: .org,
                     help: "the contact pull's and write-back's maximum API calls in any 24 h"),
 

@@ -10,10 +10,11 @@ import Testing
 @testable import SyncEngine
 
 extension EngineHarness {
-    func contactsJob(org alias: String? = nil, _ configure: (inout ContactsOptions) -> Void = { _ in }) throws -> ContactsJob {
+    func contactsJob(org alias: String? = nil, _ configure: (inout ContactsOptions) -> Void = { _ in },
+                     events: @escaping @Sendable (SyncEvent) -> Void = { _ in }) throws -> ContactsJob {
         var options = ContactsOptions()
         configure(&options)
-        return ContactsJob(try environment(alias: alias), options: options)
+        return ContactsJob(try environment(alias: alias, events: events), options: options)
     }
 
     func writebackJob() throws -> WritebackJob {

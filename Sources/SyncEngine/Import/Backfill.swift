@@ -15,9 +15,8 @@ extension ImportJob {
     func backfill(_ object: String, fields: [String], lower: Date, context: RunContext) async throws -> Int {
         let org = self.org.alias
         var filled = 0
-        _ = try await eachPage(ImportQuery.fieldsBelow(object, fields: fields, lower: lower), object: object,
-                               doing: "back-fill \(fields.joined(separator: ", ")) of the \(object) records imported earlier",
-                               context: context) { page in
+        _ = try await context.eachPage(ImportQuery.fieldsBelow(object, fields: fields, lower: lower), object: object,
+                               doing: "back-fill \(fields.joined(separator: ", ")) of the \(object) records imported earlier") { page in
             let values = page.records.compactMap { record -> (id: String, fields: [(String, String)])? in
                 guard let id = record["Id"]?.stringValue else { return nil }
                 return (id, fields.map { ($0, (record[$0] ?? .null).serialized()) })

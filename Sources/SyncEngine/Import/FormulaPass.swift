@@ -16,9 +16,8 @@ extension ImportJob {
         var refreshed = 0
         let org = self.org.alias
         let runID = context.runID
-        let calls = try await eachPage(ImportQuery.fieldsBelow(object, fields: fields, lower: lower), object: object,
-                                       doing: "read the formula fields of \(object) again (\(fields.joined(separator: ", ")))",
-                                       context: context) { page in
+        let calls = try await context.eachPage(ImportQuery.fieldsBelow(object, fields: fields, lower: lower), object: object,
+                                       doing: "read the formula fields of \(object) again (\(fields.joined(separator: ", ")))") { page in
             let ids = page.records.compactMap { $0["Id"]?.stringValue }
             let bodies: [String: String]
             do { bodies = try store.localBodies(org: org, object: object, ids: ids) } catch let error as StoreError {

@@ -16,9 +16,8 @@ extension ImportJob {
         let org = self.org.alias
         let runID = context.runID
         var present = Set<String>()
-        let calls = try await eachPage("SELECT Id FROM \(object)", object: object, batchSize: options.batchSize,
-                                       doing: "list the Ids of \(object) to find records purged from the Recycle Bin",
-                                       context: context) { page in
+        let calls = try await context.eachPage("SELECT Id FROM \(object)", object: object, batchSize: options.batchSize,
+                                       doing: "list the Ids of \(object) to find records purged from the Recycle Bin") { page in
             for record in page.records { if let id = record["Id"]?.stringValue { present.insert(String(id.prefix(15))) } }
         }
         let stored: [String]

@@ -294,6 +294,7 @@ public final class ContactsJob: SyncJob {
                 do { page = try await client.nextPage(next) } catch { throw JobStop.salesforce(error, doing: "read deleted Contacts") }
             }
         }
+        try await extraPasses(&state, describe: describe, fields: fields, context: context, found: &found)
         state.endPass(run: runID, runStarted: started)
         let finished = state
         do { try store.transaction { tx in try tx.saveImportState(finished) } } catch { throw JobStop.engine(RunControl.storeFailure(error)) }

@@ -2,25 +2,25 @@ import SalesforceModel
 import Foundation
 import Salesforce
 
-extension ImportJob {
+extension RunContext {
     /// Runs `soql` and hands `body` every page in order (a page is committed by `body` before the next is fetched),
-    /// checkpointing after each; returns the calls made. The extra passes of an import (a back-fill of new fields, a
-    /// formula refresh, the Id listing of a delete reconciliation) read this way.
-    func eachPage(_ soql: String, object: String, batchSize: Int? = nil, doing: String, context: RunContext,
+    /// checkpointing after each; returns the calls made. The extra passes of the import and the contact pull (a
+    /// back-fill of new fields, a formula refresh, the Id listing of a delete reconciliation) read this way.
+    func eachPage(_ soql: String, object: String, batchSize: Int? = nil, doing: String,
                   _ body: (QueryPage) async throws -> Void) async throws -> Int {
         var calls = 1
         var page: QueryPage
-        do { page = try await context.client.query(soql, batchSize: batchSize) } catch { throw JobStop.salesforce(error, doing: doing) }
+        do { page = try await client.query(soql, batchSize: batchSize) } catch { throw JobStop.salesforce(error, doing: doing) }
         var paging = QueryPaging(totalSize: page.totalSize)
         var seen = 0
         while true {
             try await body(page)
             seen += page.records.count
-            try context.checkpoint(object: object, done: seen, total: page.totalSize)
+            try checkpoint(object: object, done: seen, total: page.totalSize)
             let next: String?
             do { next = try paging.next(after: page) } catch { throw JobStop.salesforce(error, doing: doing) }
             guard let next else { return calls }
-            do { page = try await context.client.nextPage(next) } catch { throw JobStop.salesforce(error, doing: doing) }
+            do { page = try await client.nextPage(next) } catch { throw JobStop.salesforce(error, doing: doing) }
             calls += 1
         }
     }

@@ -1,0 +1,97 @@
+import SalesforceModel
+import Foundation
+import JSON
+import Salesforce
+import Store
+import SyncRules
+
+// The contact pull's two extra passes, as the import's: formula fields change without SystemModstamp (a Contact
+// formula that reads its Account), and Contacts purged from the Recycle Bin never come back as deleted.
+
+extension ContactsJob {
+    /// After the pass, when due (`levitate.reconcile_deletes`, `levitate.formula_refresh`): archives the contacts the
+    /// org no longer lists, and re-maps the contacts the pass did not read when the mapping reads a formula field,
+    /// writing those whose mapping changed. A full pass has just done both.
+    func extraPasses(_ state: inout ImportObjectState, describe: SObjectDescribe, fields: [String], context: RunContext,
+                     found: inout Found) async throws {
+        let now = clock.now()
+        guard let lower = state.passLower else {
+            state.formulaRefreshedAt = now
+            state.deletesReconciledAt = now
+            return
+        }
+        if settings.contactsReconcileDeletes.isDue(last: state.deletesReconciledAt, now: now) {
+            try await archivePurged(context: context)
+            state.deletesReconciledAt = now
+        }
+        let formulas = fields.filter { describe.field($0)?.calculated == true }
+        if !formulas.isEmpty, settings.contactsFormulaRefresh.isDue(last: state.formulaRefreshedAt, now: now) {
+            try await remap(fields: fields, lower: lower, formulas: formulas, describe: describe, context: context, found: &found)
+            state.formulaRefreshedAt = now
+        }
+    }
+
+    /// Lists every Contact Id and, only from a whole list, archives the local contacts it lacks (one transaction).
+    func archivePurged(context: RunContext) async throws {
+        var present = Set<String>()
+        _ = try await context.eachPage("SELECT Id FROM \(Self.object)", object: Self.object,
+                                       doing: "list the Contact Ids to find Contacts purged from the Recycle Bin") { page in
+            for record in page.records { if let id = record["Id"]?.stringValue { present.insert(String(id.prefix(15))) } }
+        }
+        let alias = org.alias
+        let runID = context.runID
+        let live: [String]
+        do { live = try store.liveLevitateContactIDs(org: alias) } catch { throw JobStop.engine(EngineError(error)) }
+        let gone = live.filter { !present.contains(String($0.prefix(15))) }
+        guard !gone.isEmpty else { return }
+        let now = clock.now()
+        try await context.commit { store in
+            try store.transaction { tx in
+                var counts = RunCounts()
+                for id in gone where try tx.archiveLevitateContact(org: alias, id: id, run: runID, at: now) { counts.archived += 1 }
+                try tx.addRunCounts(run: runID, counts)
+            }
+        }
+        events(.note("\(gone.count) contact\(gone.count == 1 ? " is" : "s are") gone from the org (purged): archived"))
+    }
+
+    /// Reads the mapped fields of the Contacts the pass did not read and writes the contacts whose mapping changed
+    /// (counted updated): a formula the mapping reads may have changed without its Contact's SystemModstamp.
+    func remap(fields: [String], lower: Date, formulas: [String], describe: SObjectDescribe, context: RunContext,
+               found: inout Found) async throws {
+        let alias = org.alias
+        let runID = context.runID
+        let passRun = context.runID
+        var remapped = 0
+        let selected = fields.filter { $0 != "Id" }
+        var mappedFound = found
+        _ = try await context.eachPage(ImportQuery.fieldsBelow(Self.object, fields: selected, lower: lower), object: Self.object,
+                                       doing: "read the Contacts again for their formula fields (\(formulas.joined(separator: ", ")))") { page in
+            let mapped = try map(page.records, describe: describe, found: &mappedFound)
+            let now = clock.now()
+            remapped += try await context.commit { store in
+                try store.transaction { tx in
+                    var counts = RunCounts()
+                    for (record, contact) in mapped {
+                        guard let id = record["Id"]?.stringValue, let existing = try tx.levitateContact(org: alias, id: id),
+                              !existing.archived else { continue }
+                        let body = contact.json.serialized()
+                        guard body != existing.body else { continue }
+                        let row = LevitateContactRow(org: alias, id: id, name: Self.name(contact), company: contact.company,
+                                                     owner: contact.owner.salesforce, archived: contact.archived,
+                                                     systemModstamp: existing.systemModstamp, body: body, syncedAt: now, runID: runID)
+                        try tx.upsertLevitateContact(row, pass: passRun)
+                        counts.updated += 1
+                        if contact.archived { counts.archived += 1 }
+                    }
+                    try tx.addRunCounts(run: runID, counts)
+                    return counts.updated
+                }
+            }
+        }
+        found = mappedFound
+        if remapped > 0 {
+            events(.note("\(remapped) contact\(remapped == 1 ? "" : "s") re-mapped: formula fields they map changed (\(formulas.joined(separator: ", ")))"))
+        }
+    }
+}
