@@ -44,6 +44,8 @@ public enum Estimates {
     public struct PlannedCall: Equatable, Sendable {
         public enum Kind: String, Sendable {
             case describe, count, page, deletes, lookup, create, update
+            /// The import's extra passes: formula fields read again, the Id listing of a delete reconciliation.
+            case refresh, reconcile
             /// Bulk API 2.0: creating a query job, polling it, one chunk of its result.
             case job, poll, chunk
         }

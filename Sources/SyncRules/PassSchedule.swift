@@ -30,3 +30,22 @@ public enum PassSchedule: String, Sendable, CaseIterable {
         return last.map { now.timeIntervalSince($0) >= period - Self.slack } ?? true
     }
 }
+
+extension PassSchedule {
+    /// The calls of an import's extra passes over `object` after an incremental pass that reads `since` of its
+    /// `total` records: the Id listing reads every record (`reconcile`), the formula refresh those the pass does not
+    /// (`refresh`), `pageSize` a page, one page at least.
+    public static func extraCalls(object: String, total: Int, since: Int, pageSize: Int, reconcile: Bool,
+                                  refresh: Bool) -> [Estimates.PlannedCall] {
+        var calls: [Estimates.PlannedCall] = []
+        if reconcile {
+            calls += Array(repeating: Estimates.PlannedCall(object: object, kind: .reconcile, records: 0),
+                           count: Estimates.pageCount(records: total, pageSize: pageSize))
+        }
+        if refresh {
+            calls += Array(repeating: Estimates.PlannedCall(object: object, kind: .refresh, records: 0),
+                           count: Estimates.pageCount(records: max(total - since, 0), pageSize: pageSize))
+        }
+        return calls
+    }
+}

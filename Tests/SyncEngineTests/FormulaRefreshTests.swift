@@ -65,7 +65,10 @@ import Testing
             try h.store.setSetting("lytics.formula_refresh", to: "every-run", scope: h.alias)
             try await h.update("Account", account, .object([("Tier__c", .string("Bronze"))]))
             h.sim.clock.advance(by: 600)
+            let plan = try await h.job { $0.objects = ["Contact"] }.plan()
+            #expect(plan.json["objects"]?["Contact"]?["refresh"] == .int(1), "\(plan.json.serialized())")
             let everyRun = try await h.job { $0.objects = ["Contact"] }.run()
+            #expect(everyRun.plannedCalls == plan.plannedCalls)
             #expect(everyRun.objects.first?.refreshed == siblings)
             // The refresh's calls are in the plan (a describe, the empty page, the deletes, the formula page).
             #expect(everyRun.calls == everyRun.plannedCalls, "\(everyRun.calls) calls, \(everyRun.plannedCalls) planned")

@@ -65,6 +65,9 @@ import Testing
             #expect(notes.all.contains { $0.contains("3 stored records are gone from the org") }, "\(notes.all)")
             // A run that begins its pass plans the listing too: a describe, the pass's page, its deletes, 2 pages of Ids.
             h.sim.clock.advance(by: 600)
+            let plan = try await h.job(contact).plan()
+            #expect(plan.json["objects"]?["Contact"]?["reconcile"] == .int(2) && plan.plannedCalls == 5 && plan.countCalls == 2,
+                    "\(plan.json.serialized())")
             let clean = try await h.job(contact).run()
             #expect(clean.objects.first?.deleted == 0)
             #expect(clean.calls == clean.plannedCalls && clean.calls == 5, "\(clean.calls) calls, \(clean.plannedCalls) planned")

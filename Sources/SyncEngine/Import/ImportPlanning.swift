@@ -15,6 +15,7 @@ extension ImportJob {
         try validate()
         let client = try connector.client(for: org, source: JobKind.import.ledgerSource + " --dry-run")
         var objects: [ImportPlan.Object] = []
+        var countCalls = 0
         for object in options.objects {
             let state: ImportObjectState
             do { state = try store.importState(org: org.alias, object: object) } catch { throw EngineError(error) }
@@ -32,11 +33,37 @@ extension ImportJob {
                                                      countCalls: false, deleteQueries: lower != nil, method: method, bulk: options.bulk)
                 } catch { throw EngineError(.usage, error.message) }
             }
-            let calls = try plan(method)
+            var calls = try plan(method)
+            let extra = try await extraPasses(object, state: state, lower: lower, since: records, client: client)
+            countCalls += 1 + extra.countCalls
+            calls += extra.calls
             objects.append(ImportPlan.Object(object: object, records: records, since: lower, resumes: resumes,
                                              method: calls.contains { $0.kind == .job } ? .bulk : .rest, calls: calls,
-                                             restCalls: try plan(.rest).count, bulkCalls: try plan(.bulk).count))
+                                             restCalls: try plan(.rest).count + extra.calls.count,
+                                             bulkCalls: try plan(.bulk).count + extra.calls.count))
         }
-        return ImportPlan(org: org.alias, full: options.full, objects: objects, countCalls: objects.count)
+        return ImportPlan(org: org.alias, full: options.full, objects: objects, countCalls: countCalls)
+    }
+
+    /// The calls of the extra passes a run would make after an incremental pass (`lytics.reconcile_deletes`,
+    /// `lytics.formula_refresh`, when due): a page of Ids per page of the object's records, a page of formula values
+    /// per page of the records the pass would not read. Counting the object's records costs the dry run one call;
+    /// the formula fields come from the cached describe.
+    func extraPasses(_ object: String, state: ImportObjectState, lower: Date?, since records: Int,
+                     client: SalesforceClient) async throws(EngineError) -> (calls: [Estimates.PlannedCall], countCalls: Int) {
+        guard lower != nil else { return ([], 0) }
+        let now = clock.now()
+        let reconcile = settings.reconcileDeletes.isDue(last: state.deletesReconciledAt, now: now)
+        let cached = (try? store.cachedDescribe(org: org.alias, object: object)) ?? nil
+        let formulas = cached.flatMap { try? SObjectDescribe.parse($0.body) }?.fields.filter(\.calculated) ?? []
+        let refresh = !formulas.isEmpty && settings.formulaRefresh.isDue(last: state.formulaRefreshedAt, now: now)
+        guard reconcile || refresh else { return ([], 0) }
+        let total: Int
+        do { total = try await client.query(ImportQuery.count(object, lower: nil)).totalSize } catch {
+            throw EngineError(error, doing: "count \(object)")
+        }
+        let calls = PassSchedule.extraCalls(object: object, total: total, since: records, pageSize: options.batchSize ?? 2000,
+                                            reconcile: reconcile, refresh: refresh)
+        return (calls, 1)
     }
 }

@@ -115,7 +115,8 @@ public struct ImportPlan: Sendable {
                     ("resumes", .bool(object.resumes)), ("method", .string(object.method.rawValue)),
                     ("describes", .int(count(.describe))), ("pages", .int(count(.page))),
                     ("jobs", .int(count(.job))), ("polls", .int(count(.poll))), ("chunks", .int(count(.chunk))),
-                    ("deletes", .int(count(.deletes))), ("planned_calls", .int(object.calls.count)),
+                    ("deletes", .int(count(.deletes))), ("reconcile", .int(count(.reconcile))), ("refresh", .int(count(.refresh))),
+                    ("planned_calls", .int(object.calls.count)),
                     ("rest_calls", .int(object.restCalls)), ("bulk_calls", .int(object.bulkCalls)),
                 ]))
             })),
