@@ -249,4 +249,27 @@ func drive(_ clock: SimulatedClock) -> Task<Void, Never> {
         }
         try await stopping(harness, testBody)
     }
+
+    /// A row an ingest job refuses counts toward parking as a REST failure does: at lytics.max_attempts it is parked.
+    @Test func rowsAJobRefusesAreParkedAfterTheirLastAttempt() async throws {
+        let harness = try await Self.harness()
+        let driver = drive(harness.sim.clock)
+        defer { driver.cancel() }
+        func testBody() async throws {
+            try harness.store.setSetting("lytics.more_fields", to: "clean=CleanStatus", scope: harness.alias)
+            try harness.store.setSetting("lytics.max_attempts", to: "2", scope: harness.alias)
+            try harness.store.upsertProfiles(exportProfiles(40) { [("clean", .string($0 < 3 ? "Bogus" : "Matched"))] }, at: Date())
+            let first = try await harness.exportJob(bulk).run()
+            #expect(first.created == 37 && first.failed == 3 && first.parked == 0, "\(first.json.serialized())")
+            let second = try await harness.exportJob(bulk).run()
+            #expect(second.failed == 3 && second.parked == 3 && second.unchanged == 37, "\(second.json.serialized())")
+            let parked = try #require(try harness.store.exportState(org: harness.alias, profileID: "p00001"))
+            #expect(parked.isParked && parked.attempts == 2 && parked.errorCode == "INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST")
+            // Parked: neither sent nor planned again.
+            let third = try await harness.exportJob(bulk).run()
+            #expect(third.parked == 3 && third.failed == 0 && third.calls <= 2, "\(third.json.serialized())")
+            #expect(harness.sim.ingestJobs.all().count == 2)
+        }
+        try await stopping(harness, testBody)
+    }
 }
