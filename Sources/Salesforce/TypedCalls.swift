@@ -26,18 +26,21 @@ extension SalesforceClient {
 
     public enum DescribeResult: Sendable {
         case notModified
-        case fresh(SObjectDescribe, raw: Data, lastModified: String?)
+        case fresh(SObjectDescribe, raw: Data, lastModified: String?, etag: String?)
     }
 
-    /// Describes an object; with `ifModifiedSince`, a 304 answers `.notModified`.
-    public func describe(_ object: String, ifModifiedSince: String? = nil) async throws(SalesforceError) -> DescribeResult {
-        let response = try await send("GET", "sobjects/\(Self.pathSegment(object))/describe",
-                                      headers: ifModifiedSince.map { [("If-Modified-Since", $0)] } ?? [],
-                                      accept: [304])
+    /// Describes an object; with `ifModifiedSince` or `ifNoneMatch` (the `ETag` of the describe held), a 304 answers
+    /// `.notModified`. Both may go: the ETag is exact where `Last-Modified` has whole seconds (a field added in the
+    /// second of the last describe), and a server that has one answers by it.
+    public func describe(_ object: String, ifModifiedSince: String? = nil, ifNoneMatch: String? = nil) async throws(SalesforceError) -> DescribeResult {
+        var headers: [(String, String)] = []
+        if let ifModifiedSince { headers.append(("If-Modified-Since", ifModifiedSince)) }
+        if let ifNoneMatch { headers.append(("If-None-Match", ifNoneMatch)) }
+        let response = try await send("GET", "sobjects/\(Self.pathSegment(object))/describe", headers: headers, accept: [304])
         if response.status == 304 { return .notModified }
         do {
             return .fresh(try SObjectDescribe.parse(response.body), raw: response.body,
-                          lastModified: response.header("Last-Modified"))
+                          lastModified: response.header("Last-Modified"), etag: response.header("ETag"))
         } catch {
             throw SalesforceError(kind: .protocolViolation, message: "cannot read the describe of \(object): \(error)")
         }

@@ -287,6 +287,8 @@ extension Store {
                 t.add(column: "deletes_reconciled_at", .double)
             }
             try db.alter(table: "sync_run_object") { t in t.add(column: "refreshed", .integer).notNull().defaults(to: 0) }
+            // A cached describe's ETag: revalidated by it as well as by Last-Modified (whole seconds).
+            try db.alter(table: "describe_cache") { t in t.add(column: "etag", .text) }
         }
     }
 }

@@ -235,6 +235,8 @@ public struct CachedDescribe: Sendable {
     public var body: Data
     public var fetchedAt: Date
     public var lastModified: String?
+    /// The describe's `ETag`, sent back as `If-None-Match`.
+    public var etag: String?
 }
 
 extension Store {
@@ -246,20 +248,20 @@ extension Store {
             try Row.fetchOne(db, sql: "SELECT * FROM describe_cache WHERE org = ? AND object = ? COLLATE NOCASE",
                              arguments: [org, object]).map { row in
                 CachedDescribe(body: row["body"], fetchedAt: Date(timeIntervalSince1970: row["fetched_at"]),
-                               lastModified: row["last_modified"])
+                               lastModified: row["last_modified"], etag: row["etag"])
             }
         }
     }
 
-    public func cacheDescribe(org: String, object: String, body: Data, fetchedAt: Date, lastModified: String?)
+    public func cacheDescribe(org: String, object: String, body: Data, fetchedAt: Date, lastModified: String?, etag: String? = nil)
         throws(StoreError)
     {
         try write { db in
             try db.execute(sql: "DELETE FROM describe_cache WHERE org = ? AND object = ? COLLATE NOCASE",
                            arguments: [org, object])
             try db.execute(sql: """
-                INSERT INTO describe_cache (org, object, body, fetched_at, last_modified) VALUES (?, ?, ?, ?, ?)
-                """, arguments: [org, object, body, fetchedAt.timeIntervalSince1970, lastModified])
+                INSERT INTO describe_cache (org, object, body, fetched_at, last_modified, etag) VALUES (?, ?, ?, ?, ?, ?)
+                """, arguments: [org, object, body, fetchedAt.timeIntervalSince1970, lastModified, etag])
         }
     }
 

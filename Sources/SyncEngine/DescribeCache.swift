@@ -30,7 +30,7 @@ public struct DescribeCache: Sendable {
             return parsed
         }
         let result: SalesforceClient.DescribeResult
-        do { result = try await client.describe(object, ifModifiedSince: cached?.lastModified) } catch {
+        do { result = try await client.describe(object, ifModifiedSince: cached?.lastModified, ifNoneMatch: cached?.etag) } catch {
             throw EngineError(error, doing: "describe \(object)")
         }
         switch result {
@@ -41,9 +41,9 @@ public struct DescribeCache: Sendable {
             }
             do { try store.touchDescribe(org: org, object: object, at: now) } catch { throw EngineError(error) }
             return parsed
-        case let .fresh(describe, raw, lastModified):
+        case let .fresh(describe, raw, lastModified, etag):
             do {
-                try store.cacheDescribe(org: org, object: describe.name, body: raw, fetchedAt: now, lastModified: lastModified)
+                try store.cacheDescribe(org: org, object: describe.name, body: raw, fetchedAt: now, lastModified: lastModified, etag: etag)
             } catch { throw EngineError(error) }
             return describe
         }
