@@ -99,16 +99,8 @@ extension ExportRun {
             switch key.flatMap({ outcomes[$0] }) {
             case let .succeeded(id, created)?:
                 let isCreated = operation == "insert" || (operation == "upsert" && created)
-                state.leadID = id
-                state.email = state.intentEmail ?? state.email
-                state.payloadHash = state.intentHash
-                state.outcome = isCreated ? "created" : "updated"
-                state.attempts = 0
-                state.reason = nil
-                state.errorCode = nil
-                state.runID = runID
-                state.at = now
-                state.clearIntent()
+                state.written(leadID: id, email: state.intentEmail ?? state.email, hash: state.intentHash, created: isCreated,
+                              run: runID, at: now)
                 if isCreated { counts.created += 1 } else { counts.updated += 1 }
                 changed.append(state)
             case let .failed(code, message, fields)?:
@@ -119,7 +111,7 @@ extension ExportRun {
                     duplicates.append(item)
                     continue
                 }
-                let failed = failure(item, code: code, message: message + (fields.isEmpty ? "" : " (fields: \(fields.joined(separator: ", ")))"), at: now)
+                let failed = failure(item, code: code, message: message, fields: fields, at: now)
                 changed.append(failed)
                 Self.count(failed, in: &counts)
             case .unprocessed?:

@@ -58,14 +58,7 @@ extension ExportRun: WriteTarget {
             if result.success, let id = result.id ?? item.leadID {
                 // An upsert says whether it created the Lead or updated the one holding the profile id.
                 let created = item.isCreate || (item.upsertField != nil && item.leadID == nil && result.created == true)
-                state.leadID = id
-                state.email = item.emailKey
-                state.payloadHash = item.hash
-                state.outcome = created ? "created" : "updated"
-                state.attempts = 0
-                state.reason = nil
-                state.errorCode = nil
-                state.clearIntent()
+                state.written(leadID: id, email: item.emailKey, hash: item.hash, created: created, run: runID, at: now)
                 if created { counts.created += 1 } else { counts.updated += 1 }
                 changed.append(state)
                 continue
@@ -78,7 +71,7 @@ extension ExportRun: WriteTarget {
                 duplicates.append(item)
                 continue
             }
-            let failed = failure(item, code: error.code, message: error.message + (error.fields.isEmpty ? "" : " (fields: \(error.fields.joined(separator: ", ")))"), at: now)
+            let failed = failure(item, code: error.code, message: error.message, fields: error.fields, at: now)
             changed.append(failed)
             Self.count(failed, in: &counts)
         }
@@ -108,11 +101,12 @@ extension ExportRun: WriteTarget {
 
     /// A failed record: its code and message kept for `exports`, retried by the next run — or, at the
     /// `lytics.max_attempts`th failure in a row, parked until `exports retry`.
-    func failure(_ item: WriteItem, code: String, message: String, at now: Date) -> ExportProfileState {
+    /// `fields`: the fields Salesforce named, kept in the reason.
+    func failure(_ item: WriteItem, code: String, message: String, fields: [String] = [], at now: Date) -> ExportProfileState {
         var state = states[item.profileID] ?? ExportProfileState(org: orgAlias, profileID: item.profileID)
         state.attempts += 1
         state.outcome = state.attempts >= job.settings.exportMaxAttempts ? ExportProfileState.parked : "failed"
-        state.reason = message
+        state.reason = message + (fields.isEmpty ? "" : " (fields: \(fields.joined(separator: ", ")))")
         state.errorCode = code
         state.runID = runID
         state.at = now
@@ -167,15 +161,7 @@ extension ExportRun: WriteTarget {
         let changed = pending.map { original -> ExportProfileState in
             var state = original
             if let email = state.intentEmail, let id = found[email] {
-                state.leadID = id
-                state.email = email
-                state.payloadHash = state.intentHash
-                state.outcome = "created"
-                state.attempts = 0
-                state.reason = nil
-                state.errorCode = nil
-                state.runID = runID
-                state.at = now
+                state.written(leadID: id, email: email, hash: state.intentHash, created: true, run: runID, at: now)
                 adopted.insert(state.profileID)
                 counts.created += 1
             }

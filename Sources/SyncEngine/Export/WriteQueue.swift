@@ -38,6 +38,21 @@ extension ExportProfileState {
         intentHash = hash
     }
 
+    /// Settles a write that reached its Lead: `leadID` is the profile's, with the email and payload hash written,
+    /// `created` or `updated` by this run, its failures in a row forgotten and its intent cleared.
+    mutating func written(leadID: String, email: String?, hash: String?, created: Bool, run: Int64, at now: Date) {
+        self.leadID = leadID
+        self.email = email
+        payloadHash = hash
+        outcome = created ? "created" : "updated"
+        attempts = 0
+        reason = nil
+        errorCode = nil
+        runID = run
+        at = now
+        clearIntent()
+    }
+
     mutating func clearIntent() {
         intentRun = nil
         intentAt = nil
