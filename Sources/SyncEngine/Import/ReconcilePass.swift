@@ -15,14 +15,7 @@ extension ImportJob {
     func reconcileDeletes(_ object: String, context: RunContext) async throws -> (gone: Int, calls: Int) {
         let org = self.org.alias
         let runID = context.runID
-        var present = Set<String>()
-        let calls = try await context.eachPage("SELECT Id FROM \(object)", object: object, batchSize: options.batchSize,
-                                       doing: "list the Ids of \(object) to find records purged from the Recycle Bin") { page in
-            for record in page.records { if let id = record["Id"]?.stringValue { present.insert(String(id.prefix(15))) } }
-        }
-        let stored: [String]
-        do { stored = try store.liveIDs(org: org, object: object) } catch { throw JobStop.engine(EngineError(error)) }
-        let gone = stored.filter { !present.contains(String($0.prefix(15))) }
+        let (gone, calls) = try await context.idsGone({ () throws(StoreError) in try store.liveIDs(org: org, object: object) }, object: object, batchSize: options.batchSize, doing: "list the Ids of \(object) to find records purged from the Recycle Bin")
         guard !gone.isEmpty else { return (0, calls) }
         let marked = try await context.commit { store in
             try store.transaction { tx in

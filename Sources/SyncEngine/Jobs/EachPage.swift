@@ -1,6 +1,8 @@
 import SalesforceModel
 import Foundation
 import Salesforce
+import JSON
+import Store
 
 extension RunContext {
     /// Runs `soql` and hands `body` every page in order (a page is committed by `body` before the next is fetched),
@@ -23,5 +25,21 @@ extension RunContext {
             do { page = try await client.nextPage(next) } catch { throw JobStop.salesforce(error, doing: doing) }
             calls += 1
         }
+    }
+}
+
+extension RunContext {
+    /// Which of `stored` the org no longer lists: every Id of `object` read (`SELECT Id`, every page), compared by
+    /// their 15 case-sensitive characters. Only a whole list answers — a failed page throws — so a caller never marks
+    /// records gone from a partial one. Returns the Ids gone and the calls made.
+    func idsGone(_ stored: () throws(StoreError) -> [String], object: String, batchSize: Int? = nil,
+                 doing: String) async throws -> (gone: [String], calls: Int) {
+        var present = Set<String>()
+        let calls = try await eachPage("SELECT Id FROM \(object)", object: object, batchSize: batchSize, doing: doing) { page in
+            for record in page.records { if let id = record["Id"]?.stringValue { present.insert(String(id.prefix(15))) } }
+        }
+        let live: [String]
+        do { live = try stored() } catch { throw JobStop.engine(EngineError(error)) }
+        return (live.filter { !present.contains(String($0.prefix(15))) }, calls)
     }
 }

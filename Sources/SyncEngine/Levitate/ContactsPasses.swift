@@ -33,16 +33,9 @@ extension ContactsJob {
 
     /// Lists every Contact Id and, only from a whole list, archives the local contacts it lacks (one transaction).
     func archivePurged(context: RunContext) async throws {
-        var present = Set<String>()
-        _ = try await context.eachPage("SELECT Id FROM \(Self.object)", object: Self.object,
-                                       doing: "list the Contact Ids to find Contacts purged from the Recycle Bin") { page in
-            for record in page.records { if let id = record["Id"]?.stringValue { present.insert(String(id.prefix(15))) } }
-        }
         let alias = org.alias
         let runID = context.runID
-        let live: [String]
-        do { live = try store.liveLevitateContactIDs(org: alias) } catch { throw JobStop.engine(EngineError(error)) }
-        let gone = live.filter { !present.contains(String($0.prefix(15))) }
+        let (gone, _) = try await context.idsGone({ () throws(StoreError) in try store.liveLevitateContactIDs(org: alias) }, object: Self.object, doing: "list the Contact Ids to find Contacts purged from the Recycle Bin")
         guard !gone.isEmpty else { return }
         let now = clock.now()
         try await context.commit { store in
