@@ -81,17 +81,18 @@ extension ImportJob {
         }
         // Formula fields change without SystemModstamp, and purged records never come back as deleted: when due,
         // the formulas are read again and the Ids reconciled with the org's (a full pass has just done both).
-        let formulas = describe.fields.filter { $0.calculated && fields.contains($0.name) }.map(\.name)
+        let formulas = Self.formulaFields(of: describe)
         let now = clock.now()
         var extraCalls = 0
         if let lower = state.passLower {
-            if settings.reconcileDeletes.isDue(last: state.deletesReconciledAt, now: now) {
+            let due = duePasses(state, formulas: formulas, now: now)
+            if due.reconcile {
                 let (gone, calls) = try await reconcileDeletes(object, context: context)
                 extraCalls += calls
                 state.deletesReconciledAt = now
                 if gone > 0 { events(.note("\(object): \(gone) stored record\(gone == 1 ? " is" : "s are") gone from the org (purged): marked deleted")) }
             }
-            if !formulas.isEmpty, settings.formulaRefresh.isDue(last: state.formulaRefreshedAt, now: now) {
+            if due.refresh {
                 let (refreshed, calls) = try await refreshFormulas(object, fields: formulas, lower: lower, context: context)
                 extraCalls += calls
                 state.formulaRefreshedAt = now

@@ -52,11 +52,9 @@ extension ImportJob {
     func extraPasses(_ object: String, state: ImportObjectState, lower: Date?, since records: Int,
                      client: SalesforceClient) async throws(EngineError) -> (calls: [Estimates.PlannedCall], countCalls: Int) {
         guard lower != nil else { return ([], 0) }
-        let now = clock.now()
-        let reconcile = settings.reconcileDeletes.isDue(last: state.deletesReconciledAt, now: now)
         let cached = (try? store.cachedDescribe(org: org.alias, object: object)) ?? nil
-        let formulas = cached.flatMap { try? SObjectDescribe.parse($0.body) }?.fields.filter(\.calculated) ?? []
-        let refresh = !formulas.isEmpty && settings.formulaRefresh.isDue(last: state.formulaRefreshedAt, now: now)
+        let formulas = cached.flatMap { try? SObjectDescribe.parse($0.body) }.map(Self.formulaFields) ?? []
+        let (reconcile, refresh) = duePasses(state, formulas: formulas, now: clock.now())
         guard reconcile || refresh else { return ([], 0) }
         let total: Int
         do { total = try await client.query(ImportQuery.count(object, lower: nil)).totalSize } catch {
@@ -65,5 +63,18 @@ extension ImportJob {
         let calls = PassSchedule.extraCalls(object: object, total: total, since: records, pageSize: options.batchSize ?? 2000,
                                             reconcile: reconcile, refresh: refresh)
         return (calls, 1)
+    }
+
+    /// The formula fields the import reads of an object (calculated, and readable by the user).
+    static func formulaFields(of describe: SObjectDescribe) -> [String] {
+        let readable = Set(ImportQuery.fields(of: describe))
+        return describe.fields.filter { $0.calculated && readable.contains($0.name) }.map(\.name)
+    }
+
+    /// Which extra passes follow an incremental pass now (`lytics.reconcile_deletes`, `lytics.formula_refresh`): one
+    /// decision for the run and its dry run.
+    func duePasses(_ state: ImportObjectState, formulas: [String], now: Date) -> (reconcile: Bool, refresh: Bool) {
+        (settings.reconcileDeletes.isDue(last: state.deletesReconciledAt, now: now),
+         !formulas.isEmpty && settings.formulaRefresh.isDue(last: state.formulaRefreshedAt, now: now))
     }
 }
