@@ -30,24 +30,12 @@ extension ExportRun {
 
     /// The pass the method is chosen from: each chunk's emails to look up and its writes, decided before any lookup.
     /// No call.
-    func localChunks(describe: SObjectDescribe) throws -> [ExportCalls.Chunk] {
+    func localChunks(describe: SObjectDescribe) async throws -> [ExportCalls.Chunk] {
         var writerOf: [String: String] = [:]
-        var after: String?
         var chunks: [ExportCalls.Chunk] = []
-        while true {
-            do {
-                let bodies = try store.profileBodies(inAny: job.settings.lytics.audiences, after: after, limit: ExportJob.chunkSize)
-                var candidates = try job.candidates(bodies)
-                guard let last = candidates.last?.profile.id else { break }
-                after = last
-                try job.decide(&candidates, found: [:], describe: describe, writerOf: &writerOf)
-                chunks.append(job.chunkShape(candidates))
-                if bodies.count < ExportJob.chunkSize { break }
-            } catch let error as StoreError {
-                throw JobStop.engine(EngineError(error))
-            } catch let error as EngineError {
-                throw JobStop.engine(error)
-            }
+        try await eachChunk { candidates, _ in
+            do { try job.decide(&candidates, found: [:], describe: describe, writerOf: &writerOf) } catch let error as EngineError { throw JobStop.engine(error) }
+            chunks.append(job.chunkShape(candidates))
         }
         return chunks
     }
@@ -70,22 +58,11 @@ extension ExportRun {
         var pending: [String: [WriteItem]] = [:]
         var bytes: [String: Int] = [:]
         var writerOf: [String: String] = [:]
-        var after: String?
-        while true {
-            let bodies: [String]
-            var candidates: [ExportJob.Candidate]
-            do {
-                bodies = try store.profileBodies(inAny: job.settings.lytics.audiences, after: after, limit: ExportJob.chunkSize)
-                candidates = try job.candidates(bodies)
-            } catch let error as StoreError { throw JobStop.engine(EngineError(error)) } catch let error as EngineError {
-                throw JobStop.engine(error)
-            }
-            guard let last = candidates.last?.profile.id else { break }
-            after = last
+        try await eachChunk { candidates, last in
             let chunkFound: [String: String]
             if let found { chunkFound = found } else { chunkFound = try await lookUp(candidates) }
             let writes = try await prepare(&candidates, found: chunkFound, describe: describe, writerOf: &writerOf,
-                                           last: bodies.count < ExportJob.chunkSize, planned: planned)
+                                           last: last, planned: planned)
             for item in writes {
                 let operation = Self.operation(item.kind)
                 pending[operation, default: []].append(item)
@@ -96,7 +73,6 @@ extension ExportRun {
                 }
             }
             try context.checkpoint(object: "Lead", done: writer.done, total: writer.total)
-            if bodies.count < ExportJob.chunkSize { break }
         }
         // The writes are known now: the plan is what was spent and the jobs still to run.
         let jobs = pending.values.filter { !$0.isEmpty }.count

@@ -103,7 +103,7 @@ final class ExportRun: JobRun, @unchecked Sendable {
         }
         // Bulk when its jobs cost fewer calls than collections (a local pass counts the writes; no call).
         if job.options.method == .bulk || (job.options.method == nil && ExportCalls.bulkMayPay(profiles: writer.total, composite: writer.composite)) {
-            let chunks = try localChunks(describe: describe)
+            let chunks = try await localChunks(describe: describe)
             let choice: (method: ExportCalls.Method, leads: Int?)
             do { choice = try await job.chooseMethod(chunks, composite: writer.composite, client: client) } catch {
                 throw JobStop.salesforce(error, doing: "count the org's Leads")
@@ -114,23 +114,34 @@ final class ExportRun: JobRun, @unchecked Sendable {
             try await record(.rest)
         }
         var writerOf: [String: String] = [:]
-        var after: String?
-        while true {
-            let chunk: [String]
-            do { chunk = try store.profileBodies(inAny: job.settings.lytics.audiences, after: after, limit: ExportJob.chunkSize) } catch {
-                throw JobStop.engine(EngineError(error))
-            }
-            guard !chunk.isEmpty else { break }
-            var candidates: [ExportJob.Candidate]
-            do { candidates = try job.candidates(chunk) } catch { throw JobStop.engine(error) }
-            after = candidates.last?.profile.id ?? after
-            if candidates.isEmpty { break }
+        try await eachChunk { candidates, last in
             let found = try await lookUp(candidates)
-            let writes = try await prepare(&candidates, found: found, describe: describe, writerOf: &writerOf,
-                                           last: chunk.count < ExportJob.chunkSize)
+            let writes = try await prepare(&candidates, found: found, describe: describe, writerOf: &writerOf, last: last)
             candidates = []
             try await writer.write(writes)
-            if chunk.count < ExportJob.chunkSize { break }
+        }
+    }
+
+    /// The profiles of lytics.audiences a chunk at a time (`ExportJob.chunkSize`, by profile id) as candidates with
+    /// their stored state; `last` says the chunk is the final one. Memory stays flat in the audience's size.
+    func eachChunk(_ body: (inout [ExportJob.Candidate], _ last: Bool) async throws -> Void) async throws {
+        var after: String?
+        while true {
+            let bodies: [String]
+            var candidates: [ExportJob.Candidate]
+            do {
+                bodies = try store.profileBodies(inAny: job.settings.lytics.audiences, after: after, limit: ExportJob.chunkSize)
+                candidates = try job.candidates(bodies)
+            } catch let error as StoreError {
+                throw JobStop.engine(EngineError(error))
+            } catch let error as EngineError {
+                throw JobStop.engine(error)
+            }
+            guard let lastID = candidates.last?.profile.id else { return }
+            after = lastID
+            let last = bodies.count < ExportJob.chunkSize
+            try await body(&candidates, last)
+            if last { return }
         }
     }
 
