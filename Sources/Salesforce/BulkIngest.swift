@@ -31,17 +31,7 @@ public struct BulkIngestJob: Sendable, Equatable {
     }
 
     /// `createdDate` read (`…T09:00:00.000+0000`, as Salesforce writes it; `Z` and `+00:00` too).
-    public var created: Date? {
-        guard var text = createdDate else { return nil }
-        if text.count > 5, let sign = text.dropLast(4).last, sign == "+" || sign == "-", text.suffix(4).allSatisfy(\.isNumber) {
-            text.insert(":", at: text.index(text.endIndex, offsetBy: -2))
-        }
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        if let date = formatter.date(from: text) { return date }
-        formatter.formatOptions = [.withInternetDateTime]
-        return formatter.date(from: text)
-    }
+    public var created: Date? { createdDate.flatMap(DateTimeText.parse) }
 
     /// Complete, failed or aborted: its results are final.
     public var isFinished: Bool { ["JobComplete", "Failed", "Aborted"].contains(state) }

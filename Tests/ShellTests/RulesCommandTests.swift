@@ -266,11 +266,20 @@ func describeFile(_ object: String, in harness: Harness) throws -> String {
         #expect(bulk["objects"]?["Account"]?["method"] == .string("bulk"))
         // Lead 1 + 1 + 2 + 2 (+2), Contact 12 (+2), Opportunity 3 (+2), Account 1 + 1 + 2 + 1 (+2).
         #expect(bulk["calls"] == .int(8 + 14 + 5 + 7))
+        // Each later run's extra passes at the default schedules (daily refresh, weekly reconciliation), read as the
+        // import reads: Lead 1 + 5, Contact 1 + 11, Opportunity 3 pages, Account 1 + 4.
+        let passes = try #require(json["passes"])
+        #expect(passes["formula_refresh"] == .string("daily") && passes["reconcile_deletes"] == .string("weekly"))
+        #expect(passes["objects"]?["Contact"] == .object([("reconcile", .int(12)), ("refresh", .int(12))]))
+        #expect(passes["reconcile"] == .int(26) && passes["refresh"] == .int(26))
+        #expect(passes["calls_per_week"] == .int(7 * 26 + 26 + 4), "\(passes.serialized())")
         let (text, _, _) = try await Harness().run(
             "estimate import --leads 50000 --contacts 200000 --opportunities 5000 --accounts 20000 --calls 100000")
         #expect(text.contains("Contact: 1 page + 1 job + 2 polls + 8 chunks"))
         #expect(text.contains("Opportunity: REST, 3 pages"))
         #expect(text.contains("Account: 1 page + 1 job + 2 polls + 1 chunk (+ describe, count)"))
+        #expect(text.contains("delete reconciliation (weekly): 26 calls to list every Id (Lead 6, Contact 12, Opportunity 3, Account 5)"))
+        #expect(text.contains("a week: at most 212 calls"))
     }
 
     @Test func liveNumbersComeFromTheOrgAndSayWhatTheyCost() async throws {

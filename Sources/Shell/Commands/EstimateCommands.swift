@@ -119,7 +119,10 @@ enum EstimateCommands {
             (describe + count + ⌈records / page size⌉ per object, "engine"), and the calls 'sync import' makes by
             default ("bulk"): each object whose remaining records after the first page cost fewer calls as a Bulk
             API 2.0 query job (1 create + 2 expected polls + ⌈records / 25000⌉ result chunks) is read that way.
-            Both are laid out day by day by the pause rule (24 h pause when the daily calls run out).
+            Both are laid out day by day by the pause rule (24 h pause when the daily calls run out). Last, what
+            each later incremental run's extra passes cost at the org's settings (lytics.reconcile_deletes: the Id
+            listing, or 1 getDeleted call when nothing was purged; lytics.formula_refresh: at most every record's
+            formulas), read as the import reads (pages, or a Bulk job when cheaper), and a week of them.
             """,
         examples: ["estimate import --leads 50000 --contacts 120000 --opportunities 30000 --accounts 20000 --calls 40000",
                    "estimate import --live --calls 40000 --json"],
@@ -221,6 +224,10 @@ enum EstimateCommands {
                     })),
                 ])),
             ]
+            let settings = try session.syncSettings()
+            let upkeep = PassUpkeep(counts: ordered, pageSize: pageSize, formulaRefresh: settings.formulaRefresh,
+                                    reconcileDeletes: settings.reconcileDeletes)
+            pairs.append(("passes", upkeepJSON(upkeep)))
             if live {
                 pairs.insert(("counts", .object(ordered.map { ($0.object, .int($0.records)) })), at: 1)
                 pairs.append(("live_calls", .int(liveCalls)))
@@ -245,6 +252,7 @@ enum EstimateCommands {
                     ? "\(calls[.page] ?? 0) page + 1 job + \(plural(calls[.poll] ?? 0, "poll")) + \(plural(calls[.chunk] ?? 0, "chunk"))"
                     : "REST, " + plural(calls[.page] ?? 0, "page")) + " (+ describe, count)\n"
             }
+            human += upkeepText(upkeep)
             if live { human += "(counts read from the org: \(liveCalls) call\(liveCalls == 1 ? "" : "s"))" }
             session.emit(.object(pairs), human: human, for: invocation)
             return .done

@@ -32,11 +32,12 @@ struct BulkRecordReader {
     let columns: [Column]
     private var reader: CSVRows
     private let idColumn: Int
-    private let stampColumn: Int
+    private let stampColumn: Int?
     private let accountColumn: Int?
 
-    /// Reads the header row. `types` are the describe's field types by name.
-    init(csv: Data, object: String, types: [String: String]) throws(Malformed) {
+    /// Reads the header row. `types` are the describe's field types by name; `stamped`: every row has its
+    /// SystemModstamp (the import's records; an extra pass reads `Id` and a few fields).
+    init(csv: Data, object: String, types: [String: String], stamped: Bool = true) throws(Malformed) {
         self.object = object
         reader = CSVRows(csv)
         let first: [String]?
@@ -47,11 +48,12 @@ struct BulkRecordReader {
             JSONValue.writeString(name, to: &key)
             return Column(kind: Self.kind(of: types[name]), key: key + ":")
         }
-        guard let id = header.firstIndex(of: "Id"), let stamp = header.firstIndex(of: "SystemModstamp") else {
-            throw Malformed(description: "the result has no Id or SystemModstamp column")
+        let stamp = header.firstIndex(of: "SystemModstamp")
+        guard let id = header.firstIndex(of: "Id"), stamp != nil || !stamped else {
+            throw Malformed(description: stamped ? "the result has no Id or SystemModstamp column" : "the result has no Id column")
         }
         idColumn = id
-        stampColumn = stamp
+        stampColumn = stamped ? stamp : nil
         accountColumn = ImportQuery.accountField(of: object).flatMap { header.firstIndex(of: $0) }
     }
 
@@ -74,8 +76,8 @@ struct BulkRecordReader {
             throw Malformed(description: "row \(rows) of the result has \(values.count) values for \(columns.count) columns")
         }
         let id = values[idColumn]
-        guard !id.isEmpty, !values[stampColumn].isEmpty else {
-            throw Malformed(description: "row \(rows) of the result has no Id or SystemModstamp")
+        guard !id.isEmpty, stampColumn.map({ !values[$0].isEmpty }) ?? true else {
+            throw Malformed(description: "row \(rows) of the result has no Id" + (stampColumn == nil ? "" : " or SystemModstamp"))
         }
         var body = "{"
         body.reserveCapacity(values.reduce(columns.count * 16) { $0 + $1.utf8.count })
@@ -86,7 +88,7 @@ struct BulkRecordReader {
         }
         body += "}"
         let account = accountColumn.map { values[$0] }.flatMap { $0.isEmpty ? nil : $0 }
-        return LocalRecord(object: object, id: id, systemModstamp: Self.restDateTime(values[stampColumn]),
+        return LocalRecord(object: object, id: id, systemModstamp: stampColumn.map { Self.restDateTime(values[$0]) } ?? "",
                            accountID: account, body: body)
     }
 

@@ -10,21 +10,23 @@ import SyncRules
 
 extension ImportJob {
     /// Reads `Id` and the formula `fields` of the records the pass did not read (SystemModstamp below its lower
-    /// bound), compares them with the stored records, and writes only the values that changed, a page per
-    /// transaction, counted `refreshed`. Returns the records refreshed and the calls made.
-    func refreshFormulas(_ object: String, fields: [String], lower: Date, context: RunContext) async throws -> (refreshed: Int, calls: Int) {
+    /// bound; REST pages or, when the object is large, a Bulk job), compares them with the stored records, and writes
+    /// only the values that changed, a page or chunk per transaction, counted `refreshed`. Returns the records
+    /// refreshed and the calls made.
+    func refreshFormulas(_ object: String, fields: [String], lower: Date, types: [String: String],
+                         context: RunContext) async throws -> (refreshed: Int, calls: Int) {
         var refreshed = 0
         let org = self.org.alias
         let runID = context.runID
-        let calls = try await context.eachPage(ImportQuery.fieldsBelow(object, fields: fields, lower: lower), object: object,
-                                       doing: "read the formula fields of \(object) again (\(fields.joined(separator: ", ")))") { page in
-            let ids = page.records.compactMap { $0["Id"]?.stringValue }
+        let calls = try await context.eachRecord(ImportQuery.fieldsBelow(object, fields: fields, lower: lower), reading: options.passReading,
+                                                 types: types, doing: "read the formula fields of \(object) again (\(fields.joined(separator: ", ")))") { records in
+            let ids = records.compactMap { $0["Id"]?.stringValue }
             let bodies: [String: String]
             do { bodies = try store.localBodies(org: org, object: object, ids: ids) } catch let error as StoreError {
                 throw JobStop.engine(EngineError(error))
             }
             var changes: [(id: String, fields: [(String, String)])] = []
-            for record in page.records {
+            for record in records {
                 guard let id = record["Id"]?.stringValue, let body = bodies[id],
                       let stored = try? JSONValue.parse(Data(body.utf8)) else { continue }
                 let differing = fields.compactMap { field -> (String, String)? in

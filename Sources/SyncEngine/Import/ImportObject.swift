@@ -24,6 +24,7 @@ extension ImportJob {
                                           hint: "check the user's field-level security"))
         }
         let types = describe.fields.map { ($0.name, $0.type) }
+        let fieldTypes = Dictionary(types, uniquingKeysWith: { first, _ in first })
         var changes = Self.schemaChanges(from: state.fieldTypes, to: types)
         // Fields added since the last run are read for the records this (incremental) pass will not read, before the
         // new describe is recorded: a run killed meanwhile leaves the next one to fill them again.
@@ -31,7 +32,7 @@ extension ImportJob {
         if let lower = state.passLower, state.phase == "records", !added.isEmpty, let found = changes {
             try store.transaction { tx in try tx.updateRunObject(run: context.runID, object: object, schemaChanges: found.serialized()) }
             events(.note("\(object): \(added.joined(separator: ", ")) added since the last run; reading them for the records imported earlier"))
-            let filled = try await backfill(object, fields: added, lower: lower, context: context)
+            let filled = try await backfill(object, fields: added, lower: lower, types: fieldTypes, context: context)
             if case var .object(pairs) = found {
                 pairs.append(("backfilled", .object([("fields", .array(added.map(JSONValue.string))), ("records", .int(filled))])))
                 changes = .object(pairs)
@@ -46,7 +47,7 @@ extension ImportJob {
         }
         if let changes { events(.note("\(object): the describe changed since the last run: \(Self.describeChanges(changes))")) }
 
-        let reading = ObjectRead(object: object, fields: fields, types: Dictionary(types, uniquingKeysWith: { first, _ in first }),
+        let reading = ObjectRead(object: object, fields: fields, types: fieldTypes,
                                  passRun: state.passRun ?? context.runID, context: context, tally: tally)
         var planned: Int?
         if state.phase == "records" {
@@ -87,13 +88,13 @@ extension ImportJob {
         if let lower = state.passLower {
             let due = duePasses(state, formulas: formulas, now: now)
             if due.reconcile {
-                let (gone, calls) = try await reconcileDeletes(object, context: context)
+                let (gone, calls) = try await reconcileDeletes(object, last: state.deletesReconciledAt, context: context)
                 extraCalls += calls
                 state.deletesReconciledAt = now
                 if gone > 0 { events(.note("\(object): \(gone) stored record\(gone == 1 ? " is" : "s are") gone from the org (purged): marked deleted")) }
             }
             if due.refresh {
-                let (refreshed, calls) = try await refreshFormulas(object, fields: formulas, lower: lower, context: context)
+                let (refreshed, calls) = try await refreshFormulas(object, fields: formulas, lower: lower, types: fieldTypes, context: context)
                 extraCalls += calls
                 state.formulaRefreshedAt = now
                 if refreshed > 0 { events(.note("\(object): \(refreshed) record\(refreshed == 1 ? "" : "s")' formula values changed (\(formulas.joined(separator: ", ")))")) }

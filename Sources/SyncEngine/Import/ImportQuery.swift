@@ -53,8 +53,8 @@ public enum ImportQuery {
 
     /// `Id` and some fields of the records below a pass's lower bound (a back-fill of fields added to the describe, a
     /// formula refresh): the pass reads the others whole.
-    public static func fieldsBelow(_ object: String, fields: [String], lower: Date) -> String {
-        "SELECT Id, \(fields.joined(separator: ", ")) FROM \(object) WHERE SystemModstamp < \(literal(lower)) ORDER BY Id"
+    static func fieldsBelow(_ object: String, fields: [String], lower: Date) -> PassQuery {
+        PassQuery(object: object, fields: fields, conditions: ["SystemModstamp < \(literal(lower))"])
     }
 
     /// How many records a pass would read (for `--dry-run`).

@@ -29,6 +29,9 @@ public struct ImportOptions: Sendable {
     func method(bulkJobUnderWay: Bool) -> Estimates.ReadMethod {
         bulkJobUnderWay && method != .rest ? .bulk : method
     }
+
+    /// How the extra passes (back-fill, formula refresh, Id listing) read: as the records, by the same options.
+    var passReading: PassReading { PassReading(method: method, pageSize: batchSize, bulk: bulk) }
 }
 
 /// What one run did to one object.

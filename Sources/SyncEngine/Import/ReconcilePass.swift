@@ -9,13 +9,16 @@ import SyncRules
 // incremental pass: the reconcile pass lists every Id the org still has and marks the stored records it lacks.
 
 extension ImportJob {
-    /// Lists the object's Ids (`SELECT Id`, every page) and, only once the list is whole, marks the stored records it
-    /// lacks as deleted, in one transaction. A failed or interrupted listing marks nothing. Returns the records marked
+    /// Finds the stored records the org no longer has (`RunContext.idsGone`: getDeleted when it can tell nothing was
+    /// purged since the last reconciliation at `last`, else every Id listed) and, only once the list is whole, marks
+    /// them deleted, in one transaction. A failed or interrupted listing marks nothing. Returns the records marked
     /// and the calls made.
-    func reconcileDeletes(_ object: String, context: RunContext) async throws -> (gone: Int, calls: Int) {
+    func reconcileDeletes(_ object: String, last: Date?, context: RunContext) async throws -> (gone: Int, calls: Int) {
         let org = self.org.alias
         let runID = context.runID
-        let (gone, calls) = try await context.idsGone({ () throws(StoreError) in try store.liveIDs(org: org, object: object) }, object: object, batchSize: options.batchSize, doing: "list the Ids of \(object) to find records purged from the Recycle Bin")
+        let (gone, calls) = try await context.idsGone({ () throws(StoreError) in try store.liveIDs(org: org, object: object) },
+                                                      object: object, reading: options.passReading, lastReconciled: last,
+                                                      doing: "list the Ids of \(object) to find records purged from the Recycle Bin")
         guard !gone.isEmpty else { return (0, calls) }
         let marked = try await context.commit { store in
             try store.transaction { tx in

@@ -21,7 +21,7 @@ extension ContactsJob {
             return
         }
         if settings.contactsReconcileDeletes.isDue(last: state.deletesReconciledAt, now: now) {
-            try await archivePurged(context: context)
+            try await archivePurged(last: state.deletesReconciledAt, context: context)
             state.deletesReconciledAt = now
         }
         let formulas = fields.filter { describe.field($0)?.calculated == true }
@@ -31,11 +31,18 @@ extension ContactsJob {
         }
     }
 
-    /// Lists every Contact Id and, only from a whole list, archives the local contacts it lacks (one transaction).
-    func archivePurged(context: RunContext) async throws {
+    /// How the extra passes read: REST pages of 2,000, or a Bulk job when it costs fewer calls.
+    static let passReading = PassReading(method: .auto, pageSize: nil, bulk: .standard)
+
+    /// Finds the Contacts the org no longer has (`RunContext.idsGone`: getDeleted when it can tell nothing was purged
+    /// since the last reconciliation at `last`, else every Id listed) and, only from a whole list, archives the local
+    /// contacts it lacks (one transaction).
+    func archivePurged(last: Date?, context: RunContext) async throws {
         let alias = org.alias
         let runID = context.runID
-        let (gone, _) = try await context.idsGone({ () throws(StoreError) in try store.liveLevitateContactIDs(org: alias) }, object: Self.object, doing: "list the Contact Ids to find Contacts purged from the Recycle Bin")
+        let (gone, _) = try await context.idsGone({ () throws(StoreError) in try store.liveLevitateContactIDs(org: alias) },
+                                                  object: Self.object, reading: Self.passReading, lastReconciled: last,
+                                                  doing: "list the Contact Ids to find Contacts purged from the Recycle Bin")
         guard !gone.isEmpty else { return }
         let now = clock.now()
         try await context.commit { store in
@@ -58,9 +65,10 @@ extension ContactsJob {
         var remapped = 0
         let selected = fields.filter { $0 != "Id" }
         var mappedFound = found
-        _ = try await context.eachPage(ImportQuery.fieldsBelow(Self.object, fields: selected, lower: lower), object: Self.object,
-                                       doing: "read the Contacts again for their formula fields (\(formulas.joined(separator: ", ")))") { page in
-            let mapped = try map(page.records, describe: describe, found: &mappedFound)
+        let types = Dictionary(describe.fields.map { ($0.name, $0.type) }, uniquingKeysWith: { first, _ in first })
+        _ = try await context.eachRecord(ImportQuery.fieldsBelow(Self.object, fields: selected, lower: lower), reading: Self.passReading,
+                                         types: types, doing: "read the Contacts again for their formula fields (\(formulas.joined(separator: ", ")))") { records in
+            let mapped = try map(records, describe: describe, found: &mappedFound)
             let now = clock.now()
             remapped += try await context.commit { store in
                 try store.transaction { tx in
