@@ -49,6 +49,13 @@ public struct DescribeCache: Sendable {
         }
     }
 
+    /// Whether `describe(object, …, revalidate:)` now would make a call (nothing fresh and readable cached): a plan's
+    /// describe call.
+    public func needsCall(_ object: String, org: String, revalidate: Bool = false) -> Bool {
+        guard !revalidate, let cached = (try? store.cachedDescribe(org: org, object: object)) ?? nil else { return true }
+        return clock.now().timeIntervalSince(cached.fetchedAt) >= Self.freshness || (try? SObjectDescribe.parse(cached.body)) == nil
+    }
+
     /// The raw cached describe body (for `describe --json`).
     public func cachedBody(_ object: String, org: String) -> Data? {
         (try? store.cachedDescribe(org: org, object: object))??.body

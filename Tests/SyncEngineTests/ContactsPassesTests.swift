@@ -35,12 +35,17 @@ import Testing
             #expect(try h.sim.purge(ids: [purged]) == 1)
             h.sim.clock.advance(by: 600)
 
+            // The dry run plans the passes: a page of Ids (one call: no getDeleted first) and a page of formulas, after the
+            // pass's page and its deletes (the describe cached 20 minutes ago is still fresh).
+            let plan = try await h.contactsJob().plan()
+            #expect(plan.reconcile == 1 && plan.refresh == 1 && plan.plannedCalls == 4 && plan.calls == 2, "\(plan.json.serialized())")
             let notes = NoteLog()
             let second = try await h.contactsJob(events: { event in
                 if case let .note(text) = event { notes.add(text) }
             }).run()
             #expect(second.status == .succeeded, "\(second.message ?? "")")
             #expect(second.read == 0 && second.updated == siblings.count && second.archived == 1, "\(second.json.serialized())")
+            #expect(second.outcome.calls == plan.plannedCalls, "\(second.json.serialized())")
             for id in siblings {
                 let stored = try #require(try h.store.levitateContact(org: h.alias, id: id))
                 #expect(stored.body.contains("Account Tier: Platinum"), "\(id)")

@@ -20,9 +20,12 @@ enum LevitateCommands {
             locally. After the first run only what changed is read ((SystemModstamp, Id) cursor, checkpoint per
             page); a Contact deleted in Salesforce is archived locally; deceased contacts are archived, or removed
             with levitate.remove_deceased on. Owners the owner map does not map are reported. Mapped formula fields
-            are warned about (Salesforce does not change SystemModstamp when only a formula changes). Nothing is
+            are warned about (Salesforce does not change SystemModstamp when only a formula changes) and read again
+            when levitate.formula_refresh says (off|daily|every-run); Contacts purged from the Recycle Bin are archived
+            when levitate.reconcile_deletes says (off|weekly|every-run). Nothing is
             written to Salesforce. --full reads everything again and archives the contacts no longer visible.
-            --dry-run counts what a run would read (one COUNT() call).
+            --dry-run counts what a run would read (one COUNT() call; one more, and a getDeleted, when the extra
+            passes are due) and the calls it would make.
             The budget is levitate.max_daily_calls (shared with 'sync writeback').
             Exit codes: 0 succeeded, 4 paused, 1 failed, 5 Salesforce unreachable after retries.
             """,

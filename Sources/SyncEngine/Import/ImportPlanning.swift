@@ -46,10 +46,7 @@ extension ImportJob {
     }
 
     /// The calls of the extra passes a run would make after an incremental pass (`lytics.reconcile_deletes`,
-    /// `lytics.formula_refresh`, when due), read as the run reads them (`PassSchedule.extraCalls`): the Ids of every
-    /// record — or, when the run would first ask getDeleted whether anything was purged, that call, made here too so
-    /// the plan knows whether the listing follows — and the formula values of the records the pass would not read.
-    /// Counting the object's records costs the dry run one call; the formula fields come from the cached describe.
+    /// `lytics.formula_refresh`, when due; `plannedPasses`). The formula fields come from the cached describe.
     func extraPasses(_ object: String, state: ImportObjectState, lower: Date?, since records: Int,
                      client: SalesforceClient) async throws(EngineError) -> (calls: [Estimates.PlannedCall], countCalls: Int) {
         guard lower != nil else { return ([], 0) }
@@ -57,35 +54,10 @@ extension ImportJob {
         let formulas = cached.flatMap { try? SObjectDescribe.parse($0.body) }.map(Self.formulaFields) ?? []
         let now = clock.now()
         let (reconcile, refresh) = duePasses(state, formulas: formulas, now: now)
-        guard reconcile || refresh else { return ([], 0) }
-        var countCalls = 1
-        let total: Int
-        do { total = try await client.query(ImportQuery.count(object, lower: nil)).totalSize } catch {
-            throw EngineError(error, doing: "count \(object)")
-        }
-        let reading = options.passReading
-        var plan: ReconcilePlan?
-        if reconcile {
-            plan = .list
-            let stored: Int
-            do { stored = try store.liveIDs(org: org.alias, object: object).count } catch { throw EngineError(error) }
-            let listing = PassSchedule.readCalls(records: stored, pageSize: reading.plannedPageSize, method: reading.method,
-                                                 bulk: reading.bulk)
-            if let window = PassSchedule.purgeCheckWindow(last: state.deletesReconciledAt, now: now, listingCalls: listing) {
-                countCalls += 1
-                do {
-                    let answer = try await client.deletedRecords(object, start: window.start, end: window.end)
-                    plan = .checked(purged: PassSchedule.purged(since: window.start, earliestDateAvailable: answer.earliestDateAvailable))
-                } catch where error.status == 400 {
-                    plan = .checked(purged: true)  // the run lists after a refused window, as after a purge
-                } catch {
-                    throw EngineError(error, doing: "ask getDeleted whether \(object) records were purged")
-                }
-            }
-        }
-        let calls = PassSchedule.extraCalls(object: object, total: total, since: records, pageSize: reading.plannedPageSize,
-                                            method: reading.method, bulk: reading.bulk, reconcile: plan, refresh: refresh)
-        return (calls, countCalls)
+        let alias = org.alias
+        return try await plannedPasses(object, since: records, reconcile: reconcile, lastReconciled: state.deletesReconciledAt,
+                                       refresh: refresh, stored: { () throws(StoreError) in try store.liveIDs(org: alias, object: object).count },
+                                       reading: options.passReading, now: now, client: client)
     }
 
     /// The formula fields the import reads of an object (calculated, and readable by the user).

@@ -48,16 +48,22 @@ public struct ContactsPlan: Sendable {
     public var since: Date?
     public var plannedCalls: Int
     public var calls: Int
+    /// The calls of the extra passes among the planned ones (`levitate.reconcile_deletes`, `levitate.formula_refresh`).
+    public var reconcile = 0
+    public var refresh = 0
 
     public var json: JSONValue {
         .object([("job", .string("contacts")), ("org", .string(org)), ("dry_run", .bool(true)),
                  ("records", .int(records)), ("since", RunControl.json(since)), ("planned_calls", .int(plannedCalls)),
-                 ("calls", .int(calls))])
+                 ("reconcile", .int(reconcile)), ("refresh", .int(refresh)), ("calls", .int(calls))])
     }
 
     public var text: String {
-        "a run would read \(records) Contact\(records == 1 ? "" : "s") (\(since.map { "changed since " + RunControl.format($0) } ?? "all"))"
-            + " in about \(plannedCalls) calls; this dry run made \(calls) (COUNT())\n"
+        let passes = [reconcile > 0 ? "\(reconcile) to find purged Contacts" : nil, refresh > 0 ? "\(refresh) to re-read formulas" : nil]
+            .compactMap { $0 }
+        return "a run would read \(records) Contact\(records == 1 ? "" : "s") (\(since.map { "changed since " + RunControl.format($0) } ?? "all"))"
+            + " in about \(plannedCalls) calls" + (passes.isEmpty ? "" : " (" + passes.joined(separator: ", ") + ")")
+            + "; this dry run made \(calls) (" + (calls == 1 ? "COUNT()" : "COUNT()s, and getDeleted when a reconciliation asks it") + ")\n"
     }
 }
 
@@ -90,7 +96,8 @@ public final class ContactsJob: SyncJob {
     public func run() async throws(EngineError) -> ContactsReport { try await JobRunner.run(self) }
 
     /// What a run would read: the Contacts changed since the pass's lower bound (one COUNT() call); a run
-    /// reads them in pages of 2,000 after a describe, and reads the deletes too when incremental.
+    /// reads them in pages of 2,000 after a describe (unless a fresh one is cached), reads the deletes too when
+    /// incremental, and then the extra passes when due (`plannedPasses`).
     public func plan() async throws(EngineError) -> ContactsPlan {
         let state: ImportObjectState
         do { state = try store.importState(org: org.alias, object: Self.stateKey) } catch { throw EngineError(error) }
@@ -101,8 +108,12 @@ public final class ContactsJob: SyncJob {
             throw EngineError(error, doing: "count Contacts")
         }
         let pages = max(1, (page.totalSize + 1999) / 2000)
+        let extra = try await plannedPasses(state, lower: lower, since: page.totalSize, client: client)
+        let describeCalls = DescribeCache(store: store, clock: clock).needsCall(Self.object, org: org.alias) ? 1 : 0
         return ContactsPlan(org: org.alias, records: page.totalSize, since: lower,
-                            plannedCalls: 1 + pages + (lower == nil ? 0 : 1), calls: 1)
+                            plannedCalls: describeCalls + pages + (lower == nil ? 0 : 1) + extra.calls.count, calls: 1 + extra.countCalls,
+                            reconcile: extra.calls.filter { $0.kind == .reconcile }.count,
+                            refresh: extra.calls.filter { $0.kind == .refresh }.count)
     }
 
     public func begin(previous: RunRecord?, at started: Date) throws(EngineError) -> Int64 {

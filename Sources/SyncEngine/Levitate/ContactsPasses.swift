@@ -20,15 +20,41 @@ extension ContactsJob {
             state.deletesReconciledAt = now
             return
         }
-        if settings.contactsReconcileDeletes.isDue(last: state.deletesReconciledAt, now: now) {
+        let due = duePasses(state, describe: describe, now: now)
+        if due.reconcile {
             try await archivePurged(last: state.deletesReconciledAt, context: context)
             state.deletesReconciledAt = now
         }
-        let formulas = fields.filter { describe.field($0)?.calculated == true }
-        if !formulas.isEmpty, settings.contactsFormulaRefresh.isDue(last: state.formulaRefreshedAt, now: now) {
+        if due.refresh {
+            let formulas = due.formulas
             try await remap(fields: fields, lower: lower, formulas: formulas, describe: describe, context: context, found: &found)
             state.formulaRefreshedAt = now
         }
+    }
+
+    /// Which extra passes follow an incremental pull now (`levitate.reconcile_deletes`, `levitate.formula_refresh`, the
+    /// latter only when the mapping reads a formula field), and those fields: one decision for the run and its dry run.
+    func duePasses(_ state: ImportObjectState, describe: SObjectDescribe, now: Date) -> (reconcile: Bool, refresh: Bool, formulas: [String]) {
+        let formulas = ContactMapping.fieldsNeeded(describe: describe, settings: settings.levitate)
+            .filter { describe.field($0)?.calculated == true }
+        return (settings.contactsReconcileDeletes.isDue(last: state.deletesReconciledAt, now: now),
+                !formulas.isEmpty && settings.contactsFormulaRefresh.isDue(last: state.formulaRefreshedAt, now: now), formulas)
+    }
+
+    /// What a dry run plans for the passes a run would make after an incremental pull that reads `since` Contacts
+    /// (`plannedPasses`); the mapped formula fields come from the cached describe (none cached: no refresh planned).
+    func plannedPasses(_ state: ImportObjectState, lower: Date?, since: Int,
+                       client: SalesforceClient) async throws(EngineError) -> (calls: [Estimates.PlannedCall], countCalls: Int) {
+        guard lower != nil else { return ([], 0) }
+        let cached = (try? store.cachedDescribe(org: org.alias, object: Self.object)) ?? nil
+        let now = clock.now()
+        let due = cached.flatMap { try? SObjectDescribe.parse($0.body) }.map { duePasses(state, describe: $0, now: now) }
+            ?? (reconcile: settings.contactsReconcileDeletes.isDue(last: state.deletesReconciledAt, now: now), refresh: false, formulas: [])
+        let alias = org.alias
+        return try await SyncEngine.plannedPasses(Self.object, since: since, reconcile: due.reconcile,
+                                                  lastReconciled: state.deletesReconciledAt, refresh: due.refresh,
+                                                  stored: { () throws(StoreError) in try store.liveLevitateContactIDs(org: alias).count },
+                                                  reading: Self.passReading, now: now, client: client)
     }
 
     /// How the extra passes read: REST pages of 2,000, or a Bulk job when it costs fewer calls.
