@@ -29,6 +29,8 @@ let package = Package(
         // Declared because sfsim imports them itself (they come with Hummingbird).
         .package(url: "https://github.com/apple/swift-http-types", from: "1.0.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.0.0"),
+        // Support bundles (`bundle`, `sfsim --from-bundle`): zip archives written and read in-process.
+        .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
     ],
     targets: [
         // C interop: the native libedit API (<histedit.h>) and a shim for its variadic calls.
@@ -56,8 +58,12 @@ let package = Package(
         // The shell core: tokenizer, command table, output, line readers, commands.
         .target(
             name: "Shell",
-            dependencies: ["CEditLine", "Store", "JSON", "Salesforce", "SalesforceModel", "SyncRules", "SyncEngine", "LoopbackHTTP"]
+            dependencies: ["CEditLine", "Store", "JSON", "Salesforce", "SalesforceModel", "SyncRules", "SyncEngine", "LoopbackHTTP",
+                           "SupportBundle", .product(name: "Crypto", package: "swift-crypto")]
         ),
+        // A support bundle's archive: named JSON files in a zip, its manifest, and the shape of an org it carries.
+        // Written by the shell (`bundle`), read by `bundle show` and by sfsim (`--from-bundle`).
+        .target(name: "SupportBundle", dependencies: ["JSON", .product(name: "ZIPFoundation", package: "ZIPFoundation")]),
         // sfsim as the shell's demo org (`sfsh --demo`): the one place the shell's executable meets the simulator.
         .target(name: "SfshDemo", dependencies: ["Shell", "Simulator"]),
         // The sync engine: org connections, the ledger as a budget, the describe cache, the typed
@@ -79,6 +85,8 @@ let package = Package(
             dependencies: [
                 "JSON",
                 "LoopbackHTTP",
+                // An org's shape from a support bundle (`sfsim --from-bundle`).
+                "SupportBundle",
                 // Bulk ingest uploads, read as the tests' oracle reads CSV.
                 .product(name: "CSV", package: "CSV.swift"),
                 .product(name: "GRDB", package: "GRDB.swift"),
@@ -121,7 +129,7 @@ let package = Package(
                                                     .product(name: "CryptoExtras", package: "swift-crypto"),
                                                     .product(name: "SwiftASN1", package: "swift-asn1")],
                 path: "Tests/TestSupport"),
-        .testTarget(name: "ShellTests", dependencies: ["TestSupport", "Shell", "SfshDemo", "SyncEngine", "Store", "JSON", "Salesforce", "SalesforceModel", "Simulator", "LoopbackHTTP"]),
+        .testTarget(name: "ShellTests", dependencies: ["TestSupport", "Shell", "SfshDemo", "SyncEngine", "Store", "JSON", "Salesforce", "SalesforceModel", "Simulator", "LoopbackHTTP", "SupportBundle"]),
         .testTarget(name: "StoreTests", dependencies: ["TestSupport", "Store", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "JSONTests", dependencies: ["TestSupport", "JSON"]),
         // yaslab/CSV.swift: the oracle the import's own CSV reader is checked against.

@@ -67,7 +67,14 @@ extension ShellSession {
         }
     }
 
-    func report(_ error: ShellError, location: String?, json: Bool) {
+    /// Prints an error (and keeps it in the home for `bundle`: the command's name, never its line).
+    func report(_ error: ShellError, location: String?, json: Bool, command: String? = nil) {
+        let name = command.map { word in
+            word == "(unreadable line)" || word.count <= 40 && word.allSatisfy({ $0.isASCII && ($0.isLetter || $0 == "-") })
+                ? word.lowercased() : "(not a command)"
+        } ?? "sfsh"
+        try? store.recordShellError(ShellErrorRecord(at: Date(), org: currentOrgAlias, command: name, status: Int(error.status.rawValue),
+                                                     message: error.message, hint: error.hint))
         if json {
             io.stderr.write(error.json.serialized() + "\n")
             return

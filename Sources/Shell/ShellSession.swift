@@ -208,7 +208,7 @@ public final class ShellSession {
             commands = try Lexer.split(line)
         } catch {
             let failure = ShellError.usage(error.message).redacting(SecretWords.values(inLine: line))
-            report(failure, location: location, json: setting("format") == "json")
+            report(failure, location: location, json: setting("format") == "json", command: "(unreadable line)")
             return .failure(failure.status)
         }
         var failure: ExitStatus?
@@ -217,14 +217,14 @@ public final class ShellSession {
                 if case let .exit(code) = try await execute(words: words) { return .exit(code) }
                 continue
             } catch let error as ShellError {
-                report(error.redacting(SecretWords.values(in: words)), location: location, json: wantsJSON(words))
+                report(error.redacting(SecretWords.values(in: words)), location: location, json: wantsJSON(words), command: words.first)
                 failure = error.status
             } catch let reported as ReportedFailure {
                 if let text = reported.note { self.note(text) }
                 failure = reported.status
             } catch {
                 let unexpected = ShellError.failure(String(describing: error)).redacting(SecretWords.values(in: words))
-                report(unexpected, location: location, json: wantsJSON(words))
+                report(unexpected, location: location, json: wantsJSON(words), command: words.first)
                 failure = unexpected.status
             }
             if !goOn { break }

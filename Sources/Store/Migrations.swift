@@ -290,5 +290,17 @@ extension Store {
             // A cached describe's ETag: revalidated by it as well as by Last-Modified (whole seconds).
             try db.alter(table: "describe_cache") { t in t.add(column: "etag", .text) }
         }
+        migrator.registerMigration("v12_shell_errors") { db in
+            // The last errors the shell printed (a support bundle carries them): the command's name, never its line.
+            try db.create(table: "shell_error") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("at", .double).notNull()
+                t.column("org", .text)
+                t.column("command", .text).notNull()
+                t.column("status", .integer).notNull()
+                t.column("message", .text).notNull()
+                t.column("hint", .text)
+            }
+        }
     }
 }

@@ -2,6 +2,6 @@
 public enum Commands {
     public static let table = CommandTable(
         SessionCommands.all + [MappingCommands.map, MappingCommands.unmap] + OrgCommands.all + [CheckCommand.spec]
-            + InspectCommands.all + [PreviewCommands.spec, EstimateCommands.spec]
+            + InspectCommands.all + [PreviewCommands.spec, EstimateCommands.spec, BundleCommand.spec]
             + SyncCommands.all + [ProfileCommands.profiles, ProfileCommands.audiences])
 }

@@ -57,6 +57,29 @@ extension SyncCommands {
             return .done
         })
 
+    /// `runs show ID --json`: the run's summary, its message, details and per-object counts, methods, fallbacks and
+    /// describe changes (a support bundle carries the same).
+    static func detailJSON(_ run: RunRecord, objects: [RunObjectRecord], calls: Int) -> JSONValue {
+        func changes(_ text: String?) -> JSONValue { text.flatMap { try? JSONValue.parse(Data($0.utf8)) } ?? .null }
+        guard case var .object(fields) = RunSummary.json(run, calls: calls) else { return .null }
+        fields += [("full", .bool(run.full)), ("resumed_from", run.resumedFrom.map { .int(Int($0)) } ?? .null),
+                   ("message", run.message.map(JSONValue.string) ?? .null),
+                   ("unchanged", .int(run.unchanged)), ("archived", .int(run.archived)), ("removed", .int(run.removed)),
+                   ("details", changes(run.details)),
+                   ("objects", .array(objects.map { object in
+                       .object([("object", .string(object.object)), ("read", .int(object.read)),
+                                ("created", .int(object.created)), ("updated", .int(object.updated)),
+                                ("deleted", .int(object.deleted)), ("refreshed", .int(object.refreshed)),
+                                ("total", object.total.map(JSONValue.int) ?? .null),
+                                ("planned_calls", object.plannedCalls.map(JSONValue.int) ?? .null),
+                                ("calls", object.calls.map(JSONValue.int) ?? .null), ("done", .bool(object.done)),
+                                ("method", object.method.map(JSONValue.string) ?? .null),
+                                ("fallback", object.fallback.map(JSONValue.string) ?? .null),
+                                ("schema_changes", changes(object.schemaChanges))])
+                   }))]
+        return .object(fields)
+    }
+
     static func showRun(_ id: Int64, invocation: Invocation, session: ShellSession) throws(ShellError) -> CommandOutcome {
         let run: RunRecord
         let objects: [RunObjectRecord]
@@ -71,23 +94,7 @@ extension SyncCommands {
         run = found
         func changes(_ text: String?) -> JSONValue { text.flatMap { try? JSONValue.parse(Data($0.utf8)) } ?? .null }
         if session.format(for: invocation) == .json {
-            guard case var .object(fields) = RunSummary.json(run, calls: calls) else { return .done }
-            fields += [("full", .bool(run.full)), ("resumed_from", run.resumedFrom.map { .int(Int($0)) } ?? .null),
-                       ("message", run.message.map(JSONValue.string) ?? .null),
-                       ("unchanged", .int(run.unchanged)), ("archived", .int(run.archived)), ("removed", .int(run.removed)),
-                       ("details", changes(run.details)),
-                       ("objects", .array(objects.map { object in
-                           .object([("object", .string(object.object)), ("read", .int(object.read)),
-                                    ("created", .int(object.created)), ("updated", .int(object.updated)),
-                                    ("deleted", .int(object.deleted)), ("refreshed", .int(object.refreshed)),
-                                    ("total", object.total.map(JSONValue.int) ?? .null),
-                                    ("planned_calls", object.plannedCalls.map(JSONValue.int) ?? .null),
-                                    ("calls", object.calls.map(JSONValue.int) ?? .null), ("done", .bool(object.done)),
-                                    ("method", object.method.map(JSONValue.string) ?? .null),
-                                    ("fallback", object.fallback.map(JSONValue.string) ?? .null),
-                                    ("schema_changes", changes(object.schemaChanges))])
-                       }))]
-            session.io.stdout.write(JSONValue.object(fields).prettyPrinted() + "\n")
+            session.io.stdout.write(detailJSON(run, objects: objects, calls: calls).prettyPrinted() + "\n")
             return .done
         }
         var text = "run \(run.id): \(run.job) of \(run.org), \(run.status.rawValue)\(run.full ? " (full)" : "")\n"

@@ -1,0 +1,106 @@
+import SyncEngine
+import SalesforceModel
+import Foundation
+import JSON
+import Salesforce
+import Simulator
+import Store
+import SupportBundle
+import TestSupport
+import Testing
+@testable import Shell
+
+/// Issue 24 §1: a support bundle of a home with settings, runs, errors and planted secrets carries none of them,
+/// nor any raw record value; `bundle show` reads it back.
+@Suite(.serialized) struct BundleTests {
+    static let planted = (email: "planted.person@zebulon-example.org", lastName: "Zebulonovich", phone: "+1 555 0199 7788",
+                          street: "42 Plantation Road", clientSecret: "PlantedClientSecret9876XYZ",
+                          token: "00DPLANTED12345!AQ4AQPlantedSessionToken1234567890abc")
+
+    /// Every file of the bundle at `path`, decompressed.
+    static func files(_ path: String) throws -> [String: String] {
+        let archive = try BundleArchive.read(URL(fileURLWithPath: path))
+        return Dictionary(uniqueKeysWithValues: archive.files.map { ($0.name, String(decoding: $0.data, as: UTF8.self)) })
+    }
+
+    @Test func aBundleCarriesNoSecretAndNoRawValue() async throws {
+        let shell = try await OrgHarness.demo()
+        let server = shell.session.demoServer!
+        func testBody() async throws {
+            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("sfsh-bundle-\(UUID().uuidString)")
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(at: directory) }
+            // Planted in the org: two Contacts (the first two by Id) share an email; one has a name, phone, street.
+            let (_, client) = try shell.session.currentClient()
+            let first = try await client.query("SELECT Id FROM Contact ORDER BY Id LIMIT 2").records.compactMap { $0["Id"]?.stringValue }
+            try await client.update("Contact", id: first[0], fields: .object([
+                ("Email", .string(Self.planted.email)), ("LastName", .string(Self.planted.lastName)),
+                ("Phone", .string(Self.planted.phone)), ("MailingStreet", .string(Self.planted.street))]))
+            try await client.update("Contact", id: first[1], fields: .object([("Email", .string(Self.planted.email))]))
+            // Planted in the home: a secret setting, the records imported, an error that carried a token.
+            #expect(await shell.run("set client_secret \(Self.planted.clientSecret)").code == 0)
+            #expect(await shell.run("set lytics.audiences vip,active").code == 0)
+            #expect(await shell.run("sync import --objects Contact").code == 0)
+            #expect(await shell.run("login --token \(Self.planted.token) --instance http://127.0.0.1:1 --alias planted").code != 0)
+            #expect(await shell.run("preview contact \(Self.planted.email)").code != 0)
+            let stored = try #require(try shell.session.store.org("demo"))
+            let secrets = [stored.accessToken, try #require(stored.refreshToken), Self.planted.clientSecret, Self.planted.token,
+                           String(Self.planted.token.split(separator: "!")[1])]
+            let values = [Self.planted.email, Self.planted.lastName, Self.planted.phone, Self.planted.street,
+                          try #require(stored.username)]
+
+            let plain = directory.appendingPathComponent("plain.zip").path
+            let made = try await shell.json("bundle --out \(plain) --runs 5 --json")
+            #expect(made["bundle"] == .string(plain))
+            let files = try Self.files(plain)
+            let manifest = try JSONValue.parse(Data(try #require(files["manifest.json"]).utf8))
+            // The manifest names every other file, each with what it holds.
+            let listed = Set((manifest["files"]?.arrayValue ?? []).compactMap { $0["name"]?.stringValue })
+            #expect(listed == Set(files.keys).subtracting(["manifest.json"]), "\(listed)")
+            #expect(listed.isSuperset(of: ["org.json", "check.json", "settings.json", "jobs.json", "runs.json", "ledger.json",
+                                           "errors.json", "describes/Contact.json", "describes/Lead.json"]))
+            #expect(!listed.contains { $0.hasPrefix("records/") })
+            for (name, text) in files {
+                for secret in secrets { #expect(!text.contains(secret), "\(name) carries a secret") }
+                for value in values { #expect(!text.contains(value), "\(name) carries the record value \(value)") }
+            }
+            let settings = try JSONValue.parse(Data(try #require(files["settings.json"]).utf8))
+            #expect(settings["org"]?["client_secret"] == .string("[redacted]") || settings["home"]?["client_secret"] == .string("[redacted]"),
+                    "\(settings.serialized())")
+            #expect(files["settings.json"]?.contains("vip,active") == true)
+            let errors = try JSONValue.parse(Data(try #require(files["errors.json"]).utf8)).arrayValue ?? []
+            #expect(errors.contains { $0["command"] == .string("login") } && errors.contains { $0["command"] == .string("preview") })
+            let runs = try JSONValue.parse(Data(try #require(files["runs.json"]).utf8)).arrayValue ?? []
+            #expect(runs.first?["objects"]?.arrayValue?.first?["object"] == .string("Contact"))
+            #expect(manifest["summary"]?["edition"] == .string("Enterprise Edition"))
+
+            // With sample records: the planted values hashed, the same value to the same hash, ids and flags kept.
+            let sampled = directory.appendingPathComponent("sampled.zip").path
+            #expect(await shell.run("bundle --out \(sampled) --include-records 2").code == 0)
+            let withRecords = try Self.files(sampled)
+            for (name, text) in withRecords {
+                for secret in secrets { #expect(!text.contains(secret), "\(name) carries a secret") }
+                for value in values { #expect(!text.contains(value), "\(name) carries the record value \(value)") }
+            }
+            let contacts = try JSONValue.parse(Data(try #require(withRecords["records/Contact.json"]).utf8)).arrayValue ?? []
+            #expect(contacts.count == 2 && contacts.map { $0["Id"]?.stringValue } == first.map(Optional.some))
+            let emails = contacts.compactMap { $0["Email"]?.stringValue }
+            #expect(emails.count == 2 && emails[0] == emails[1] && emails[0].hasPrefix("h:"), "\(emails)")
+            #expect(contacts[0]["IsDeleted"] == .bool(false))
+
+            // bundle show: the summary first, then the files; --json is the manifest.
+            let shown = await shell.run("bundle show \(sampled)")
+            #expect(shown.code == 0)
+            #expect(shown.out.contains("summary:\n") && shown.out.contains("  edition: Enterprise Edition\n"), "\(shown.out)")
+            #expect(shown.out.contains("  records/Contact.json: 2 sample Contact records"))
+            let json = try await shell.json("bundle show \(sampled) --json")
+            #expect(json["format"] == .string("sfsh-support-bundle") && json["options"]?["include_records"] == .int(2))
+            // Not a bundle: a clear error.
+            let notZip = directory.appendingPathComponent("not.zip").path
+            try Data("hello".utf8).write(to: URL(fileURLWithPath: notZip))
+            let refused = await shell.run("bundle show \(notZip)")
+            #expect(refused.code == 1 && refused.err.contains("is not a support bundle"), "\(refused.err)")
+        }
+        try await stopping(server, testBody)
+    }
+}
