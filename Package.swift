@@ -137,7 +137,8 @@ let package = Package(
                                                             .product(name: "CSV", package: "CSV.swift")]),
         .testTarget(name: "SyncRulesTests", dependencies: ["TestSupport", "SyncRules", "JSON", "SalesforceModel"]),
         .testTarget(name: "SalesforceTests", dependencies: ["TestSupport", "Salesforce", "SalesforceModel", "JSON", "Simulator"]),
-        .testTarget(name: "SimulatorTests", dependencies: ["TestSupport", "Simulator", "Salesforce", "SalesforceModel", "JSON"]),
+        .testTarget(name: "SimulatorTests", dependencies: ["TestSupport", "Simulator", "Salesforce", "SalesforceModel", "JSON", "SupportBundle",
+                                                           .product(name: "GRDB", package: "GRDB.swift")]),
     ]
 )
 

@@ -1,5 +1,6 @@
 public import Shell
 public import Simulator
+import Foundation
 
 /// sfsim as the shell's demo org: a fresh seeded org in memory on 127.0.0.1.
 public final class SimDemoOrg: DemoOrg {
@@ -10,11 +11,22 @@ public final class SimDemoOrg: DemoOrg {
     }
 
     /// The starter `sfsh --demo` uses: seed 42, in memory.
-    public static let starter: DemoOrgStarter = {
-        var configuration = OrgConfiguration()
-        configuration.seed = 42
-        configuration.inMemory = true
-        return SimDemoOrg(server: try await SimServer.start(org: try Org(configuration: configuration)))
+    public static let starter: DemoOrgStarter = starter(shape: nil)
+
+    /// The starter of `sfsh --demo --from-bundle FILE`, the bundle read now (a bundle that cannot be read is said at once).
+    public static func starter(bundle path: String) throws -> DemoOrgStarter {
+        starter(shape: try OrgShape.read(URL(fileURLWithPath: path)))
+    }
+
+    /// The starter of a demo org with the shape of a support bundle's org.
+    public static func starter(shape: OrgShape?) -> DemoOrgStarter {
+        {
+            var configuration = OrgConfiguration()
+            configuration.seed = 42
+            configuration.inMemory = true
+            if let shape { configuration.apply(shape) }
+            return SimDemoOrg(server: try await SimServer.start(org: try Org(configuration: configuration)))
+        }
     }
 
     public var baseURL: String { server.baseURL }

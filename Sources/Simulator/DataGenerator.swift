@@ -48,8 +48,9 @@ final class DataGenerator {
 
     func populate() throws {
         let config = org.configuration
+        // The admin has the permissions a bundle's user had (`--from-bundle`), else all.
         org.addUser(username: config.adminUsername, password: config.adminPassword, firstName: "Avery",
-                    lastName: "Admin", apiEnabled: true, viewAllData: true)
+                    lastName: "Admin", apiEnabled: config.shape?.apiEnabled ?? true, viewAllData: config.shape?.viewAllData ?? true)
         var ownerIDs = [org.users[0].id]
         for (first, last) in Self.owners {
             let user = org.addUser(username: "\(first.lowercased()).\(last.lowercased().filter(\.isLetter))@sfsim.example.com",
@@ -79,7 +80,7 @@ final class DataGenerator {
                     "LastModifiedById": org.users[0].id, "SystemModstamp": SimDates.format(now),
                 ], in: db)
             }
-            let accountIDs = try insertMany(StandardObjects.account, count: config.accounts, db: db) { row, index in
+            let accountIDs = try insertMany(stored(StandardObjects.account), count: config.accounts, db: db, owners: ownerIDs) { row, index in
                 // By position, not drawn: the generator's random stream (and every record after) stays as it was.
                 row["Tier__c"] = ["Gold", "Silver", "Bronze", nil][index % 4]
                 let (city, state, zip, country) = random.pick(Self.cities)
@@ -98,7 +99,7 @@ final class DataGenerator {
                 row["BillingCountry"] = country
                 row["OwnerId"] = random.pick(ownerIDs)
             }
-            _ = try insertMany(StandardObjects.contact, count: config.contacts, db: db) { row, index in
+            _ = try insertMany(stored(StandardObjects.contact), count: config.contacts, db: db, owners: ownerIDs) { row, index in
                 let first = random.pick(Self.firstNames)
                 let last = random.pick(Self.lastNames)
                 row["FirstName"] = random.chance(0.97) ? first : nil
@@ -161,7 +162,7 @@ final class DataGenerator {
                 row["Display_Name__c"] = ((nickname.isEmpty ? (row["FirstName"] ?? nil) as? String ?? "" : nickname) + " " + last)
                     .trimmingCharacters(in: .whitespaces)
             }
-            _ = try insertMany(StandardObjects.lead, count: config.leads, db: db) { row, index in
+            _ = try insertMany(stored(StandardObjects.lead), count: config.leads, db: db, owners: ownerIDs) { row, index in
                 let first = random.pick(Self.firstNames)
                 let last = random.pick(Self.lastNames)
                 row["FirstName"] = first
@@ -187,7 +188,7 @@ final class DataGenerator {
                 row["IsUnreadByOwner"] = index % 5 == 0 ? 1 : 0
                 row["Newsletter__c"] = random.chance(0.3) ? 1 : 0
             }
-            _ = try insertMany(StandardObjects.opportunity, count: config.opportunities, db: db) { row, _ in
+            _ = try insertMany(stored(StandardObjects.opportunity), count: config.opportunities, db: db, owners: ownerIDs) { row, _ in
                 row["AccountId"] = accountIDs.isEmpty ? nil : random.pick(accountIDs)
                 row["Name"] = "\(company()) - \(random.pick(["Renewal", "Expansion", "New Business", "Pilot"]))"
                 row["StageName"] = random.pick(Self.stages)
@@ -200,11 +201,12 @@ final class DataGenerator {
                 row["Probability"] = Double(random.int(0...10) * 10)
                 row["OwnerId"] = random.pick(ownerIDs)
             }
+            if let shape = config.shape { try insertSamples(shape, db: db, owners: ownerIDs) }
         }
     }
 
     /// Inserts `count` rows through one prepared statement; returns their ids.
-    func insertMany(_ object: ObjectDef, count: Int, db: Database,
+    func insertMany(_ object: ObjectDef, count: Int, db: Database, owners ownerIDs: [String] = [],
                              fill: (inout GeneratedRow, Int) -> Void) throws -> [String] {
         guard count > 0 else { return [] }
         let columns = object.storedFields.map(\.name)
@@ -217,6 +219,7 @@ final class DataGenerator {
         for index in 0..<count {
             var row = GeneratedRow(positions: positions)
             fill(&row, index)
+            if object.described != nil { fillBundled(object, &row, index: index, owners: ownerIDs) }
             let id = org.store.nextID(for: object)
             if object.name == "Account" { ids.append(id) }
             let created = now.addingTimeInterval(-Double(random.int(3600...730 * 86_400)))

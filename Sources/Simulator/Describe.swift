@@ -74,11 +74,17 @@ extension Org {
         .object([
             ("encoding", .string("UTF-8")),
             ("maxBatchSize", .int(200)),
-            ("sobjects", .array(StandardObjects.all.sorted { $0.name < $1.name }.map { describeSummary($0, version: version) })),
+            ("sobjects", .array(store.objects.values.sorted { $0.name < $1.name }.map { describeSummary($0, version: version) })),
         ])
     }
 
     func describe(_ object: ObjectDef, version: String) -> JSONValue {
+        // A bundle's object is described as the bundle has it, with the fields it has now (one may have been added).
+        if case var .object(pairs)? = object.described {
+            let fields = JSONValue.array(object.fields.map { $0.described ?? fieldJSON($0) })
+            if let index = pairs.firstIndex(where: { $0.0 == "fields" }) { pairs[index].1 = fields } else { pairs.append(("fields", fields)) }
+            return .object(pairs)
+        }
         guard case var .object(pairs) = describeSummary(object, version: version) else { return .null }
         pairs.removeAll { ["urls"].contains($0.0) }
         pairs += [
@@ -129,6 +135,7 @@ extension Org {
     }
 
     func fieldJSON(_ field: FieldDef) -> JSONValue {
+        if let described = field.described { return described }
         let isText = [FieldType.string, .textarea, .picklist, .multipicklist, .combobox, .phone, .email, .url]
             .contains(field.type)
         let byteLength = field.type == .id || field.type == .reference ? 18 : (isText ? field.length * 3 : 0)

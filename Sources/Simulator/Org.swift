@@ -86,7 +86,7 @@ public final class Org: @unchecked Sendable {
         controlToken = configuration.controlToken
             ?? (0..<4).map { _ in String(UInt64.random(in: .min ... .max), radix: 16) }.joined()
         orgID = RecordID.make(prefix: "00D", number: Int(configuration.seed % 1_000_000) + 4242)
-        store = try OrgStore(objects: StandardObjects.all, inMemory: configuration.inMemory)
+        store = try OrgStore(objects: StandardObjects.merged(with: configuration.shape), inMemory: configuration.inMemory)
         queries = QueryEngine(store: store)
         try DataGenerator(org: self).populate()
         try store.installFormulas(StandardObjects.crossObjectFormulas)

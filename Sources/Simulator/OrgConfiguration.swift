@@ -31,8 +31,19 @@ public struct OrgConfiguration: Sendable {
     public var adminUsername = "admin@sfsim.example.com"
     public var adminPassword = "sfsim-password"
     public var securityToken = "SFSIMTOKEN"
+    /// A customer's org shape from a support bundle (`--from-bundle`): its objects and fields, sample records.
+    public var shape: OrgShape?
 
     public init() {}
+
+    /// Takes a bundle's shape: its objects and records, and its edition, daily API limit and Lead duplicate rule
+    /// where the bundle saw them.
+    public mutating func apply(_ shape: OrgShape) {
+        self.shape = shape
+        if let edition = shape.edition { self.edition = edition }
+        if let limit = shape.dailyLimit, limit > 0 { dailyLimit = limit }
+        if let rule = shape.leadDuplicateRule { leadDuplicateRule = rule }
+    }
 }
 
 /// A user of the simulated org and what it may do.

@@ -124,7 +124,11 @@ final class OrgStore: @unchecked Sendable {
     // MARK: Raw writes (the generator and writes below use them)
 
     func insert(_ object: ObjectDef, _ values: [String: DatabaseValueConvertible?], in db: Database) throws {
-        let pairs = Array(values)
+        // Only the columns the org's object has: a bundle's object (`--from-bundle`) may lack a standard field.
+        let current = self.object(object.name) ?? object
+        var columns = Set(current.storedFields.map(\.name))
+        if object.name == "UserPermissionAccess" { columns.insert("UserId") }
+        let pairs = values.filter { columns.contains($0.key) }
         let sql = "INSERT INTO \"\(object.name)\" (\(pairs.map { "\"\($0.key)\"" }.joined(separator: ", "))) VALUES (\(Array(repeating: "?", count: pairs.count).joined(separator: ", ")))"
         try db.execute(sql: sql, arguments: sqlArguments(pairs.map(\.value)))
     }

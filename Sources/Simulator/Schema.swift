@@ -1,4 +1,5 @@
 import Foundation
+public import JSON
 
 /// Field types as they appear on the wire (describe `type`).
 public enum FieldType: String, Sendable, CaseIterable {
@@ -71,6 +72,8 @@ public struct FieldDef: Sendable {
     public var permissionable: Bool?
     /// How the referenced object's describe lists this field among its child relationships.
     public var childListing = ChildListing.named
+    /// The field's describe as a support bundle carried it (`--from-bundle`): described exactly so.
+    public var described: JSONValue?
 
     public enum ChildListing: Sendable { case named, unnamed, hidden }
 
@@ -103,6 +106,8 @@ public struct ObjectDef: Sendable {
     public var deepCloneable = false
     /// nil: as `deletable`.
     public var undeletable: Bool?
+    /// The object's describe as a support bundle carried it (`--from-bundle`): its own keys described so.
+    public var described: JSONValue?
 
     public var custom: Bool { name.hasSuffix("__c") }
 

@@ -65,9 +65,10 @@ public struct BundleArchive: Sendable {
 
     /// Reads every file of the archive at `url` into memory.
     public static func read(_ url: URL) throws(BundleError) -> BundleArchive {
+        guard FileManager.default.isReadableFile(atPath: url.path) else { throw BundleError("\(url.path): no such file, or it cannot be read") }
         let archive: Archive
         do { archive = try Archive(url: url, accessMode: .read) } catch {
-            throw BundleError("\(url.path) is not a support bundle (not a zip archive: \(error))")
+            throw BundleError("\(url.path) is not a support bundle (not a zip archive)")
         }
         var bundle = BundleArchive()
         var total = 0

@@ -46,6 +46,10 @@ struct SfshArguments: ParsableCommand {
 
     @Flag(help: "Start a simulated org (sfsim) inside sfsh and log into it as 'demo': try everything without a real org.")
     var demo = false
+
+    @Option(name: .customLong("from-bundle"),
+            help: ArgumentHelp("With --demo: the demo org has the shape of the org in this support bundle ('bundle').", valueName: "FILE"))
+    var fromBundle: String?
 }
 
 /// `sfsh daemon`: runs every org's scheduled jobs in the foreground.
@@ -100,6 +104,16 @@ case let shell as SfshArguments:
     options.org = shell.org
     options.demo = shell.demo
     options.demoStarter = SimDemoOrg.starter
+    if let bundle = shell.fromBundle {
+        guard shell.demo else {
+            FileHandle.standardError.write(Data("sfsh: --from-bundle replays a bundle's org as the demo org: add --demo\n".utf8))
+            exit(2)
+        }
+        do { options.demoStarter = try SimDemoOrg.starter(bundle: bundle) } catch {
+            FileHandle.standardError.write(Data("sfsh: --from-bundle: \(error)\n".utf8))
+            exit(1)
+        }
+    }
     exit(await Launcher.run(options, environment: environment))
 default:
     // argument-parser's own commands (`help`, `--help` on a subcommand) print and exit themselves.

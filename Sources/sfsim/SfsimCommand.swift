@@ -62,6 +62,10 @@ struct SfsimCommand: AsyncParsableCommand {
     @Flag(help: "Do not log requests.")
     var quiet = false
 
+    @Option(name: .customLong("from-bundle"),
+            help: "Replay a customer's org shape from an sfsh support bundle: its objects and fields, edition, daily limit, the user's permissions, duplicate rules and sample records (--contacts etc. still set how many are generated).")
+    var fromBundle: String?
+
     func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be 0…65535") }
         if clockStandsStill && !control {
@@ -89,6 +93,14 @@ struct SfsimCommand: AsyncParsableCommand {
         configuration.leadDuplicateRule = !noDuplicateRule
         configuration.controlEnabled = control
         configuration.controlToken = controlToken
+        if let fromBundle {
+            let shape: OrgShape
+            do { shape = try OrgShape.read(URL(fileURLWithPath: fromBundle)) } catch {
+                throw ValidationError("--from-bundle: \(error)")
+            }
+            for skipped in shape.skipped { FileHandle.standardError.write(Data("sfsim: the bundle's \(skipped); left out\n".utf8)) }
+            configuration.apply(shape)
+        }
         let org = try Org(configuration: configuration, clock: clockStandsStill ? .standing(at: Date()) : SimulatedClock())
         var log: (@Sendable (String) -> Void)?
         if !quiet {

@@ -7,6 +7,7 @@ import Simulator
 import Store
 import SupportBundle
 import TestSupport
+import SfshDemo
 import Testing
 @testable import Shell
 
@@ -21,6 +22,56 @@ import Testing
     static func files(_ path: String) throws -> [String: String] {
         let archive = try BundleArchive.read(URL(fileURLWithPath: path))
         return Dictionary(uniqueKeysWithValues: archive.files.map { ($0.name, String(decoding: $0.data, as: UTF8.self)) })
+    }
+
+    /// `check` as (item, status, detail) rows, and `preview contact` as the rules it applied and what they gave but
+    /// for values (hashed in a bundle's samples).
+    static func results(_ shell: OrgHarness, contact: String) async throws -> (check: [String], preview: [String]) {
+        let checked = try await shell.json("check --json").arrayValue ?? []
+        let check = checked.map { row in
+            (row.arrayValue ?? [row["check"] ?? .null, row["status"] ?? .null, row["detail"] ?? .null]).prefix(3)
+                .map { $0.stringValue ?? $0.serialized() }.joined(separator: " | ")
+        }
+        let preview = try await shell.json("preview contact \(contact) --json")
+        var facts = (preview["trace"]?.arrayValue ?? []).map { step in
+            "\(step["output"]?.stringValue ?? "") ← \(step["source"]?.stringValue ?? "")"
+        }
+        facts += ["tags \(preview["tags"]?.arrayValue?.count ?? -1)", "unsubscribed \(preview["unsubscribed"]?.serialized() ?? "")",
+                  "archived \(preview["archived"]?.serialized() ?? "")", "warnings \(preview["warnings"]?.arrayValue?.count ?? -1)",
+                  "key facts " + (preview["key_facts"]?.arrayValue ?? []).compactMap { $0["label"]?.stringValue }.joined(separator: ",")]
+        return (check, facts)
+    }
+
+    @Test func theBundlesOrgReplaysWithTheSameCheckAndPreview() async throws {
+        let shell = try await OrgHarness.demo()
+        let server = shell.session.demoServer!
+        func testBody() async throws {
+            let path = FileManager.default.temporaryDirectory.appendingPathComponent("sfsh-replay-\(UUID().uuidString).zip").path
+            defer { try? FileManager.default.removeItem(atPath: path) }
+            // A mapping that reads a formula field (a warning) and a tag source.
+            #expect(await shell.run("set levitate.tag_fields Account_Tier__c,LeadSource").code == 0)
+            #expect(await shell.run("bundle --out \(path) --include-records 3").code == 0)
+            let (_, client) = try shell.session.currentClient()
+            let contact = try #require(try await client.query("SELECT Id FROM Contact ORDER BY Id LIMIT 1").records.first?["Id"]?.stringValue)
+            let original = try await Self.results(shell, contact: contact)
+
+            let replay = try Harness()
+            replay.session.retryPolicy = RetryPolicy(attempts: 3, baseDelay: 0.01, maxDelay: 0.02)
+            replay.session.demoStarter = try SimDemoOrg.starter(bundle: path)
+            #expect(await replay.run("login --demo").code == 0)
+            let replayed = OrgHarness(harness: replay)
+            func replayBody() async throws {
+                #expect(await replayed.run("set levitate.tag_fields Account_Tier__c,LeadSource").code == 0)
+                let again = try await Self.results(replayed, contact: contact)
+                #expect(again.check == original.check)
+                #expect(again.preview == original.preview)
+                // The org describes Contact as the bundle does.
+                let bundled = try JSONValue.parse(Data(try #require(try Self.files(path)["describes/Contact.json"]).utf8))
+                #expect(replayed.org.describeJSON("Contact")?["fields"] == bundled["fields"])
+            }
+            try await stopping(replayed, replayBody)
+        }
+        try await stopping(server, testBody)
     }
 
     @Test func aBundleCarriesNoSecretAndNoRawValue() async throws {

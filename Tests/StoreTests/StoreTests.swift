@@ -15,7 +15,7 @@ import Testing
         let store = try Store(home: home)
         #expect(mode(home.path) == 0o700)
         #expect(mode(home.databasePath) == 0o600)
-        #expect(try store.appliedMigrations() == ["v1_settings", "v2_orgs_ledger_describe", "v3_profiles", "v4_sync", "v5_job_lease", "v6_export_levitate", "v7_bulk_import", "v8_login_flow", "v9_export_parked", "v10_export_bulk", "v11_formula_refresh"])
+        #expect(try store.appliedMigrations() == ["v1_settings", "v2_orgs_ledger_describe", "v3_profiles", "v4_sync", "v5_job_lease", "v6_export_levitate", "v7_bulk_import", "v8_login_flow", "v9_export_parked", "v10_export_bulk", "v11_formula_refresh", "v12_shell_errors"])
     }
 
     @Test func refusesAHomeOthersCanRead() throws {
@@ -43,6 +43,19 @@ import Testing
         #expect(try store.settings(scope: "demo") == ["format": "table"])
         #expect(try store.removeSetting("format", scope: "demo"))
         #expect(try !store.removeSetting("format", scope: "demo"))
+    }
+
+    /// Issue 24: the errors the shell printed, the last 200 kept, newest first.
+    @Test func shellErrorsKeepTheLastTwoHundred() throws {
+        let store = try Store(home: SfshHome(path: temporaryPath()))
+        for index in 0..<205 {
+            try store.recordShellError(ShellErrorRecord(at: Date(timeIntervalSince1970: Double(index)), org: index % 2 == 0 ? "a" : nil,
+                                                        command: "check", status: 1, message: "failure \(index)", hint: nil))
+        }
+        let kept = try store.shellErrors(limit: 1_000)
+        #expect(kept.count == Store.keptShellErrors)
+        #expect(kept.first?.message == "failure 204" && kept.last?.message == "failure 5")
+        #expect(try store.shellErrors(limit: 3).map(\.message) == ["failure 204", "failure 203", "failure 202"])
     }
 
     @Test func resolvesTheHome() {
