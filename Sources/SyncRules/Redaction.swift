@@ -53,6 +53,7 @@ public enum Redaction {
     /// digits (refresh tokens, keys) — and every email address replaced by its hash.
     public static func scrub(_ text: String, hash: (String) -> String) -> String {
         guard !text.isEmpty else { return text }
+        let text = withoutQuotedValues(text)
         var out = ""
         var previous = ""
         for word in words(text) {
@@ -70,6 +71,30 @@ public enum Redaction {
             out += piece
         }
         return out
+    }
+
+    /// Salesforce's messages that quote the value they refused, each followed by it (and then, for some, a closing
+    /// ` (max length=…)` or the end of the message).
+    static let valueQuotingPhrases = ["data value too large:", "bad value for restricted picklist field:", "invalid email address:",
+                                      "value not of required type:", "invalid integer:", "invalid double:", "invalid date:",
+                                      "invalid boolean:", "duplicate value found:"]
+
+    /// `text` with the value a Salesforce message quotes cut out (`Company: data value too large: [value removed]
+    /// (max length=255)`): a record value never rides into a bundle in an error.
+    static func withoutQuotedValues(_ text: String) -> String {
+        var text = text
+        var searchStart = text.startIndex
+        while let phrase = valueQuotingPhrases.lazy.compactMap({ phrase in
+            text.range(of: phrase, options: .caseInsensitive, range: searchStart..<text.endIndex)
+        }).min(by: { $0.lowerBound < $1.lowerBound }) {
+            let rest = text[phrase.upperBound...]
+            // The value runs to the closing ` (max length=…)`, the end of the line, or the end.
+            let end = rest.range(of: " (max length")?.lowerBound ?? rest.firstIndex(of: "\n") ?? text.endIndex
+            let replacement = " [value removed]"
+            text.replaceSubrange(phrase.upperBound..<end, with: replacement)
+            searchStart = text.index(phrase.upperBound, offsetBy: replacement.count)
+        }
+        return text
     }
 
     /// Whether a run of text without spaces is a secret by its shape.

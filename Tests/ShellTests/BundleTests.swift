@@ -16,7 +16,8 @@ import Testing
 @Suite(.serialized) struct BundleTests {
     static let planted = (email: "planted.person@zebulon-example.org", lastName: "Zebulonovich", phone: "+1 555 0199 7788",
                           street: "42 Plantation Road", clientSecret: "PlantedClientSecret9876XYZ",
-                          token: "00DPLANTED12345!AQ4AQPlantedSessionToken1234567890abc")
+                          token: "00DPLANTED12345!AQ4AQPlantedSessionToken1234567890abc",
+                          profileEmail: "planted.profile@zebulon-example.org", picklist: "PlantedBogusValue")
 
     /// Every file of the bundle at `path`, decompressed.
     static func files(_ path: String) throws -> [String: String] {
@@ -90,15 +91,28 @@ import Testing
             try await client.update("Contact", id: first[1], fields: .object([("Email", .string(Self.planted.email))]))
             // Planted in the home: a secret setting, the records imported, an error that carried a token.
             #expect(await shell.run("set client_secret \(Self.planted.clientSecret)").code == 0)
-            #expect(await shell.run("set lytics.audiences vip,active").code == 0)
+            #expect(await shell.run("set lytics.audiences vip").code == 0)
             #expect(await shell.run("sync import --objects Contact").code == 0)
             #expect(await shell.run("login --token \(Self.planted.token) --instance http://127.0.0.1:1 --alias planted").code != 0)
             #expect(await shell.run("preview contact \(Self.planted.email)").code != 0)
+            // A failed run, and an export whose profile Salesforce refuses, quoting the planted value in its message.
+            shell.org.injectFaults(script: Array(repeating: (Fault.unavailable, "/query"), count: 20))
+            #expect(await shell.run("sync import --objects Lead").code != 0)
+            shell.org.injectFaults()
+            let profiles = try shell.harness.write("planted.jsonl", """
+                {"id": "p1", "attributes": {"email": "\(Self.planted.profileEmail)", "last_name": "Profileson", "company": "Planted Co", "clean": "\(Self.planted.picklist)"}, "audiences": ["vip"]}
+                """)
+            #expect(await shell.run("profiles import \(profiles)\nset lytics.more_fields clean=CleanStatus").code == 0)
+            _ = await shell.run("sync export")
+            #expect(try await shell.json("exports p1 --json").arrayValue?.first?["outcome"] == .string("failed"))
+            let checked = try await shell.json("check --json").arrayValue ?? []
             let stored = try #require(try shell.session.store.org("demo"))
             let secrets = [stored.accessToken, try #require(stored.refreshToken), Self.planted.clientSecret, Self.planted.token,
                            String(Self.planted.token.split(separator: "!")[1])]
             let values = [Self.planted.email, Self.planted.lastName, Self.planted.phone, Self.planted.street,
-                          try #require(stored.username)]
+                          try #require(stored.username), Self.planted.profileEmail, Self.planted.picklist]
+            let calls = try shell.session.store.ledgerCount(since: shell.session.clock.now().addingTimeInterval(-7 * 86_400), org: "demo")
+            let printed = try shell.session.store.shellErrors(limit: 50).count
 
             let plain = directory.appendingPathComponent("plain.zip").path
             let made = try await shell.json("bundle --out \(plain) --runs 5 --json")
@@ -118,12 +132,32 @@ import Testing
             let settings = try JSONValue.parse(Data(try #require(files["settings.json"]).utf8))
             #expect(settings["org"]?["client_secret"] == .string("[redacted]") || settings["home"]?["client_secret"] == .string("[redacted]"),
                     "\(settings.serialized())")
-            #expect(files["settings.json"]?.contains("vip,active") == true)
+            #expect(files["settings.json"]?.contains("clean=CleanStatus") == true)
             let errors = try JSONValue.parse(Data(try #require(files["errors.json"]).utf8)).arrayValue ?? []
             #expect(errors.contains { $0["command"] == .string("login") } && errors.contains { $0["command"] == .string("preview") })
             let runs = try JSONValue.parse(Data(try #require(files["runs.json"]).utf8)).arrayValue ?? []
-            #expect(runs.first?["objects"]?.arrayValue?.first?["object"] == .string("Contact"))
-            #expect(manifest["summary"]?["edition"] == .string("Enterprise Edition"))
+            #expect(runs.last?["objects"]?.arrayValue?.first?["object"] == .string("Contact"))
+            // The summary, exactly (the bundle's own calls are the four org queries after the count was taken, and its
+            // describes came from the cache).
+            let counts = ["pass", "fail", "unknown"].map { status in
+                (status, JSONValue.int(checked.filter { ($0.arrayValue?[1] ?? $0["status"]) == .string(status) }.count))
+            }
+            let expected = JSONValue.object([
+                ("org", .string("demo")), ("edition", .string("Enterprise Edition")), ("daily_api_max", .int(100_000)),
+                ("api_version", .string(stored.apiVersion)), ("check", .object(counts)),
+                ("objects", .array(["Lead", "Contact", "Opportunity", "Account", "Note", "User"].map(JSONValue.string))),
+                ("custom_fields", manifest["summary"]?["custom_fields"] ?? .null),
+                ("runs", .object([("count", .int(3)), ("failed", .int(1)), ("last", .string("export succeeded"))])),
+                ("calls_7d", manifest["summary"]?["calls_7d"] ?? .null), ("errors", .int(printed)),
+            ])
+            #expect(manifest["summary"] == expected, "\(manifest["summary"]?.serialized() ?? "")")
+            #expect((manifest["summary"]?["calls_7d"]?.intValue ?? 0) > calls && (manifest["summary"]?["custom_fields"]?.intValue ?? 0) > 10)
+            // The export's failure: Salesforce's code and message, the value it quoted removed.
+            let export = try #require(runs.first { $0["job"] == .string("export") })
+            let failure = try #require(export["failures"]?.arrayValue?.first)
+            #expect(failure["code"] == .string("INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST") && failure["profiles"] == .int(1), "\(failure.serialized())")
+            #expect(failure["message"]?.stringValue?.contains("bad value for restricted picklist field: [value removed]") == true)
+            #expect(runs.contains { $0["status"] == .string("failed") && $0["job"] == .string("import") })
 
             // With sample records: the planted values hashed, the same value to the same hash, ids and flags kept.
             let sampled = directory.appendingPathComponent("sampled.zip").path

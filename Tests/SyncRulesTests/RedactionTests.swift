@@ -19,6 +19,10 @@ import Testing
         ("/services/data/v59.0/sobjects/Contact/describe", "/services/data/v59.0/sobjects/Contact/describe"),
         ("id 0035g00000ABCDEFGH stays", "id 0035g00000ABCDEFGH stays"),
         ("not@an email", "not@an email"),
+        ("Company: data value too large: Acme Planted Holdings (max length=255)", "Company: data value too large: [value removed] (max length=255)"),
+        ("Clean Status: bad value for restricted picklist field: Bogus", "Clean Status: bad value for restricted picklist field: [value removed]"),
+        ("Email: invalid email address: a b c\nnext line", "Email: invalid email address: [value removed]\nnext line"),
+        ("duplicate value found: Key__c duplicates value on record with id: 003A", "duplicate value found: [value removed]"),
     ]
 
     @Test(arguments: rows) func scrubbing(row: (String, String)) {

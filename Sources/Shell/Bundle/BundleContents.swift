@@ -177,12 +177,24 @@ struct BundleContents {
 
     mutating func gatherRuns(_ org: OrgRecord) {
         let found = (try? session.store.runs(org: org.alias, limit: runs)) ?? []
+        // The export's failed and parked profiles, by the run that last tried them: Salesforce's code and message.
+        let failures = (try? session.store.exportStates(org: org.alias, outcomes: ["failed", ExportProfileState.parked],
+                                                         limit: 1_000_000)) ?? []
+        let byRun = Dictionary(grouping: failures.filter { $0.runID != nil }, by: { $0.runID ?? 0 })
         let json = JSONValue.array(found.map { run in
             let objects = (try? session.store.runObjects(run: run.id)) ?? []
             let calls = (try? session.store.callCount(run: run.id)) ?? 0
-            return SyncCommands.detailJSON(run, objects: objects, calls: calls)
+            guard case var .object(pairs) = SyncCommands.detailJSON(run, objects: objects, calls: calls) else { return .null }
+            let grouped = Dictionary(grouping: byRun[run.id] ?? [], by: { "\($0.errorCode ?? "")\u{1}\($0.reason ?? "")" })
+            pairs.append(("failures", .array(grouped.keys.sorted().map { key in
+                let first = grouped[key]?.first
+                return .object([("code", first?.errorCode.map(JSONValue.string) ?? .null),
+                                ("message", first?.reason.map(JSONValue.string) ?? .null),
+                                ("outcome", first?.outcome.map(JSONValue.string) ?? .null), ("profiles", .int(grouped[key]?.count ?? 0))])
+            })))
+            return .object(pairs)
         })
-        add("runs.json", json, holds: "the last \(runs) runs: counts per object, errors, fallbacks, describe changes",
+        add("runs.json", json, holds: "the last \(runs) runs: counts per object, errors, the export's failures (Salesforce's code and message, profiles counted), fallbacks, describe changes",
             redacted: [])
         facts.append(("runs", .object([("count", .int(found.count)),
                                        ("failed", .int(found.filter { $0.status.rawValue == "failed" }.count)),
