@@ -60,9 +60,11 @@ public struct RawQueryPage: Sendable {
     }
 }
 
-/// One record as Salesforce sent it, `attributes` left out.
+/// One record as Salesforce sent it, `attributes` and null members left out (an absent field reads as null, as
+/// SQLite's `json_extract` and SOQL read it): 41 of a Contact's 72 fields are null on average, and writing each
+/// `"Name":null` was half the bytes the import stored (issue 25).
 public struct RawRecord: Sendable {
-    /// The record's JSON object, without its `attributes` member.
+    /// The record's JSON object, without its `attributes` member and its null members.
     public let json: Data
     /// Top-level string fields, decoded on demand: name → raw value bytes.
     private let strings: [String: String]
@@ -76,6 +78,7 @@ public struct RawRecord: Sendable {
         var keyStart = 0
         try scanner.object(keyStart: { keyStart = $0 }) { key, valueStart, valueEnd in
             guard key != "attributes" else { return }
+            if valueEnd - valueStart == 4, bytes[valueStart] == UInt8(ascii: "n") { return }  // null (the scanner checked the word)
             if out.count > 1 { out.append(UInt8(ascii: ",")) }
             out.append(contentsOf: bytes[keyStart..<valueEnd])
             if bytes[valueStart] == UInt8(ascii: "\"") {

@@ -57,8 +57,29 @@ public struct LocalObjectCounts: Sendable, Equatable {
 extension StoreTransaction {
     /// Stores records read from the org: new ones are created, changed ones
     /// (another SystemModstamp, or deleted before) replaced.
-    public func upsert(_ records: [LocalRecord], org: String, run: Int64, pass: Int64) throws -> UpsertCounts {
+    /// `fresh`: the object had no stored record when the pass began, so each record is first simply inserted (one
+    /// statement, not a lookup and a write); one already there (read twice) goes the usual way. Only the speed depends
+    /// on it.
+    public func upsert(_ records: [LocalRecord], org: String, run: Int64, pass: Int64, fresh: Bool = false) throws -> UpsertCounts {
         var counts = UpsertCounts()
+        if fresh {
+            let insert = try db.cachedStatement(sql: """
+                INSERT INTO local_record (org, object, id, system_modstamp, is_deleted, account_id, body, run_id, seen_run)
+                VALUES (?, ?, ?, ?, 0, ?, ?, ?, ?) ON CONFLICT(org, object, id) DO NOTHING
+                """)
+            var rest: [LocalRecord] = []
+            for record in records {
+                try insert.execute(arguments: [org, record.object, record.id, record.systemModstamp, record.accountID,
+                                               record.body, run, pass])
+                if db.changesCount == 1 { counts.created += 1 } else { rest.append(record) }
+            }
+            guard !rest.isEmpty else { return counts }
+            let others = try upsert(rest, org: org, run: run, pass: pass)
+            counts.created += others.created
+            counts.updated += others.updated
+            counts.unchanged += others.unchanged
+            return counts
+        }
         let select = try db.cachedStatement(sql: """
             SELECT system_modstamp, is_deleted FROM local_record WHERE org = ? AND object = ? AND id = ?
             """)
@@ -178,6 +199,14 @@ extension Store {
                 counts[row["object"]] = LocalObjectCounts(records: row["live"] ?? 0, deleted: row["gone"] ?? 0)
             }
             return counts
+        }
+    }
+
+    /// Whether any record of the object is stored (live or deleted).
+    public func hasLocalRecords(org: String, object: String) throws(StoreError) -> Bool {
+        try read { db in
+            try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM local_record WHERE org = ? AND object = ?)", arguments: [org, object])
+                ?? false
         }
     }
 

@@ -29,6 +29,10 @@ public final class Store: Sendable {
         configuration.busyMode = .callback { tries in busy.shouldRetry(after: tries) }
         configuration.prepareDatabase { db in
             try db.execute(sql: "PRAGMA foreign_keys = ON")
+            // The writer keeps 32 MB of pages (SQLite's default is 2 MB): an import's index pages stay cached instead
+            // of being read back from the file for every insert (a third of a Bulk import's system CPU; issue 25).
+            // Bounded, so memory stays flat; readers keep the default.
+            if !db.configuration.readonly { try db.execute(sql: "PRAGMA cache_size = -32768") }
         }
         let path = home.databasePath
         // The database, its -wal and -shm must never be readable by others.

@@ -74,7 +74,7 @@ import Testing
     @Test func rawPagesAgreeWithTheFullParser() throws {
         func strip(_ record: JSONValue) -> JSONValue {
             guard case let .object(pairs) = record else { return record }
-            return .object(pairs.filter { $0.0 != "attributes" })
+            return .object(pairs.filter { $0.0 != "attributes" && $0.1 != .null })  // null members are left out too
         }
         var accepted = 0
         func check(_ data: Data) throws {

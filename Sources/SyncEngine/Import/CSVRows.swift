@@ -15,7 +15,14 @@ struct CSVRows {
         let description: String
     }
 
-    private let bytes: [UInt8]
+    /// One field of a row as bytes: `bytes[range]`, the quotes around it left out; `doubled` when the quoted text
+    /// holds doubled quotes (each `""` stands for one `"`).
+    struct Field {
+        var range: Range<Int>
+        var doubled: Bool
+    }
+
+    let bytes: [UInt8]
     private var position = 0
     /// Rows read so far.
     private(set) var rows = 0
@@ -31,23 +38,34 @@ struct CSVRows {
 
     /// The next row's fields; nil after the last row.
     mutating func next() throws(Malformed) -> [String]? {
-        guard position < bytes.count else { return nil }
+        var fields: [Field] = []
+        guard try nextFields(into: &fields) else { return nil }
+        var texts: [String] = []
+        texts.reserveCapacity(fields.count)
+        for field in fields { texts.append(try text(field)) }
+        return texts
+    }
+
+    /// The next row's fields as byte ranges (`fields` emptied and refilled, so a caller reuses its storage), no text
+    /// made; false after the last row. The bytes are not checked to be UTF-8 (`text(_:)` does).
+    mutating func nextFields(into fields: inout [Field]) throws(Malformed) -> Bool {
+        fields.removeAll(keepingCapacity: true)
+        guard position < bytes.count else { return false }
         rows += 1
-        var fields: [String] = []
         while true {
             fields.append(try field())
-            guard position < bytes.count else { return fields }
+            guard position < bytes.count else { return true }
             switch bytes[position] {
             case Self.comma:
                 position += 1
-                if position == bytes.count { fields.append(""); return fields }
+                if position == bytes.count { fields.append(Field(range: position..<position, doubled: false)); return true }
             case Self.lf:
                 position += 1
-                return fields
+                return true
             case Self.cr:
                 position += 1
                 if position < bytes.count && bytes[position] == Self.lf { position += 1 }
-                return fields
+                return true
             default:
                 throw Malformed(description: "row \(rows): a quoted field is followed by text, not a comma or a line end")
             }
@@ -55,7 +73,7 @@ struct CSVRows {
     }
 
     /// One field from `position`, which is left on the delimiter after it.
-    private mutating func field() throws(Malformed) -> String {
+    private mutating func field() throws(Malformed) -> Field {
         guard position < bytes.count, bytes[position] == Self.quote else {
             let start = position
             while position < bytes.count {
@@ -63,35 +81,45 @@ struct CSVRows {
                 if byte == Self.comma || byte == Self.lf || byte == Self.cr { break }
                 position += 1
             }
-            return try text(bytes[start..<position])
+            return Field(range: start..<position, doubled: false)
         }
         position += 1
-        var start = position
-        var unquoted: [UInt8]?  // only for fields with doubled quotes
+        let start = position
+        var doubled = false
         while true {
             guard position < bytes.count else {
                 throw Malformed(description: "row \(rows): a quoted field is not closed before the end")
             }
             if bytes[position] == Self.quote {
                 if position + 1 < bytes.count && bytes[position + 1] == Self.quote {
-                    unquoted = (unquoted ?? []) + bytes[start...position]
+                    doubled = true
                     position += 2
-                    start = position
                     continue
                 }
                 break
             }
             position += 1
         }
-        let value: String
-        if let unquoted {
-            value = try text((unquoted + bytes[start..<position])[...])
-        } else {
-            value = try text(bytes[start..<position])
-        }
+        let field = Field(range: start..<position, doubled: doubled)
         position += 1  // the closing quote
-        return value
+        return field
     }
+
+    /// A field's bytes, each doubled quote as one.
+    func unquoted(_ field: Field) -> ArraySlice<UInt8> {
+        guard field.doubled else { return bytes[field.range] }
+        var out: [UInt8] = []
+        out.reserveCapacity(field.range.count)
+        var index = field.range.lowerBound
+        while index < field.range.upperBound {
+            out.append(bytes[index])
+            index += bytes[index] == Self.quote ? 2 : 1
+        }
+        return out[...]
+    }
+
+    /// A field's text (checked to be UTF-8).
+    func text(_ field: Field) throws(Malformed) -> String { try text(unquoted(field)) }
 
     private func text(_ slice: ArraySlice<UInt8>) throws(Malformed) -> String {
         guard let text = String(validating: slice, as: UTF8.self) else {

@@ -31,7 +31,8 @@ extension ImportJob {
                       let stored = try? JSONValue.parse(Data(body.utf8)) else { continue }
                 let differing = fields.compactMap { field -> (String, String)? in
                     let value = record[field] ?? .null
-                    return stored[field] == value ? nil : (field, value.serialized())
+                    // A null is stored as an absent member.
+                    return (stored[field] ?? .null) == value ? nil : (field, value.serialized())
                 }
                 if !differing.isEmpty { changes.append((id, differing)) }
             }

@@ -48,7 +48,8 @@ extension ImportJob {
         if let changes { events(.note("\(object): the describe changed since the last run: \(Self.describeChanges(changes))")) }
 
         let reading = ObjectRead(object: object, fields: fields, types: fieldTypes,
-                                 passRun: state.passRun ?? context.runID, context: context, tally: tally)
+                                 passRun: state.passRun ?? context.runID, context: context, tally: tally,
+                                 fresh: !(try store.hasLocalRecords(org: org.alias, object: object)))
         var planned: Int?
         if state.phase == "records" {
             (state, planned) = try await readRecords(reading, state: state)
@@ -129,6 +130,8 @@ extension ImportJob {
         let context: RunContext
         /// The object's calls so far in this run.
         let tally: CallTally
+        /// No record of the object was stored when this object's run began: records are inserted, not looked up first.
+        var fresh = false
     }
 
     /// Reads the records phase of a pass from its cursor, through REST pages or a

@@ -36,7 +36,7 @@ extension ImportJob {
     func storeRecords(_ records: [LocalRecord], read: Int, reading: ObjectRead, state: inout ImportObjectState,
                       tx: StoreTransaction) throws {
         let runID = reading.context.runID
-        let counts = try tx.upsert(records, org: org.alias, run: runID, pass: reading.passRun)
+        let counts = try tx.upsert(records, org: org.alias, run: runID, pass: reading.passRun, fresh: reading.fresh)
         try tx.addCounts(run: runID, object: reading.object, read: read, created: counts.created, updated: counts.updated, deleted: 0)
         if records.count < read { try tx.addFailed(run: runID, read - records.count) }
         if let last = records.last { state.cursorStamp = last.systemModstamp; state.cursorID = last.id }

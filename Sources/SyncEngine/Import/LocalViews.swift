@@ -49,12 +49,20 @@ public enum LocalViews {
     public static func combined(org: String, id: String, object: String?, store: Store) throws(EngineError) -> JSONValue? {
         do {
             let found = try object.map { try store.localRecord(org: org, object: $0, id: id) } ?? store.localRecord(org: org, id: id)
-            guard let record = found, case var .object(fields) = parse(record.body) else { return nil }
+            // Null fields are not stored: each object's fields (its last describe's) come back as null where absent.
+            var fieldsOf: [String: [String]] = [:]
+            for state in try store.importStates(org: org) {
+                guard let text = state.fieldTypes, case let .object(pairs)? = try? JSONValue.parse(Data(text.utf8)) else { continue }
+                fieldsOf[state.object] = pairs.filter { !ImportQuery.compoundTypes.contains($0.1.stringValue ?? "") && $0.1.stringValue != "base64" }
+                    .map(\.0)
+            }
+            func parse(_ record: LocalRecord) -> JSONValue { withNulls(Self.parse(record.body), fields: fieldsOf[record.object] ?? []) }
+            guard let record = found, case var .object(fields) = parse(record) else { return nil }
             // sfsh's own state stays apart from the record's fields (a record read through queryAll has its own
             // IsDeleted): a JSON object never repeats a key.
             fields.append(("sfsh", .object([("deleted", .bool(record.isDeleted))])))
             func brief(_ record: LocalRecord) -> JSONValue {
-                let body = parse(record.body)
+                let body = parse(record)
                 return .object(["Id", "Name", "Email", "StageName", "Amount"].compactMap { key in body[key].map { (key, $0) } })
             }
             switch record.object {
@@ -65,7 +73,7 @@ public enum LocalViews {
             default:
                 if let accountID = record.accountID,
                    let account = try store.localRecord(org: org, object: "Account", id: accountID), !account.isDeleted,
-                   case var .object(accountFields) = parse(account.body) {
+                   case var .object(accountFields) = parse(account) {
                     if record.object == "Opportunity" {
                         accountFields.append(("Contacts", .array(try store.localRecords(org: org, object: "Contact", accountID: accountID).map(brief))))
                     }
@@ -85,6 +93,14 @@ public enum LocalViews {
     }
 
     static func parse(_ body: String) -> JSONValue { (try? JSONValue.parse(Data(body.utf8))) ?? .object([]) }
+
+    /// A stored record with its absent `fields` as nulls, keys sorted (as the parser gives them).
+    static func withNulls(_ record: JSONValue, fields: [String]) -> JSONValue {
+        guard case var .object(pairs) = record else { return record }
+        let present = Set(pairs.map(\.0))
+        pairs += fields.filter { !present.contains($0) }.map { ($0, JSONValue.null) }
+        return .object(pairs.sorted { $0.0 < $1.0 })
+    }
 
     static func identifier(_ name: String) -> String { "\"" + name.replacingOccurrences(of: "\"", with: "\"\"") + "\"" }
 }
