@@ -1,6 +1,6 @@
 """The import's own CPU against the floor (issue 25), side by side in one run:
 `sfsh sync import --bulk --objects Contact` of N contacts, and `sqlite3 .import` of the very same CSV (the
-Bulk results fetched once, by the same SOQL, into one file). CPU is user + sys of the child, from
+Bulk results fetched once, by the same SOQL, into one file), alternating, three rounds, the least of each. CPU is user + sys of the child, from
 getrusage; peak RSS of sfsh polled from /proc.
 
 Run: python scripts/bench_import_cpu.py SFSIM SFSH [CONTACTS]
@@ -85,16 +85,14 @@ with open(csv_path, "wb") as out:
             break
 size_mb = os.path.getsize(csv_path) / 1e6
 
-# sqlite3 .import of the same CSV into a fresh table (twice: the second run is the one reported, caches warm).
+# Alternating, three rounds: sqlite3 .import of the same CSV into a fresh table, then sfsh into a fresh home (logged
+# in first, the import alone measured). The least of each is reported (the machine is shared: noise only adds).
 floor = []
-for attempt in range(2):
+runs = []
+for attempt in range(3):
     database = os.path.join(work, f"floor{attempt}.db")
     cpu, wall, _, _ = cpu_of(["sqlite3", database, "-cmd", ".mode csv", f".import {csv_path} contact"])
     floor.append(cpu)
-
-# sfsh: a fresh home each time, logged in, then the import alone measured.
-runs = []
-for attempt in range(2):
     home = os.path.join(work, f"home{attempt}")
     os.mkdir(home, 0o700)
     subprocess.run([sfsh, "--home", home, "-c", f"login --token {token} --instance {base} --alias bench"],

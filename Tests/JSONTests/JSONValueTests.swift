@@ -44,3 +44,33 @@ import Testing
         if value == value.rounded(), abs(value) < 1e15 { #expect(JSONValue.double(value).serialized() == String(Int64(value))) }
     }
 }
+
+/// Issue 25: the byte writer the import uses writes every string exactly as the string writer does.
+@Suite struct ByteStringWriterTests {
+    static let samples = ["", "plain", "quote \" and \\ backslash", "line\nfeed\r\ttab", "\u{01}\u{1F}\u{7F}", "Zoë Müller 王",
+                          "\u{80}\u{9F}\u{A0}", "bidi \u{202E}x\u{202C} \u{2066}y\u{2069}", "zero\u{200B}width\u{2060}", "\u{FEFF}bom",
+                          "arabic \u{061C} mark", "ls\u{2028}ps\u{2029}", "emoji 🎉 and ∑ and \u{2030}", "\u{00C2}\u{00D8}\u{00E2}\u{00EF}"]
+
+    @Test(arguments: samples) func sameAsTheStringWriter(text: String) {
+        var expected = ""
+        JSONValue.writeString(text, to: &expected)
+        var bytes: [UInt8] = []
+        JSONValue.writeString(utf8: Array(text.utf8), to: &bytes)
+        #expect(String(decoding: bytes, as: UTF8.self) == expected)
+    }
+
+    @Test func randomStringsToo() {
+        var generator = SystemRandomNumberGenerator()
+        let pool: [Unicode.Scalar] = (0..<0x100).compactMap(Unicode.Scalar.init) + [0x061C, 0x200B, 0x200F, 0x2028, 0x202E, 0x2060, 0x2069,
+                                                                                 0xFEFF, 0x4E2D, 0x1F389].compactMap(Unicode.Scalar.init)
+        for _ in 0..<2_000 {
+            var text = ""
+            for _ in 0..<Int.random(in: 0...12, using: &generator) { text.unicodeScalars.append(pool.randomElement(using: &generator)!) }
+            var expected = ""
+            JSONValue.writeString(text, to: &expected)
+            var bytes: [UInt8] = []
+            JSONValue.writeString(utf8: Array(text.utf8), to: &bytes)
+            #expect(String(decoding: bytes, as: UTF8.self) == expected, "\(Array(text.unicodeScalars))")
+        }
+    }
+}

@@ -31,6 +31,10 @@ struct BulkRecordReader {
     let object: String
     let columns: [Column]
     private var reader: CSVRows
+    /// Each column's `"Name":` in one buffer, its kind, by column.
+    private let keyBytes: [UInt8]
+    private let keyRanges: [Range<Int>]
+    private let kinds: [Kind]
     /// The current row's fields and body, their storage kept from row to row.
     private var fields: [CSVRows.Field] = []
     private var body: [UInt8] = []
@@ -51,6 +55,15 @@ struct BulkRecordReader {
             JSONValue.writeString(name, to: &key)
             return Column(kind: Self.kind(of: types[name]), key: Array((key + ":").utf8))
         }
+        var keyBytes: [UInt8] = []
+        var keyRanges: [Range<Int>] = []
+        for column in columns {
+            keyRanges.append(keyBytes.count..<keyBytes.count + column.key.count)
+            keyBytes += column.key
+        }
+        self.keyBytes = keyBytes
+        self.keyRanges = keyRanges
+        kinds = columns.map(\.kind)
         let stamp = header.firstIndex(of: "SystemModstamp")
         guard let id = header.firstIndex(of: "Id"), stamp != nil || !stamped else {
             throw Malformed(description: stamped ? "the result has no Id or SystemModstamp column" : "the result has no Id column")
@@ -90,16 +103,21 @@ struct BulkRecordReader {
         }
         body.removeAll(keepingCapacity: true)
         body.append(UInt8(ascii: "{"))
-        // An empty cell is a null: left out, as the REST path leaves out null members (`RawRecord`).
-        var first = true
-        for (index, column) in columns.enumerated() where !fields[index].range.isEmpty {
-            if !first { body.append(UInt8(ascii: ",")) }
-            first = false
-            body.append(contentsOf: column.key)
-            guard Self.write(reader.bytes, fields[index], kind: column.kind, to: &body) else {
-                throw Malformed(description: "row \(rows) is not UTF-8 text")
+        // An empty cell is a null: left out, as the REST path leaves out null members (`RawRecord`). The bytes are
+        // read through buffer pointers: no reference counting per field.
+        let utf8 = reader.bytes.withUnsafeBufferPointer { csv in
+            keyBytes.withUnsafeBufferPointer { keys in
+                var first = true
+                for index in 0..<fields.count where !fields[index].range.isEmpty {
+                    if !first { body.append(UInt8(ascii: ",")) }
+                    first = false
+                    body.append(contentsOf: UnsafeBufferPointer(rebasing: keys[keyRanges[index]]))
+                    guard Self.write(csv, fields[index], kind: kinds[index], to: &body) else { return false }
+                }
+                return true
             }
         }
+        guard utf8 else { throw Malformed(description: "row \(rows) is not UTF-8 text") }
         body.append(UInt8(ascii: "}"))
         let account = try accountColumn.map { column throws(Malformed) in try text(column) }.flatMap { $0.isEmpty ? nil : $0 }
         return LocalRecord(object: object, id: id, systemModstamp: stamp.map(Self.restDateTime) ?? "",
@@ -107,7 +125,7 @@ struct BulkRecordReader {
     }
 
     /// Writes one field's JSON value (as `write(_:kind:to:)` would) from its CSV bytes; false when they are not UTF-8.
-    static func write(_ bytes: [UInt8], _ field: CSVRows.Field, kind: Kind, to out: inout [UInt8]) -> Bool {
+    static func write(_ bytes: UnsafeBufferPointer<UInt8>, _ field: CSVRows.Field, kind: Kind, to out: inout [UInt8]) -> Bool {
         let range = field.range
         // Bulk CSV cannot tell an empty text from no value; REST answers null for both.
         if range.isEmpty { out.append(contentsOf: nullBytes); return true }
@@ -142,24 +160,26 @@ struct BulkRecordReader {
             out.append(UInt8(ascii: "\""))
             return true
         }
-        // The rest as before: the text decoded and escaped by the one JSON rule.
-        let unquoted: ArraySlice<UInt8>
+        // The rest: a date-time as text, else the bytes (checked UTF-8 when not ASCII) escaped by the one JSON rule.
+        var unquoted: [UInt8] = []
+        unquoted.reserveCapacity(range.count)
         if field.doubled {
-            var copy: [UInt8] = []
-            copy.reserveCapacity(range.count)
             var index = range.lowerBound
             while index < range.upperBound {
-                copy.append(bytes[index])
+                unquoted.append(bytes[index])
                 index += bytes[index] == UInt8(ascii: "\"") ? 2 : 1
             }
-            unquoted = copy[...]
         } else {
-            unquoted = slice
+            unquoted.append(contentsOf: slice)
         }
-        guard let text = String(validating: unquoted, as: UTF8.self) else { return false }
-        var json = ""
-        write(text, kind: kind, to: &json)
-        out.append(contentsOf: json.utf8)
+        if unquoted.contains(where: { $0 >= 0x80 }), String(validating: unquoted, as: UTF8.self) == nil { return false }
+        if kind == .dateTime {
+            var json = ""
+            write(String(decoding: unquoted, as: UTF8.self), kind: kind, to: &json)
+            out.append(contentsOf: json.utf8)
+        } else {
+            JSONValue.writeString(utf8: unquoted, to: &out)
+        }
         return true
     }
 
@@ -191,10 +211,10 @@ struct BulkRecordReader {
     /// Whether `text` is a JSON number literal (so it can be written as sent).
     static func isJSONNumber(_ text: String) -> Bool { isJSONNumber(Array(text.utf8)[...]) }
 
-    static func isJSONNumber(_ text: ArraySlice<UInt8>) -> Bool {
+    static func isJSONNumber<Bytes: Collection<UInt8>>(_ text: Bytes) -> Bool where Bytes.SubSequence == Bytes {
         var bytes = text
         if bytes.first == UInt8(ascii: "-") { bytes = bytes.dropFirst() }
-        func digits(_ part: inout ArraySlice<UInt8>) -> Int {
+        func digits(_ part: inout Bytes) -> Int {
             let count = part.prefix { $0 >= 0x30 && $0 <= 0x39 }.count
             part = part.dropFirst(count)
             return count
