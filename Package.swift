@@ -38,10 +38,11 @@ let package = Package(
             name: "CEditLine",
             linkerSettings: [.linkedLibrary("edit")]
         ),
-        // C interop: libcurl with typed wrappers for the variadic curl_easy_setopt/getinfo.
+        // C interop: libcurl, loaded on the first request (dlopen: its thirty libraries cost every start-up), with
+        // typed wrappers for the variadic curl_easy_setopt/getinfo.
         .target(
             name: "CCurl",
-            linkerSettings: [.linkedLibrary("curl")]
+            linkerSettings: [.linkedLibrary("dl")]
         ),
         // An ordered JSON value shared by the shell, the client and the simulator.
         .target(name: "JSON"),
@@ -119,7 +120,7 @@ let package = Package(
             // The modules' autolink entries name Foundation's shared libraries, which bring CoreFoundation and ICU
             // with them; linked statically those come by name (as `swift build --static-swift-stdlib` does).
             linkerSettings: [.unsafeFlags(["-static-stdlib", "-lCoreFoundation", "-l_FoundationICU", "-l_FoundationCShims",
-                                           "-l_FoundationCollections"],
+                                           "-l_FoundationCollections", "-use-ld=lld", "-Xlinker", "-z", "-Xlinker", "pack-relative-relocs"],
                                           .when(platforms: [.linux], configuration: .release))]
         ),
         // What every test target shares: scopes that stop what they start, the engine on sfsim's clock,

@@ -31,7 +31,8 @@ public final class CurlTransport: HTTPTransport, @unchecked Sendable {
             await withCheckedContinuation { continuation in
                 worker.enqueue { handle in
                     continuation.resume(returning: handle?.perform(request, limits: limits, cancelled: cancelled)
-                        ?? .failure(.connection(url: EasyHandle.redacted(request.url), reason: "libcurl could not create a handle")))
+                        ?? .failure(.connection(url: EasyHandle.redacted(request.url),
+                                                reason: sfsh_curl_load_error().map { String(cString: $0) } ?? "libcurl could not create a handle")))
                 }
             }
         } onCancel: {
@@ -62,22 +63,26 @@ private final class CurlWorker: @unchecked Sendable {
     private var jobs: [(EasyHandle?) -> Void] = []
 
     init(connectTimeout: TimeInterval) {
-        _ = CurlWorker.globalInit
         let thread = Thread { [self] in
-            let handle = EasyHandle(connectTimeout: connectTimeout)
+            // libcurl is loaded and its handle made with the first request, not when a session starts (issue 25).
+            var handle: EasyHandle??
             while true {
                 condition.lock()
                 while jobs.isEmpty { condition.wait() }
                 let job = jobs.removeFirst()
                 condition.unlock()
-                job(handle)
+                if handle == nil {
+                    _ = CurlWorker.globalInit
+                    handle = .some(EasyHandle(connectTimeout: connectTimeout))
+                }
+                job(handle ?? nil)
             }
         }
         thread.name = "sfsh-curl"
         thread.start()
     }
 
-    static let globalInit: Void = { curl_global_init(Int(CURL_GLOBAL_ALL)) }()
+    static let globalInit: Void = { sfsh_curl_global_init(Int(CURL_GLOBAL_ALL)) }()
 
     func enqueue(_ job: @escaping (EasyHandle?) -> Void) {
         condition.lock()
@@ -92,14 +97,15 @@ private final class EasyHandle {
     private let handle: UnsafeMutableRawPointer
     private let connectTimeout: TimeInterval
 
-    /// Nil when libcurl cannot make a handle (out of memory): every request then fails with that reason.
+    /// Nil when libcurl cannot make a handle (out of memory, or libcurl missing: it is loaded now, `CCurl`): every
+    /// request then fails with that reason.
     init?(connectTimeout: TimeInterval) {
-        guard let handle = curl_easy_init() else { return nil }
+        guard let handle = sfsh_curl_easy_init() else { return nil }
         self.handle = handle
         self.connectTimeout = connectTimeout
     }
 
-    deinit { curl_easy_cleanup(handle) }
+    deinit { sfsh_curl_easy_cleanup(handle) }
 
     /// Where an empty body points: libcurl wants a pointer even for zero bytes.
     nonisolated(unsafe) static let emptyBody = UnsafeRawPointer(UnsafeMutablePointer<UInt8>.allocate(capacity: 1))
@@ -123,16 +129,16 @@ private final class EasyHandle {
 
     func perform(_ request: HTTPRequest, limits: TransferLimits, cancelled: CancelFlag) -> Result<HTTPResponse, TransportError> {
         // reset keeps the connection cache, so keep-alive survives between requests.
-        curl_easy_reset(handle)
+        sfsh_curl_easy_reset(handle)
         let sink = Sink(limit: request.maxResponseBytes, limits: limits, cancelled: cancelled)
         let context = Unmanaged.passUnretained(sink).toOpaque()
         var headerList: UnsafeMutablePointer<curl_slist>?
-        defer { curl_slist_free_all(headerList) }
+        defer { sfsh_curl_slist_free_all(headerList) }
         for (name, value) in request.headers {
-            headerList = curl_slist_append(headerList, "\(name): \(value)")
+            headerList = sfsh_curl_slist_append(headerList, "\(name): \(value)")
         }
         // Without this, libcurl sends "Expect: 100-continue" on large bodies and waits.
-        headerList = curl_slist_append(headerList, "Expect:")
+        headerList = sfsh_curl_slist_append(headerList, "Expect:")
 
         sfsh_curl_set_string(handle, CURLOPT_URL, request.url)
         sfsh_curl_set_string(handle, CURLOPT_CUSTOMREQUEST, request.method)
@@ -204,7 +210,7 @@ private final class EasyHandle {
         sfsh_curl_set_pointer(handle, CURLOPT_HEADERDATA, context)
 
         let started = Date()
-        let code = curl_easy_perform(handle)
+        let code = sfsh_curl_easy_perform(handle)
         guard code == CURLE_OK else {
             return .failure(Self.failure(code, url: Self.redacted(request.url), sink: sink, request: request, limits: limits,
                                          elapsed: Date().timeIntervalSince(started)))
@@ -217,7 +223,7 @@ private final class EasyHandle {
     /// Why a transfer failed, from libcurl's code and what the callbacks saw.
     static func failure(_ code: CURLcode, url: String, sink: Sink, request: HTTPRequest, limits: TransferLimits,
                         elapsed: TimeInterval) -> TransportError {
-        let reason = String(cString: curl_easy_strerror(code))
+        let reason = String(cString: sfsh_curl_easy_strerror(code))
         if sink.overflowed || code == CURLE_FILESIZE_EXCEEDED { return .tooLarge(url: url, limit: request.maxResponseBytes) }
         if sink.interrupted || code == CURLE_ABORTED_BY_CALLBACK { return .interrupted(url: url) }
         switch code {
