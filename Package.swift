@@ -36,7 +36,8 @@ let package = Package(
         // C interop: the native libedit API (<histedit.h>) and a shim for its variadic calls.
         .target(
             name: "CEditLine",
-            linkerSettings: [.linkedLibrary("edit")]
+            // libedit is loaded (dlopen) when an interactive session makes its editor, not at every start.
+            linkerSettings: [.linkedLibrary("dl")]
         ),
         // C interop: libcurl, loaded on the first request (dlopen: its thirty libraries cost every start-up), with
         // typed wrappers for the variadic curl_easy_setopt/getinfo.

@@ -8,6 +8,60 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <dlfcn.h>
+
+// libedit is loaded when an interactive session makes its editor (dlopen), not when sfsh starts: scripts, `-c` and
+// pipes never read a line through it, and it brings three more libraries (issue 25). Without it, creating the
+// editor fails and the shell reads lines plainly.
+static struct {
+    EditLine *(*init)(const char *, FILE *, FILE *, FILE *);
+    void (*end)(EditLine *);
+    int (*set)(EditLine *, int, ...);
+    int (*get)(EditLine *, int, ...);
+    const char *(*gets)(EditLine *, int *);
+    const LineInfo *(*line)(EditLine *);
+    int (*insertstr)(EditLine *, const char *);
+    void (*deletestr)(EditLine *, int);
+    void (*cursor)(EditLine *, int);
+    void (*reset)(EditLine *);
+    int (*source)(EditLine *, const char *);
+    History *(*history_init)(void);
+    void (*history_end)(History *);
+    int (*history)(History *, HistEvent *, int, ...);
+} edit;
+
+static pthread_once_t edit_once = PTHREAD_ONCE_INIT;
+static int edit_loaded;
+
+static void load_edit(void) {
+    void *library = dlopen("libedit.so.2", RTLD_NOW | RTLD_LOCAL);
+    if (!library) library = dlopen("libedit.so", RTLD_NOW | RTLD_LOCAL);
+    if (!library) return;
+#define RESOLVE(field, name) \
+    *(void **)(&edit.field) = dlsym(library, name); \
+    if (!edit.field) return;
+    RESOLVE(init, "el_init")
+    RESOLVE(end, "el_end")
+    RESOLVE(set, "el_set")
+    RESOLVE(get, "el_get")
+    RESOLVE(gets, "el_gets")
+    RESOLVE(line, "el_line")
+    RESOLVE(insertstr, "el_insertstr")
+    RESOLVE(deletestr, "el_deletestr")
+    RESOLVE(cursor, "el_cursor")
+    RESOLVE(reset, "el_reset")
+    RESOLVE(source, "el_source")
+    RESOLVE(history_init, "history_init")
+    RESOLVE(history_end, "history_end")
+    RESOLVE(history, "history")
+#undef RESOLVE
+    edit_loaded = 1;
+}
+
+const LineInfo *sfsh_el_line(EditLine *el) { return edit.line(el); }
+int sfsh_el_insertstr(EditLine *el, const char *text) { return edit.insertstr(el, text); }
+void sfsh_el_deletestr(EditLine *el, int count) { edit.deletestr(el, count); }
+
 struct sfsh_editor {
     EditLine *el;
     History *history;
@@ -18,7 +72,7 @@ struct sfsh_editor {
 
 static char *prompt_function(EditLine *el) {
     sfsh_editor *editor = NULL;
-    el_get(el, EL_CLIENTDATA, &editor);
+    edit.get(el, EL_CLIENTDATA, &editor);
     return (editor && editor->prompt) ? editor->prompt : "";
 }
 
@@ -28,37 +82,39 @@ sfsh_editor *sfsh_editor_create(const char *program, void *context, sfsh_complet
     if (locale == NULL || strcmp(locale, "C") == 0 || strcmp(locale, "POSIX") == 0) {
         setlocale(LC_CTYPE, "C.UTF-8");
     }
+    pthread_once(&edit_once, load_edit);
+    if (!edit_loaded) return NULL;
     sfsh_editor *editor = calloc(1, sizeof *editor);
     if (editor == NULL) return NULL;
     editor->context = context;
     editor->prompt = strdup("");
-    editor->el = el_init(program, stdin, stdout, stderr);
+    editor->el = edit.init(program, stdin, stdout, stderr);
     if (editor->el == NULL) {
         free(editor->prompt);
         free(editor);
         return NULL;
     }
-    editor->history = history_init();
-    history(editor->history, &editor->event, H_SETSIZE, 1000);
-    history(editor->history, &editor->event, H_SETUNIQUE, 1);
+    editor->history = edit.history_init();
+    edit.history(editor->history, &editor->event, H_SETSIZE, 1000);
+    edit.history(editor->history, &editor->event, H_SETUNIQUE, 1);
 
-    el_set(editor->el, EL_CLIENTDATA, editor);
-    el_set(editor->el, EL_EDITOR, "emacs");
-    el_set(editor->el, EL_PROMPT, prompt_function);
-    el_set(editor->el, EL_HIST, history, editor->history);
+    edit.set(editor->el, EL_CLIENTDATA, editor);
+    edit.set(editor->el, EL_EDITOR, "emacs");
+    edit.set(editor->el, EL_PROMPT, prompt_function);
+    edit.set(editor->el, EL_HIST, edit.history, editor->history);
     if (complete != NULL) {
-        el_set(editor->el, EL_ADDFN, "sfsh-complete", "Complete sfsh commands and names", complete);
-        el_set(editor->el, EL_BIND, "^I", "sfsh-complete", NULL);
+        edit.set(editor->el, EL_ADDFN, "sfsh-complete", "Complete sfsh commands and names", complete);
+        edit.set(editor->el, EL_BIND, "^I", "sfsh-complete", NULL);
     }
     // ~/.editrc last, so the user's own bindings override ours.
-    el_source(editor->el, NULL);
+    edit.source(editor->el, NULL);
     return editor;
 }
 
 void sfsh_editor_destroy(sfsh_editor *editor) {
     if (editor == NULL) return;
-    el_end(editor->el);
-    history_end(editor->history);
+    edit.end(editor->el);
+    edit.history_end(editor->history);
     free(editor->prompt);
     free(editor);
 }
@@ -86,31 +142,31 @@ void sfsh_mark_reader_thread(void) {
 
 const char *sfsh_editor_gets(sfsh_editor *editor, int *count) {
     sfsh_mark_reader_thread();
-    return el_gets(editor->el, count);
+    return edit.gets(editor->el, count);
 }
 
 void sfsh_editor_reset_line(sfsh_editor *editor) {
     // Deleting from the start to the end of the buffer keeps libedit's state sane;
     // el_reset would also reset the tty modes.
-    const LineInfo *info = el_line(editor->el);
+    const LineInfo *info = edit.line(editor->el);
     if (info != NULL && info->lastchar > info->buffer) {
-        el_cursor(editor->el, (int)(info->lastchar - info->cursor));
-        el_deletestr(editor->el, (int)(info->lastchar - info->buffer));
+        edit.cursor(editor->el, (int)(info->lastchar - info->cursor));
+        edit.deletestr(editor->el, (int)(info->lastchar - info->buffer));
     }
-    el_reset(editor->el);
+    edit.reset(editor->el);
 }
 
 void sfsh_editor_history_add(sfsh_editor *editor, const char *line) {
-    history(editor->history, &editor->event, H_ENTER, line);
+    edit.history(editor->history, &editor->event, H_ENTER, line);
 }
 
 void sfsh_editor_history_set_size(sfsh_editor *editor, int size) {
-    history(editor->history, &editor->event, H_SETSIZE, size);
+    edit.history(editor->history, &editor->event, H_SETSIZE, size);
 }
 
 void *sfsh_editor_context(EditLine *el) {
     sfsh_editor *editor = NULL;
-    el_get(el, EL_CLIENTDATA, &editor);
+    edit.get(el, EL_CLIENTDATA, &editor);
     return editor ? editor->context : NULL;
 }
 

@@ -94,13 +94,13 @@ public final class EditLineReader: LineReader {
     /// The TAB handler: completes the word before the cursor; when several
     /// candidates remain and share nothing more, lists them.
     private static func complete(_ el: OpaquePointer, _ completer: Completer) -> UInt8 {
-        guard let info = el_line(el)?.pointee else { return UInt8(CC_ERROR) }
+        guard let info = sfsh_el_line(el)?.pointee else { return UInt8(CC_ERROR) }
         let length = info.cursor - info.buffer
         let before = String(decoding: UnsafeRawBufferPointer(start: info.buffer, count: length), as: UTF8.self)
         let result = completer.complete(before)
         if !result.insertion.isEmpty {
-            if result.deleteCount > 0 { el_deletestr(el, Int32(result.deleteCount)) }
-            el_insertstr(el, result.insertion)
+            if result.deleteCount > 0 { sfsh_el_deletestr(el, Int32(result.deleteCount)) }
+            sfsh_el_insertstr(el, result.insertion)
             return UInt8(CC_REFRESH)
         }
         if result.candidates.count > 1 {

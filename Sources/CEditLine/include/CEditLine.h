@@ -10,7 +10,7 @@ typedef struct sfsh_editor sfsh_editor;
 /// Called from libedit when TAB is pressed; returns a CC_* code.
 typedef unsigned char (*sfsh_complete_fn)(EditLine *el, int ch);
 
-/// Creates the editor: emacs keys, the given completion function bound to TAB,
+/// Creates the editor (NULL when libedit cannot be loaded: it is loaded here, on first use): emacs keys, the given completion function bound to TAB,
 /// then ~/.editrc read last so the user's bindings win. `context` is handed back
 /// by sfsh_editor_context inside the completion callback.
 sfsh_editor *sfsh_editor_create(const char *program, void *context, sfsh_complete_fn complete);
@@ -30,6 +30,11 @@ void sfsh_editor_reset_line(sfsh_editor *editor);
 void sfsh_editor_history_add(sfsh_editor *editor, const char *line);
 /// Sets how many entries the in-memory history keeps (H_SETSIZE is variadic).
 void sfsh_editor_history_set_size(sfsh_editor *editor, int size);
+
+/// el_line, el_insertstr and el_deletestr of the loaded libedit (for the completion callback).
+const LineInfo *sfsh_el_line(EditLine *el);
+int sfsh_el_insertstr(EditLine *el, const char *text);
+void sfsh_el_deletestr(EditLine *el, int count);
 
 /// The context given at creation, from inside a libedit callback.
 void *sfsh_editor_context(EditLine *el);
