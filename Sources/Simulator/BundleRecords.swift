@@ -92,7 +92,7 @@ extension DataGenerator {
                 for key in ["CreatedById", "LastModifiedById"] { values[key] = owners.first }
                 // A generated record that happens to have the sample's Id gives way to it.
                 try db.execute(sql: "DELETE FROM \"\(object.name)\" WHERE Id = ?", arguments: [values["Id"] ?? nil])
-                try org.store.insert(object, values, in: db)
+                try org.store.insertStandard(object, values, in: db)  // the system fields the object has
             }
         }
     }

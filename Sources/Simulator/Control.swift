@@ -164,7 +164,7 @@ extension Org {
         lock.withLock { users.append(user) }
         let stamp = SimDates.format(clock.now())
         _ = try? store.db.write { db in
-            try store.insert(StandardObjects.user, [
+            try store.insertStandard(StandardObjects.user, [
                 "Id": id, "Username": username, "FirstName": firstName, "LastName": lastName,
                 "Name": "\(firstName) \(lastName)", "Email": username,
                 "Alias": String((firstName.prefix(1) + lastName).prefix(8)).lowercased(), "IsActive": 1,
@@ -173,7 +173,7 @@ extension Org {
                 "LanguageLocaleKey": "en_US", "CreatedDate": stamp, "CreatedById": users.first?.id ?? id,
                 "LastModifiedDate": stamp, "LastModifiedById": users.first?.id ?? id, "SystemModstamp": stamp,
             ], in: db)
-            try store.insert(StandardObjects.userPermissionAccess, [
+            try store.insertStandard(StandardObjects.userPermissionAccess, [
                 "Id": RecordID.make(prefix: "0up", number: users.count + 10), "UserId": id,
                 "PermissionsApiEnabled": apiEnabled ? 1 : 0, "PermissionsViewAllData": viewAllData ? 1 : 0,
                 "PermissionsModifyAllData": viewAllData ? 1 : 0, "PermissionsViewSetup": 1,

@@ -61,20 +61,20 @@ final class DataGenerator {
         let now = org.clock.now()
         let store = org.store
         try store.db.write { db in
-            try store.insert(StandardObjects.organization, [
+            try store.insertStandard(StandardObjects.organization, [
                 "Id": org.orgID, "Name": "sfsim Demo Org", "OrganizationType": config.edition, "IsSandbox": 0,
                 "InstanceName": "SIM1", "TrialExpirationDate": nil, "NamespacePrefix": nil,
             ], in: db)
             for (index, (name, object, active)) in [("Standard_Lead_Duplicate_Rule", "Lead", config.leadDuplicateRule),
                                                      ("Standard_Contact_Duplicate_Rule", "Contact", true)].enumerated() {
-                try store.insert(StandardObjects.duplicateRule, [
+                try store.insertStandard(StandardObjects.duplicateRule, [
                     "Id": RecordID.make(prefix: "0Bm", number: index + 1), "DeveloperName": name,
                     "MasterLabel": name.replacingOccurrences(of: "_", with: " "), "SobjectType": object,
                     "IsActive": active ? 1 : 0, "NamespacePrefix": nil,
                 ], in: db)
             }
             for rule in Org.leadAssignmentRules {
-                try store.insert(StandardObjects.assignmentRule, [
+                try store.insertStandard(StandardObjects.assignmentRule, [
                     "Id": rule.id, "Name": rule.name, "SobjectType": "Lead", "Active": rule.active ? 1 : 0,
                     "CreatedDate": SimDates.format(now), "CreatedById": org.users[0].id, "LastModifiedDate": SimDates.format(now),
                     "LastModifiedById": org.users[0].id, "SystemModstamp": SimDates.format(now),

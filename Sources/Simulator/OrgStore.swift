@@ -123,12 +123,19 @@ final class OrgStore: @unchecked Sendable {
 
     // MARK: Raw writes (the generator and writes below use them)
 
-    func insert(_ object: ObjectDef, _ values: [String: DatabaseValueConvertible?], in db: Database) throws {
-        // Only the columns the org's object has: a bundle's object (`--from-bundle`) may lack a standard field.
-        let current = self.object(object.name) ?? object
+    /// Inserts a row built for sfsim's own definition of an object (the admin user, the Organization row, a bundle's
+    /// sample with the system fields set) into the org's object, with only the columns it has: a bundle's object
+    /// (`--from-bundle`) may lack a standard field. Writes of records (`insert`) name only the object's own fields
+    /// and skip this.
+    func insertStandard(_ standard: ObjectDef, _ values: [String: DatabaseValueConvertible?], in db: Database) throws {
+        let current = object(standard.name) ?? standard
         var columns = Set(current.storedFields.map(\.name))
-        if object.name == "UserPermissionAccess" { columns.insert("UserId") }
-        let pairs = values.filter { columns.contains($0.key) }
+        if standard.name == "UserPermissionAccess" { columns.insert("UserId") }
+        try insert(current, values.filter { columns.contains($0.key) }, in: db)
+    }
+
+    func insert(_ object: ObjectDef, _ values: [String: DatabaseValueConvertible?], in db: Database) throws {
+        let pairs = Array(values)
         let sql = "INSERT INTO \"\(object.name)\" (\(pairs.map { "\"\($0.key)\"" }.joined(separator: ", "))) VALUES (\(Array(repeating: "?", count: pairs.count).joined(separator: ", ")))"
         try db.execute(sql: sql, arguments: sqlArguments(pairs.map(\.value)))
     }
