@@ -161,17 +161,7 @@ struct BulkRecordReader {
             return true
         }
         // The rest: a date-time as text, else the bytes (checked UTF-8 when not ASCII) escaped by the one JSON rule.
-        var unquoted: [UInt8] = []
-        unquoted.reserveCapacity(range.count)
-        if field.doubled {
-            var index = range.lowerBound
-            while index < range.upperBound {
-                unquoted.append(bytes[index])
-                index += bytes[index] == UInt8(ascii: "\"") ? 2 : 1
-            }
-        } else {
-            unquoted.append(contentsOf: slice)
-        }
+        let unquoted = CSVRows.unquoted(bytes, field)
         if unquoted.contains(where: { $0 >= 0x80 }), String(validating: unquoted, as: UTF8.self) == nil { return false }
         if kind == .dateTime {
             var json = ""

@@ -108,14 +108,20 @@ struct CSVRows {
     /// A field's bytes, each doubled quote as one.
     func unquoted(_ field: Field) -> ArraySlice<UInt8> {
         guard field.doubled else { return bytes[field.range] }
+        return bytes.withUnsafeBufferPointer { Self.unquoted($0, field) }[...]
+    }
+
+    /// A field's bytes in `bytes` (the CSV it was read from), each doubled quote as one.
+    static func unquoted(_ bytes: UnsafeBufferPointer<UInt8>, _ field: Field) -> [UInt8] {
+        guard field.doubled else { return Array(bytes[field.range]) }
         var out: [UInt8] = []
         out.reserveCapacity(field.range.count)
         var index = field.range.lowerBound
         while index < field.range.upperBound {
             out.append(bytes[index])
-            index += bytes[index] == Self.quote ? 2 : 1
+            index += bytes[index] == quote ? 2 : 1
         }
-        return out[...]
+        return out
     }
 
     /// A field's text (checked to be UTF-8).
