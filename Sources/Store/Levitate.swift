@@ -134,6 +134,13 @@ extension Store {
         }
     }
 
+    /// How many local contacts are not archived.
+    public func liveLevitateContactCount(org: String) throws(StoreError) -> Int {
+        try read { db in
+            try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM levitate_contact WHERE org = ? AND archived = 0", arguments: [org]) ?? 0
+        }
+    }
+
     public func levitateContactCount(org: String) throws(StoreError) -> Int {
         try read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM levitate_contact WHERE org = ?", arguments: [org]) ?? 0 }
     }

@@ -210,6 +210,14 @@ extension Store {
         }
     }
 
+    /// How many live records of the object are stored.
+    public func liveRecordCount(org: String, object: String) throws(StoreError) -> Int {
+        try read { db in
+            try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM local_record WHERE org = ? AND object = ? AND is_deleted = 0",
+                             arguments: [org, object]) ?? 0
+        }
+    }
+
     /// The Ids of the live stored records of an object.
     public func liveIDs(org: String, object: String) throws(StoreError) -> [String] {
         try read { db in

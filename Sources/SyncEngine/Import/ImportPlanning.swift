@@ -56,7 +56,7 @@ extension ImportJob {
         let (reconcile, refresh) = duePasses(state, formulas: formulas, now: now)
         let alias = org.alias
         return try await plannedPasses(object, since: records, reconcile: reconcile, lastReconciled: state.deletesReconciledAt,
-                                       refresh: refresh, stored: { () throws(StoreError) in try store.liveIDs(org: alias, object: object).count },
+                                       refresh: refresh, stored: { () throws(StoreError) in try store.liveRecordCount(org: alias, object: object) },
                                        reading: options.passReading, now: now, client: client)
     }
 

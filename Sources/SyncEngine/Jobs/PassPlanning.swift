@@ -7,8 +7,8 @@ import SyncRules
 /// What a dry run plans for the extra passes of a run that has read `since` of an object's records incrementally
 /// (the import's and the contact pull's alike), read as the run reads them (`PassSchedule.extraCalls`): one COUNT()
 /// of all the object's records, and — when the run's reconciliation would first ask getDeleted whether anything was
-/// purged (`PassSchedule.purgeCheckWindow`, over the `stored` live records) — that call too, so the plan knows
-/// whether the listing follows. Returns the planned calls and the calls the dry run made.
+/// purged (`PurgeCheck`, over the count of `stored` live records) — that call too, so the plan knows whether the
+/// listing follows. Returns the planned calls and the calls the dry run made.
 func plannedPasses(_ object: String, since: Int, reconcile: Bool, lastReconciled: Date?, refresh: Bool,
                    stored: () throws(StoreError) -> Int, reading: PassReading, now: Date,
                    client: SalesforceClient) async throws(EngineError) -> (calls: [Estimates.PlannedCall], countCalls: Int) {
@@ -20,21 +20,20 @@ func plannedPasses(_ object: String, since: Int, reconcile: Bool, lastReconciled
     }
     var plan: ReconcilePlan?
     if reconcile {
-        plan = .list
         let count: Int
         do { count = try stored() } catch { throw EngineError(error) }
-        let listing = PassSchedule.readCalls(records: count, pageSize: reading.plannedPageSize, method: reading.method,
-                                             bulk: reading.bulk)
-        if let window = PassSchedule.purgeCheckWindow(last: lastReconciled, now: now, listingCalls: listing) {
-            countCalls += 1
-            do {
-                let answer = try await client.deletedRecords(object, start: window.start, end: window.end)
-                plan = .checked(purged: PassSchedule.purged(since: window.start, earliestDateAvailable: answer.earliestDateAvailable))
-            } catch where error.status == 400 {
-                plan = .checked(purged: true)  // the run lists after a refused window, as after a purge
-            } catch {
-                throw EngineError(error, doing: "ask getDeleted whether \(object) records were purged")
-            }
+        let check: PurgeCheck
+        do {
+            check = try await PurgeCheck.ask(object, stored: count, lastReconciled: lastReconciled, reading: reading, now: now,
+                                             client: client)
+        } catch {
+            throw EngineError(error, doing: "ask getDeleted whether \(object) records were purged")
+        }
+        countCalls += check.calls
+        switch check {
+        case .notAsked: plan = .list
+        case .nothingPurged: plan = .checked(purged: false)
+        case .purged, .refused: plan = .checked(purged: true)  // the run lists after a refused window, as after a purge
         }
     }
     let calls = PassSchedule.extraCalls(object: object, total: total, since: since, pageSize: reading.plannedPageSize,

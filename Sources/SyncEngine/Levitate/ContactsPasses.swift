@@ -53,7 +53,7 @@ extension ContactsJob {
         let alias = org.alias
         return try await SyncEngine.plannedPasses(Self.object, since: since, reconcile: due.reconcile,
                                                   lastReconciled: state.deletesReconciledAt, refresh: due.refresh,
-                                                  stored: { () throws(StoreError) in try store.liveLevitateContactIDs(org: alias).count },
+                                                  stored: { () throws(StoreError) in try store.liveLevitateContactCount(org: alias) },
                                                   reading: Self.passReading, now: now, client: client)
     }
 
