@@ -68,11 +68,7 @@ public enum ImportQuery {
     }
 
     /// A SOQL date-time literal of a date, whole seconds rounded down (so an inclusive bound stays inclusive).
-    public static func literal(_ date: Date) -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime]
-        return formatter.string(from: Date(timeIntervalSince1970: date.timeIntervalSince1970.rounded(.down)))
-    }
+    public static func literal(_ date: Date) -> String { DateTimeText.format(date) }
 
     /// A SOQL date-time literal of a value as Salesforce sent it (`2024-05-01T10:00:00.000+0000`):
     /// `2024-05-01T10:00:00Z`, keeping milliseconds only when they are not zero.
