@@ -13,11 +13,7 @@ public enum LocalViews {
     public static func views(org: String, store: Store) throws(EngineError) -> LocalViewSet {
         let states: [ImportObjectState]
         do { states = try store.importStates(org: org) } catch { throw EngineError(error) }
-        var fieldsByObject: [String: [String]] = [:]
-        for state in states {
-            guard let text = state.fieldTypes, case let .object(pairs)? = try? JSONValue.parse(Data(text.utf8)) else { continue }
-            fieldsByObject[state.object] = pairs.map(\.0).filter(APIName.isValid)
-        }
+        let fieldsByObject = describedFields(states).mapValues { $0.map(\.name).filter(APIName.isValid) }
         let objects = ImportJob.defaultObjects.map { object in
             LocalViewSet.ObjectView(name: object, object: object, fields: fieldsByObject[object] ?? ["Id", "SystemModstamp"])
         }
@@ -49,12 +45,10 @@ public enum LocalViews {
     public static func combined(org: String, id: String, object: String?, store: Store) throws(EngineError) -> JSONValue? {
         do {
             let found = try object.map { try store.localRecord(org: org, object: $0, id: id) } ?? store.localRecord(org: org, id: id)
-            // Null fields are not stored: each object's fields (its last describe's) come back as null where absent.
-            var fieldsOf: [String: [String]] = [:]
-            for state in try store.importStates(org: org) {
-                guard let text = state.fieldTypes, case let .object(pairs)? = try? JSONValue.parse(Data(text.utf8)) else { continue }
-                fieldsOf[state.object] = pairs.filter { !ImportQuery.compoundTypes.contains($0.1.stringValue ?? "") && $0.1.stringValue != "base64" }
-                    .map(\.0)
+            // Null fields are not stored: each object's fields (its last describe's, those the import reads) come back as
+            // null where absent.
+            let fieldsOf = describedFields(try store.importStates(org: org)).mapValues { fields in
+                fields.filter { !ImportQuery.compoundTypes.contains($0.type) && $0.type != "base64" }.map(\.name)
             }
             func parse(_ record: LocalRecord) -> JSONValue { withNulls(Self.parse(record.body), fields: fieldsOf[record.object] ?? []) }
             guard let record = found, case var .object(fields) = parse(record) else { return nil }
@@ -90,6 +84,16 @@ public enum LocalViews {
         } catch {
             throw EngineError(.failure, "\(error)")
         }
+    }
+
+    /// Each object's fields by its last describe, as the import state keeps them: name and type, by name.
+    static func describedFields(_ states: [ImportObjectState]) -> [String: [(name: String, type: String)]] {
+        var fields: [String: [(name: String, type: String)]] = [:]
+        for state in states {
+            guard let text = state.fieldTypes, case let .object(pairs)? = try? JSONValue.parse(Data(text.utf8)) else { continue }
+            fields[state.object] = pairs.map { ($0.0, $0.1.stringValue ?? "") }
+        }
+        return fields
     }
 
     static func parse(_ body: String) -> JSONValue { (try? JSONValue.parse(Data(body.utf8))) ?? .object([]) }
