@@ -195,6 +195,21 @@ extension Store {
         return (sql, StatementArguments(arguments))
     }
 
+    /// Calls since `since` summed per source and hour (the hour's start), oldest first: how many, and how many failed
+    /// (an HTTP error, or no answer).
+    public func ledgerHours(since: Date, org: String? = nil) throws(StoreError) -> [(source: String, hour: Date, calls: Int, failed: Int)] {
+        let filter = Self.ledgerFilter(since: since, org: org, source: nil)
+        return try read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT source, CAST(at / 3600 AS INTEGER) * 3600 AS hour, COUNT(*) AS calls,
+                       SUM(status >= 400 OR status = 0) AS failed
+                FROM ledger \(filter.sql) GROUP BY source, hour ORDER BY hour, source
+                """, arguments: filter.arguments).map { row in
+                (row["source"], Date(timeIntervalSince1970: row["hour"]), row["calls"], row["failed"])
+            }
+        }
+    }
+
     /// Calls since `since`, optionally for one org and one source.
     public func ledger(since: Date, org: String? = nil, source: String? = nil) throws(StoreError) -> [LedgerEntry] {
         let filter = Self.ledgerFilter(since: since, org: org, source: source)

@@ -45,6 +45,22 @@ import Testing
         #expect(try !store.removeSetting("format", scope: "demo"))
     }
 
+    /// Issue 24: a bundle's ledger, summed per source and hour.
+    @Test func theLedgerSumsPerSourceAndHour() throws {
+        let store = try Store(home: SfshHome(path: temporaryPath()))
+        let hour = Date(timeIntervalSince1970: 1_800_000_000 - 1_800_000_000.truncatingRemainder(dividingBy: 3600))
+        for (offset, source, status) in [(10.0, "import", 200), (20, "import", 503), (30, "check", 200), (3_700, "import", 0),
+                                         (3_800, "import", 200)] {
+            try store.record(LedgerEntry(at: hour.addingTimeInterval(offset), org: "a", source: source, method: "GET",
+                                         path: "/x", status: status, durationMS: 1))
+        }
+        try store.record(LedgerEntry(at: hour, org: "b", source: "import", method: "GET", path: "/x", status: 200, durationMS: 1))
+        let rows = try store.ledgerHours(since: hour.addingTimeInterval(-1), org: "a")
+        #expect(rows.map(\.source) == ["check", "import", "import"])
+        #expect(rows.map(\.hour) == [hour, hour, hour.addingTimeInterval(3600)])
+        #expect(rows.map(\.calls) == [1, 2, 2] && rows.map(\.failed) == [0, 1, 1])
+    }
+
     /// Issue 24: the errors the shell printed, the last 200 kept, newest first.
     @Test func shellErrorsKeepTheLastTwoHundred() throws {
         let store = try Store(home: SfshHome(path: temporaryPath()))

@@ -53,13 +53,11 @@ enum BundleCommand {
             let path = invocation.value("out") ?? "sfsh-bundle-\(org?.alias ?? "home")-\(formatter.string(from: now)).zip"
             var contents = BundleContents(session: session, org: org, runs: runs, records: records)
             await contents.gather()
-            var archive = contents.archive
             let manifest = contents.manifest(at: now)
-            archive.add(BundleArchive.manifestName, json: manifest)
             // The manifest first, as a reader expects.
             var ordered = BundleArchive()
             ordered.add(BundleArchive.manifestName, json: manifest)
-            for file in archive.files where file.name != BundleArchive.manifestName { ordered.add(file.name, file.data) }
+            for file in contents.archive.files { ordered.add(file.name, file.data) }
             let url = URL(fileURLWithPath: path)
             do { try ordered.write(to: url, modified: now) } catch let error as BundleError { throw ShellError(.failure, error.message) }
             let size = (try? FileManager.default.attributesOfItem(atPath: url.path)[.size] as? Int) ?? 0
