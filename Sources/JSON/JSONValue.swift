@@ -226,29 +226,21 @@ public enum JSONValue: Sendable, Equatable {
     }
 
     public static func writeString(_ s: String, to out: inout String) {
-        out += "\""
         // Most strings need no escape: append them whole (appending scalar by scalar was
         // a quarter of an import's CPU). 0xC2 leads the C1 controls, 0xD8 U+061C, 0xE2 the zero-width and bidi
         // characters and LS/PS, 0xEF the BOM: all escaped below (TextSafety), so no JSON we print moves a terminal.
         if !s.utf8.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C || $0 == 0x7F || $0 == 0xC2 || $0 == 0xD8
                                      || $0 == 0xE2 || $0 == 0xEF }) {
+            out += "\""
             out += s
             out += "\""
             return
         }
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where TextSafety.mustEscape(scalar):
-                out += String(format: "\\u%04x", scalar.value)
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        out += "\""
+        // The rest through the byte writer: one escaping rule for both.
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(s.utf8.count + 8)
+        writeString(utf8: Array(s.utf8), to: &bytes)
+        out += String(decoding: bytes, as: UTF8.self)
     }
 }
 

@@ -45,18 +45,37 @@ import Testing
     }
 }
 
-/// Issue 25: the byte writer the import uses writes every string exactly as the string writer does.
+/// Issue 25: both JSON string writers (the string one, and the byte one the import uses and the string one hands its
+/// escapes to) write every string as the rule says, scalar by scalar: `"`, `\`, `\n`, `\r`, `\t` by name, whatever
+/// `TextSafety` escapes as `\uXXXX`, the rest as it is.
 @Suite struct ByteStringWriterTests {
+    static func reference(_ text: String) -> String {
+        var out = "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case _ where TextSafety.mustEscape(scalar): out += String(format: "\\u%04x", scalar.value)
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out + "\""
+    }
+
     static let samples = ["", "plain", "quote \" and \\ backslash", "line\nfeed\r\ttab", "\u{01}\u{1F}\u{7F}", "Zoë Müller 王",
                           "\u{80}\u{9F}\u{A0}", "bidi \u{202E}x\u{202C} \u{2066}y\u{2069}", "zero\u{200B}width\u{2060}", "\u{FEFF}bom",
                           "arabic \u{061C} mark", "ls\u{2028}ps\u{2029}", "emoji 🎉 and ∑ and \u{2030}", "\u{00C2}\u{00D8}\u{00E2}\u{00EF}"]
 
-    @Test(arguments: samples) func sameAsTheStringWriter(text: String) {
-        var expected = ""
-        JSONValue.writeString(text, to: &expected)
+    @Test(arguments: samples) func sameAsTheRule(text: String) {
+        var written = ""
+        JSONValue.writeString(text, to: &written)
         var bytes: [UInt8] = []
         JSONValue.writeString(utf8: Array(text.utf8), to: &bytes)
-        #expect(String(decoding: bytes, as: UTF8.self) == expected)
+        #expect(written == Self.reference(text))
+        #expect(String(decoding: bytes, as: UTF8.self) == Self.reference(text))
     }
 
     @Test func randomStringsToo() {
@@ -66,11 +85,12 @@ import Testing
         for _ in 0..<2_000 {
             var text = ""
             for _ in 0..<Int.random(in: 0...12, using: &generator) { text.unicodeScalars.append(pool.randomElement(using: &generator)!) }
-            var expected = ""
-            JSONValue.writeString(text, to: &expected)
+            var written = ""
+            JSONValue.writeString(text, to: &written)
             var bytes: [UInt8] = []
             JSONValue.writeString(utf8: Array(text.utf8), to: &bytes)
-            #expect(String(decoding: bytes, as: UTF8.self) == expected, "\(Array(text.unicodeScalars))")
+            #expect(written == Self.reference(text), "\(Array(text.unicodeScalars))")
+            #expect(String(decoding: bytes, as: UTF8.self) == Self.reference(text), "\(Array(text.unicodeScalars))")
         }
     }
 }
