@@ -44,6 +44,12 @@ public struct BundleArchive: Sendable {
     /// Writes the archive to `url` (mode 0600), through a temporary file renamed into place, so a failed write
     /// leaves no half archive.
     public func write(to url: URL, modified: Date) throws(BundleError) {
+        var isDirectory: ObjCBool = false
+        let directory = url.deletingLastPathComponent()
+        guard FileManager.default.fileExists(atPath: directory.path, isDirectory: &isDirectory), isDirectory.boolValue,
+              FileManager.default.isWritableFile(atPath: directory.path) else {
+            throw BundleError("cannot write \(url.path): \(directory.path) is not a directory you can write to")
+        }
         let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).\(getpid()).partial")
         try? FileManager.default.removeItem(at: temporary)
         do {

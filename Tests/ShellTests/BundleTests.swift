@@ -185,6 +185,8 @@ import Testing
             try Data("hello".utf8).write(to: URL(fileURLWithPath: notZip))
             let refused = await shell.run("bundle show \(notZip)")
             #expect(refused.code == 1 && refused.err.contains("is not a support bundle"), "\(refused.err)")
+            let nowhere = await shell.run("bundle --out \(directory.path)/missing/b.zip")
+            #expect(nowhere.code == 1 && nowhere.err.contains("missing is not a directory you can write to"), "\(nowhere.err)")
         }
         try await stopping(server, testBody)
     }
