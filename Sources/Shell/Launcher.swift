@@ -59,10 +59,14 @@ public enum Launcher {
         }
         let home = SfshHome.resolve(option: options.home, environment: environment)
         let session: ShellSession
+        // A script's session opens the database at its first use, so `-c help` or `-c 'echo x'` never opens,
+        // migrates or checkpoints it (issue 25); a terminal session opens it now, to say at once when it cannot.
+        let interactive = options.files.isEmpty && options.commands.isEmpty && !options.demo
+            && isatty(STDIN_FILENO) == 1 && isatty(STDOUT_FILENO) == 1
         do {
-            let store = try Store(home: home)
+            let store = try Store(home: home, openNow: interactive)
             let interruption = Interruption.sigint
-            session = try ShellSession(table: Commands.table, store: store, io: io,
+            session = ShellSession(table: Commands.table, store: store, io: io,
                                        transport: CurlTransport(stallSeconds: Self.stallSeconds(environment), caBundle: caBundle,
                                                                 isInterrupted: interruption.isPending),
                                        interruption: interruption)
@@ -76,9 +80,16 @@ public enum Launcher {
         session.caBundle = caBundle
         session.keepGoing = options.keepGoing
         session.orgOverride = options.org
-        if let alias = options.org, (try? session.store.org(alias)) ?? nil == nil {
-            io.stderr.write("sfsh: error: no org called '\(alias)'\n  'sfsh -c orgs' lists them\n")
-            return (ExitStatus.usage.rawValue, session)
+        if let alias = options.org {
+            do {
+                if try session.store.org(alias) == nil {
+                    io.stderr.write("sfsh: error: no org called '\(alias)'\n  'sfsh -c orgs' lists them\n")
+                    return (ExitStatus.usage.rawValue, session)
+                }
+            } catch {
+                io.stderr.write("sfsh: error: \(error.description)\n")
+                return (ExitStatus.failure.rawValue, session)
+            }
         }
         if options.demo {
             do {

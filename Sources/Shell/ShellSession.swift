@@ -81,7 +81,18 @@ public final class ShellSession {
     /// The scripts being sourced, outermost first (real paths), to stop loops.
     var sourceStack: [String] = []
     static let sourceDepthLimit = 16
-    var settingsCache: [String: String]
+    /// The home-wide settings, read at the first use (so a session that only runs `help` never opens the store).
+    var settingsCache: [String: String] {
+        get {
+            if let loadedSettings { return loadedSettings }
+            // A store that cannot be read shows no stored settings here; the command's own store access says why.
+            guard let settings = try? store.settingsWithoutOpening(scope: Store.defaultScope) else { return [:] }
+            loadedSettings = settings
+            return settings
+        }
+        set { loadedSettings = newValue }
+    }
+    private var loadedSettings: [String: String]?
     private let input = InputThread(onStart: { sfsh_mark_reader_thread() })
     /// The time, injected so tests can move it (the engine's clock).
     public let clock: any EngineClock
@@ -109,7 +120,7 @@ public final class ShellSession {
     public var caBundle: String?
 
     public init(table: CommandTable, store: Store, io: ShellIO, clock: any EngineClock = SystemClock(),
-                transport: any HTTPTransport = CurlTransport(), interruption: Interruption = .never) throws(StoreError) {
+                transport: any HTTPTransport = CurlTransport(), interruption: Interruption = .never) {
         self.interruption = interruption
         self.table = table
         self.store = store
@@ -118,7 +129,6 @@ public final class ShellSession {
         self.connector = OrgConnector(store: store, transport: transport, clock: clock)
         self.describes = DescribeCache(store: store, clock: clock)
         self.history = HistoryFile(path: store.home.historyPath)
-        self.settingsCache = try store.settings(scope: Store.defaultScope)
     }
 
     // MARK: Running

@@ -10,21 +10,49 @@ import Darwin
 /// The one SQLite database of an sfsh home (WAL, versioned migrations).
 ///
 /// Shell and daemon open it concurrently; WAL lets readers run beside the writer.
+/// The database may be opened on first use (`openNow: false`): a shell that only runs `help` or `echo` never opens,
+/// migrates or checkpoints it (issue 25: that was most of its start-up).
 public final class Store: Sendable {
     public let home: SfshHome
     /// Another process writing: how long to wait for it, and whom to tell (once per wait).
     let busy: BusyWait
-    let pool: DatabasePool
+    /// The open database, once opened (a failed open is not kept: the next use tries again and says why).
+    private let opening = NSLock()
+    nonisolated(unsafe) private var opened: DatabasePool?  // guarded by `opening`
 
-    /// Opens (creating if needed) the database in `home`, after checking the
-    /// home is private, and migrates it to the latest version.
+    /// Checks that `home` is private (creating it if needed), then opens the database in it, creating and
+    /// migrating it to the latest version — now, or with `openNow: false` at its first use.
     /// - Parameter busyTimeout: how long a statement waits for another process's write before failing
     ///   (long writes are cut into short transactions, so this is a bound, not a pause anyone should see).
-    public init(home: SfshHome, busyTimeout: TimeInterval = 120) throws(StoreError) {
+    public init(home: SfshHome, busyTimeout: TimeInterval = 120, openNow: Bool = true) throws(StoreError) {
         try home.prepare()
         self.home = home
-        let busy = BusyWait(timeout: busyTimeout)
-        self.busy = busy
+        busy = BusyWait(timeout: busyTimeout)
+        if openNow { _ = try pool }
+    }
+
+    /// Whether the database has been opened.
+    var isOpen: Bool {
+        opening.lock()
+        defer { opening.unlock() }
+        return opened != nil
+    }
+
+    /// The database, opened (and migrated) at the first use.
+    var pool: DatabasePool {
+        get throws(StoreError) {
+            opening.lock()
+            defer { opening.unlock() }
+            if let opened { return opened }
+            do {
+                let pool = try Self.open(home.databasePath, busy: busy)
+                opened = pool
+                return pool
+            } catch { throw Self.failure(error) }
+        }
+    }
+
+    private static func open(_ path: String, busy: BusyWait) throws -> DatabasePool {
         var configuration = Configuration()
         configuration.busyMode = .callback { tries in busy.shouldRetry(after: tries) }
         configuration.prepareDatabase { db in
@@ -34,17 +62,13 @@ public final class Store: Sendable {
             // Bounded, so memory stays flat; readers keep the default.
             if !db.configuration.readonly { try db.execute(sql: "PRAGMA cache_size = -32768") }
         }
-        let path = home.databasePath
         // The database, its -wal and -shm must never be readable by others.
         let previous = umask(0o077)
         defer { umask(previous) }
-        do {
-            pool = try DatabasePool(path: path, configuration: configuration)
-            try Self.migrator.migrate(pool)
-        } catch {
-            throw Self.failure(error)
-        }
+        let pool = try DatabasePool(path: path, configuration: configuration)
+        try migrator.migrate(pool)
         for suffix in ["", "-wal", "-shm"] { chmod(path + suffix, 0o600) }
+        return pool
     }
 
     /// Tells `notice` when a statement has waited a while for another process's write.
@@ -58,10 +82,12 @@ public final class Store: Sendable {
     }
 
     func read<T>(_ body: (Database) throws -> T) throws(StoreError) -> T {
+        let pool = try pool
         do { return try pool.read(body) } catch { throw Self.failure(error) }
     }
 
     func write<T>(_ body: (Database) throws -> T) throws(StoreError) -> T {
+        let pool = try pool
         do { return try pool.write(body) } catch { throw Self.failure(error) }
     }
 
@@ -93,12 +119,28 @@ extension Store {
 
     /// All settings of one scope, by key.
     public func settings(scope: String) throws(StoreError) -> [String: String] {
-        try read { db in
-            let rows = try Row.fetchAll(db, sql: "SELECT key, value FROM setting WHERE scope = ?",
-                                        arguments: [scope])
-            return Dictionary(rows.map { ($0["key"] as String, $0["value"] as String) },
-                              uniquingKeysWith: { _, last in last })
+        try read { db in try Self.settings(db, scope: scope) }
+    }
+
+    /// The settings of `scope`, read without opening the store when it is not open yet: one read-only connection
+    /// reads them and closes — no WAL set-up write, migration check, reader pool or checkpoint, which were most of
+    /// `sfsh -c help`'s start-up (issue 25). When that cannot read them (no database yet, a crashed writer's log to
+    /// recover, a schema it does not know), the store is opened and read as usual.
+    public func settingsWithoutOpening(scope: String) throws(StoreError) -> [String: String] {
+        if !isOpen {
+            var configuration = Configuration()
+            configuration.readonly = true
+            if let settings = try? DatabaseQueue(path: home.databasePath, configuration: configuration)
+                .read({ db in try Self.settings(db, scope: scope) }) {
+                return settings
+            }
         }
+        return try settings(scope: scope)
+    }
+
+    private static func settings(_ db: Database, scope: String) throws -> [String: String] {
+        let rows = try Row.fetchAll(db, sql: "SELECT key, value FROM setting WHERE scope = ?", arguments: [scope])
+        return Dictionary(rows.map { ($0["key"] as String, $0["value"] as String) }, uniquingKeysWith: { _, last in last })
     }
 
     public func setSetting(_ key: String, to value: String, scope: String) throws(StoreError) {

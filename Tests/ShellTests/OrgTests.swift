@@ -239,7 +239,7 @@ struct OrgHarness: Stoppable {
         let server = shell.session.demoServer!
         // Stopped when the body ends, and waited for, however it ends.
         func testBody() async throws {
-            let other = try ShellSession(table: Commands.table, store: shell.session.store,
+            let other = ShellSession(table: Commands.table, store: shell.session.store,
                                          io: ShellIO(stdout: BufferSink(), stderr: BufferSink()))
             #expect(other.currentOrgAlias == "demo")
             // The other session logs into a second org, which becomes the home-wide default…
@@ -253,7 +253,7 @@ struct OrgHarness: Stoppable {
             #expect(try shell.session.store.setting("levitate.tag_fields", scope: "demo") == "Title")
             #expect(try shell.session.store.setting("levitate.tag_fields", scope: "elsewhere") == nil)
             // A session started now takes the new default.
-            let third = try ShellSession(table: Commands.table, store: shell.session.store,
+            let third = ShellSession(table: Commands.table, store: shell.session.store,
                                          io: ShellIO(stdout: BufferSink(), stderr: BufferSink()))
             #expect(third.currentOrgAlias == "elsewhere")
         }

@@ -24,7 +24,7 @@ struct Harness {
         home = NSTemporaryDirectory() + "sfsh-test-" + UUID().uuidString
         let store = try Store(home: SfshHome(path: home))
         let io = ShellIO(stdout: stdout, stderr: stderr, environment: environment, terminalWidth: { width })
-        session = try ShellSession(table: Commands.table, store: store, io: io)
+        session = ShellSession(table: Commands.table, store: store, io: io)
         session.demoStarter = SimDemoOrg.starter
     }
 
@@ -109,7 +109,7 @@ struct Harness {
         #expect(out.contains("format,json,set (home),"))
         #expect(out.contains("history_size,1000,default,"))
         #expect(err.contains(#""message":"format must be one of table, json, csv, not 'xml'""#))
-        let reopened = try ShellSession(table: Commands.table, store: try Store(home: SfshHome(path: harness.home)),
+        let reopened = ShellSession(table: Commands.table, store: try Store(home: SfshHome(path: harness.home)),
                                         io: ShellIO(stdout: BufferSink(), stderr: BufferSink()))
         #expect(reopened.setting("format") == "json")
     }

@@ -45,6 +45,43 @@ import Testing
         #expect(try !store.removeSetting("format", scope: "demo"))
     }
 
+    /// Issue 25: a store opened at first use reads the home's settings without opening (no WAL set-up write,
+    /// migration check or checkpoint), and opens as usual when it has to.
+    @Test func settingsAreReadWithoutOpeningTheStore() throws {
+        let home = SfshHome(path: temporaryPath())
+        let fresh = try Store(home: home, openNow: false)
+        #expect(!FileManager.default.fileExists(atPath: home.databasePath))
+        #expect(try fresh.settingsWithoutOpening(scope: "") == [:])  // no database yet: it is created and migrated
+        #expect(fresh.isOpen)
+        try fresh.setSetting("format", to: "json", scope: "")
+        try fresh.setSetting("format", to: "csv", scope: "demo")
+
+        let later = try Store(home: home, openNow: false)
+        let before = try Data(contentsOf: URL(fileURLWithPath: home.databasePath))
+        #expect(try later.settingsWithoutOpening(scope: "") == ["format": "json"])
+        #expect(try later.settingsWithoutOpening(scope: "demo") == ["format": "csv"])
+        #expect(!later.isOpen)
+        #expect(try Data(contentsOf: URL(fileURLWithPath: home.databasePath)) == before)
+        #expect(mode(home.databasePath + "-shm") & 0o077 == 0)
+        #expect(try later.setting("format", scope: "") == "json")  // any other read opens it
+        #expect(later.isOpen)
+        #expect(try later.appliedMigrations().count == 12)
+    }
+
+    /// Issue 25: a database that cannot be read fails the first use that needs it, saying why, not the opening.
+    @Test func aBrokenDatabaseFailsItsFirstUse() throws {
+        let home = SfshHome(path: temporaryPath())
+        try FileManager.default.createDirectory(atPath: home.path, withIntermediateDirectories: true,
+                                                attributes: [.posixPermissions: 0o700])
+        _ = FileManager.default.createFile(atPath: home.databasePath, contents: Data(repeating: 0x41, count: 8192),
+                                       attributes: [.posixPermissions: 0o600])
+        let store = try Store(home: home, openNow: false)
+        let error = #expect(throws: StoreError.self) { try store.settingsWithoutOpening(scope: "") }
+        #expect(error?.description.contains("not a database") == true)
+        #expect(throws: StoreError.self) { try store.orgs() }
+        #expect(throws: StoreError.self) { try Store(home: home) }
+    }
+
     /// Issue 24: a bundle's ledger, summed per source and hour.
     @Test func theLedgerSumsPerSourceAndHour() throws {
         let store = try Store(home: SfshHome(path: temporaryPath()))
