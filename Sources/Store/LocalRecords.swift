@@ -63,15 +63,15 @@ extension StoreTransaction {
     public func upsert(_ records: [LocalRecord], org: String, run: Int64, pass: Int64, fresh: Bool = false) throws -> UpsertCounts {
         var counts = UpsertCounts()
         if fresh {
-            let insert = try db.cachedStatement(sql: """
+            let insert = try DirectInsert(db, sql: """
                 INSERT INTO local_record (org, object, id, system_modstamp, is_deleted, account_id, body, run_id, seen_run)
-                VALUES (?, ?, ?, ?, 0, ?, ?, ?, ?) ON CONFLICT(org, object, id) DO NOTHING
+                VALUES (?1, ?2, ?3, ?4, 0, ?5, ?6, ?7, ?8) ON CONFLICT(org, object, id) DO NOTHING
                 """)
             var rest: [LocalRecord] = []
             for record in records {
-                try insert.execute(arguments: [org, record.object, record.id, record.systemModstamp, record.accountID,
-                                               record.body, run, pass])
-                if db.changesCount == 1 { counts.created += 1 } else { rest.append(record) }
+                let changed = try insert.run(texts: [org, record.object, record.id, record.systemModstamp, record.accountID,
+                                                     record.body], integers: [run, pass])
+                if changed == 1 { counts.created += 1 } else { rest.append(record) }
             }
             guard !rest.isEmpty else { return counts }
             let others = try upsert(rest, org: org, run: run, pass: pass)
