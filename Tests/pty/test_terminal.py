@@ -2,7 +2,9 @@
 
 What only a terminal shows: the prompt, TAB completion, history recall with
 the up arrow across two sessions, Ctrl-C clearing a line, Ctrl-D exiting 0,
-and a secret prompt whose line never reaches the history file.
+and a secret prompt whose line never reaches the history file. Beside them, when
+a session opens the home's database: a terminal session at its start, a script's
+at the first command that needs it (issue 25).
 
 Run: python Tests/pty/test_terminal.py PATH_TO_SFSH
 """
@@ -270,6 +272,36 @@ class TerminalTest(unittest.TestCase):
         child.send("two\r")
         self.expect(child, "one two\r\n")
         self.assertEqual(self.quit(child), 0)
+
+    def test_a_script_opens_the_store_only_when_a_command_needs_it(self):
+        """Issue 25: `-c help` and `-c 'echo x'` never open the database (a broken one does not stop them); a
+        command that needs it fails with the store's message; a terminal session says so at its start."""
+        def run(*commands):
+            return subprocess.run([SFSH, "-c", "; ".join(commands)], env=self.env, cwd=self.root,
+                                  capture_output=True, text=True, timeout=TIMEOUT)
+        self.assertEqual(run("set format json").returncode, 0)
+        database = os.path.join(self.home, "sfsh.db")
+        with open(database, "rb") as file:
+            before = file.read()
+        shown = run("help")
+        self.assertEqual(shown.returncode, 0, shown.stderr)
+        self.assertEqual(json.loads(shown.stdout)[0]["name"], "help")  # the stored format, read without opening
+        with open(database, "rb") as file:
+            self.assertEqual(file.read(), before)
+
+        with open(database, "wb") as file:
+            file.write(b"not a database " * 1000)
+        self.assertEqual(run("help").returncode, 0)
+        echoed = run("echo x")
+        self.assertEqual((echoed.returncode, echoed.stdout), (0, "x\n"))
+        listed = run("orgs")
+        self.assertEqual(listed.returncode, 1)
+        self.assertIn("file is not a database", listed.stderr)
+        child = pexpect.spawn(SFSH, [], env=self.env, encoding="utf-8", timeout=TIMEOUT, cwd=self.root)
+        self.expect(child, "file is not a database")
+        child.expect(pexpect.EOF)
+        child.close()
+        self.assertEqual(child.exitstatus, 1)
 
 
 if __name__ == "__main__":
