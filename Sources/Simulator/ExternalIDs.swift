@@ -163,14 +163,7 @@ extension Org {
                 results.append(Self.itemError(failure.code, failure.message, failure.fields ?? []))
             }
         }
-        if allOrNone && failed {
-            journal.undo(in: store)
-            results = results.map { result in
-                guard result["success"] == .bool(true) else { return result }
-                return Self.rolledBack(result["id"])
-            }
-        }
-        return .array(results)
+        return settled(results, failed: failed, allOrNone: allOrNone, journal: journal)
     }
 
     /// `DELETE /composite/sobjects?ids=…[&allOrNone=true]`: up to 200 records of any types, each answered.
@@ -203,11 +196,15 @@ extension Org {
                                                                     ("fields", .array((failure.fields ?? []).map(JSONValue.string)))])]))]))
             }
         }
-        if allOrNone && failed {
-            journal.undo(in: store)
-            results = results.map { result in result["success"] == .bool(true) ? Self.rolledBack(result["id"]) : result }
-        }
-        return .array(results)
+        return settled(results, failed: failed, allOrNone: allOrNone, journal: journal)
+    }
+
+    /// A collection's answer once each record was tried: with `allOrNone` and a failure, the journal is undone
+    /// (created records go, updated ones get their earlier values back) and every success is answered as rolled back.
+    func settled(_ results: [JSONValue], failed: Bool, allOrNone: Bool, journal: WriteJournal) -> JSONValue {
+        guard allOrNone && failed else { return .array(results) }
+        journal.undo(in: store)
+        return .array(results.map { result in result["success"] == .bool(true) ? Self.rolledBack(result["id"]) : result })
     }
 
     static func rolledBack(_ id: JSONValue?) -> JSONValue {

@@ -326,15 +326,7 @@ extension Org {
                 results.append(Self.itemError(failure.code, failure.message, failure.fields ?? []))
             }
         }
-        if allOrNone && failed {
-            // Roll back: created records go, updated ones get their earlier values back.
-            journal.undo(in: store)
-            results = results.map { result in
-                guard result["success"] == .bool(true) else { return result }
-                return Self.rolledBack(result["id"])
-            }
-        }
-        return .array(results)
+        return settled(results, failed: failed, allOrNone: allOrNone, journal: journal)
     }
 
     static func itemError(_ code: String, _ message: String, _ fields: [String]) -> JSONValue {
