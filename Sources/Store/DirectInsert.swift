@@ -11,8 +11,9 @@ struct DirectInsert {
     private let connection: OpaquePointer
 
     init(_ db: Database, sql: String) throws {
+        guard let connection = db.sqliteConnection else { throw DatabaseError(message: "the database is closed") }
         statement = try db.cachedStatement(sql: sql)
-        connection = db.sqliteConnection!
+        self.connection = connection
     }
 
     /// Binds `texts` to ?1…?n (nil binds NULL; the last without a copy) and `integers` to ?n+1…, runs the statement
