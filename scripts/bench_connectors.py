@@ -22,45 +22,19 @@ import os
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from urllib.parse import urlsplit, urlunsplit
 
 import requests
 from requests.adapters import HTTPAdapter
 
+from bench_proc import run_measured
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 REROUTE = os.path.join(ROOT, "Tests", "interop", "reroute")
 OBJECTS = ["Lead", "Contact", "Opportunity", "Account"]
 CONNECTORS = {"tap": ("tap-salesforce==2.8.1", "tap-salesforce", ".venv-tap"),
               "airbyte": ("airbyte-source-salesforce==2.10.3", "source-salesforce", ".venv-airbyte")}
-
-
-def run_measured(command, env=None, stdout_file=None):
-    """Runs a command; returns (exit code, its stdout bytes unless written to a file, peak RSS in MB, seconds)."""
-    started = time.monotonic()
-    out = open(stdout_file, "wb") if stdout_file else subprocess.PIPE
-    process = subprocess.Popen(command, stdout=out, stderr=subprocess.DEVNULL, env=env)
-    chunks = []
-    reader = None
-    if not stdout_file:
-        reader = threading.Thread(target=lambda: chunks.append(process.stdout.read()))
-        reader.start()
-    peak = 0
-    while process.poll() is None:
-        try:
-            with open(f"/proc/{process.pid}/status") as status:
-                for line in status:
-                    if line.startswith("VmHWM:"):
-                        peak = max(peak, int(line.split()[1]))
-        except (FileNotFoundError, ProcessLookupError):
-            pass
-        time.sleep(0.05)
-    if reader:
-        reader.join()
-    if stdout_file:
-        out.close()
-    return process.returncode, b"".join(chunks), peak / 1024, time.monotonic() - started
 
 
 def venv_executable(key):
@@ -138,7 +112,7 @@ class Bench:
             subprocess.run([self.options.sfsh, "--home", home, "-c",
                             f"login --token {self.info['access_token']} --instance {self.base} --alias bench"],
                            check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-            code, out, peak, seconds = run_measured([self.options.sfsh, "--home", home, "-c", " ".join(filter(None, ["sync import", mode, "--json"]))])
+            code, out, peak, seconds, _ = run_measured([self.options.sfsh, "--home", home, "-c", " ".join(filter(None, ["sync import", mode, "--json"]))])
             report = json.loads(out)
             records = {o: report["objects"][o]["created"] for o in OBJECTS}
             # Per object: how it was read and its calls (the Bulk target is per 100,000 records per object).
@@ -170,7 +144,7 @@ class Bench:
                 json.dump(catalog, out)
             discovery = time.monotonic() - started
             output = os.path.join(self.work, "tap-out.jsonl")
-            code, _, peak, seconds = run_measured([executable, "--config", config, "--properties", properties], env=env,
+            code, _, peak, seconds, _ = run_measured([executable, "--config", config, "--properties", properties], env=env,
                                                   stdout_file=output)
             return self.count_singer(output), seconds + discovery, peak, "" if code == 0 else f"exit {code}"
         return run
@@ -196,7 +170,7 @@ class Bench:
                                        for s in streams if s["name"] in OBJECTS]}, out)
             discovery = time.monotonic() - started
             output = os.path.join(self.work, "airbyte-out.jsonl")
-            code, _, peak, seconds = run_measured([executable, "read", "--config", config, "--catalog", configured], env=env,
+            code, _, peak, seconds, _ = run_measured([executable, "read", "--config", config, "--catalog", configured], env=env,
                                                   stdout_file=output)
             counts = {}
             with open(output, "rb") as lines:

@@ -12,10 +12,11 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 
 import requests
+
+from bench_proc import run_measured
 
 sfsim, sfsh = sys.argv[1], sys.argv[2]
 contacts = int(sys.argv[3]) if len(sys.argv) > 3 else 100_000
@@ -29,32 +30,11 @@ api = base + "/services/data/v59.0"
 work = tempfile.mkdtemp(prefix="sfsh-bench-import-")
 
 
-def cpu_of(command, **kwargs):
-    """Runs `command`; returns (its user + sys CPU seconds, wall seconds, peak RSS in MB, stdout), the CPU from the
-    child's own rusage (wait4)."""
-    t0 = time.monotonic()
-    child = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, **kwargs)
-    peak = 0
-    chunks = []
-    reader = threading.Thread(target=lambda: chunks.append(child.stdout.read()))
-    reader.start()
-    while True:
-        pid, status, usage = os.wait4(child.pid, os.WNOHANG)
-        if pid == child.pid:
-            break
-        try:
-            with open(f"/proc/{child.pid}/status") as status_file:
-                for line in status_file:
-                    if line.startswith("VmHWM:"):
-                        peak = max(peak, int(line.split()[1]))
-        except (FileNotFoundError, ProcessLookupError):
-            pass
-        time.sleep(0.02)
-    reader.join()
-    wall = time.monotonic() - t0
-    child.returncode = os.waitstatus_to_exitcode(status)
-    assert child.returncode == 0, command
-    return usage.ru_utime + usage.ru_stime, wall, peak / 1024, b"".join(chunks)
+def checked(command):
+    """`command` run and measured; it must succeed."""
+    measured = run_measured(command)
+    assert measured.code == 0, command
+    return measured
 
 
 # The fields sfsh reads (every field but compound and base64 ones), in its order, by its SOQL.
@@ -91,14 +71,14 @@ floor = []
 runs = []
 for attempt in range(3):
     database = os.path.join(work, f"floor{attempt}.db")
-    cpu, wall, _, _ = cpu_of(["sqlite3", database, "-cmd", ".mode csv", f".import {csv_path} contact"])
-    floor.append(cpu)
+    floor.append(checked(["sqlite3", database, "-cmd", ".mode csv", f".import {csv_path} contact"]).cpu)
     home = os.path.join(work, f"home{attempt}")
     os.mkdir(home, 0o700)
     subprocess.run([sfsh, "--home", home, "-c", f"login --token {token} --instance {base} --alias bench"],
                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
-    cpu, wall, peak, out = cpu_of([sfsh, "--home", home, "-c", "sync import --bulk --objects Contact --json"])
-    report = json.loads(out)
+    measured = checked([sfsh, "--home", home, "-c", "sync import --bulk --objects Contact --json"])
+    cpu, wall, peak = measured.cpu, measured.seconds, measured.peak_mb
+    report = json.loads(measured.stdout)
     assert report["objects"]["Contact"]["created"] == contacts, report
     runs.append((cpu, wall, peak))
 
