@@ -180,7 +180,6 @@ public enum JSONValue: Sendable, Equatable {
         return sign + first + "." + (rest.isEmpty ? "0" : rest) + "E\(exponent)"
     }
 
-    /// Appends `s` as a JSON string literal.
     /// `bytes` (valid UTF-8) as a JSON string, quoted and escaped exactly as `writeString(_:to:)` writes it, byte by
     /// byte: runs that need no escape are copied, and a scalar is decoded only where `TextSafety` may escape it (lead
     /// bytes 0xC2, 0xD8, 0xE2, 0xEF). The import writes Bulk rows this way (decoding scalar by scalar was a tenth of
@@ -225,6 +224,7 @@ public enum JSONValue: Sendable, Equatable {
         out.append(0x22)
     }
 
+    /// Appends `s` as a JSON string literal.
     public static func writeString(_ s: String, to out: inout String) {
         // Most strings need no escape: append them whole (appending scalar by scalar was
         // a quarter of an import's CPU). 0xC2 leads the C1 controls, 0xD8 U+061C, 0xE2 the zero-width and bidi

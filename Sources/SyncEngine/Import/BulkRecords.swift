@@ -199,7 +199,7 @@ struct BulkRecordReader {
     }
 
     /// Whether `text` is a JSON number literal (so it can be written as sent).
-    static func isJSONNumber(_ text: String) -> Bool { isJSONNumber(Array(text.utf8)[...]) }
+    static func isJSONNumber(_ text: String) -> Bool { isJSONNumber(text.utf8[...]) }
 
     static func isJSONNumber<Bytes: Collection<UInt8>>(_ text: Bytes) -> Bool where Bytes.SubSequence == Bytes {
         var bytes = text
