@@ -50,7 +50,7 @@ public struct BundleArchive: Sendable {
               FileManager.default.isWritableFile(atPath: directory.path) else {
             throw BundleError("cannot write \(url.path): \(directory.path) is not a directory you can write to")
         }
-        let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).\(getpid()).partial")
+        let temporary = directory.appendingPathComponent(".\(url.lastPathComponent).\(getpid()).partial")
         try? FileManager.default.removeItem(at: temporary)
         do {
             let archive = try Archive(url: temporary, accessMode: .create)
